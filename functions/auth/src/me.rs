@@ -1,0 +1,13 @@
+use forgeflow_api::{ApiContext, ApiError, ApiResult, Request, response};
+use forgeflow_domain::user::UserView;
+
+/// The signed-in user.
+pub async fn handler(ctx: &ApiContext, req: Request) -> ApiResult {
+    let user_id = ctx.tokens.authenticate(&req)?;
+    let user = ctx
+        .users
+        .get(user_id)
+        .await?
+        .ok_or(ApiError::Unauthorized("the account behind this token no longer exists"))?;
+    response::ok(&UserView::from(&user))
+}

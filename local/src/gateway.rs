@@ -1,0 +1,200 @@
+//! An HTTP server on loopback that plays API Gateway (HTTP API): it routes with the manifest,
+//! hands each function the payload 2.0 event and returns the function's answer unchanged.
+
+use std::collections::BTreeMap;
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Instant;
+
+use chrono::Utc;
+use forgeflow_api::{ApiContext, respond};
+use http::{HeaderValue, Request, Response, StatusCode, header};
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::{Bytes, Incoming};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use serde_json::json;
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+
+use crate::apigw::{self, IncomingRequest};
+use crate::manifest::{self, Route};
+use crate::registry;
+
+/// API Gateway's own payload limit for HTTP APIs.
+pub const MAX_PAYLOAD_BYTES: usize = 10 * 1024 * 1024;
+
+pub struct Gateway {
+    addr: SocketAddr,
+    task: JoinHandle<()>,
+}
+
+struct Shared {
+    context: Arc<ApiContext>,
+    routes: Vec<Route>,
+}
+
+impl Gateway {
+    /// Binds `addr` (port 0 picks a free one) and serves until dropped.
+    pub async fn start(context: Arc<ApiContext>, addr: SocketAddr) -> std::io::Result<Self> {
+        let listener = TcpListener::bind(addr).await?;
+        let addr = listener.local_addr()?;
+        let shared = Arc::new(Shared {
+            context,
+            routes: manifest::routes(),
+        });
+        let task = tokio::spawn(async move {
+            loop {
+                let Ok((stream, peer)) = listener.accept().await else {
+                    continue;
+                };
+                let shared = shared.clone();
+                tokio::spawn(async move {
+                    let service = service_fn(move |req| {
+                        let shared = shared.clone();
+                        async move { Ok::<_, Infallible>(handle(&shared, req, peer).await) }
+                    });
+                    if let Err(err) = http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), service)
+                        .await
+                    {
+                        tracing::debug!(error = %err, "connection ended with an error");
+                    }
+                });
+            }
+        });
+        Ok(Self { addr, task })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+}
+
+impl Drop for Gateway {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+async fn handle(shared: &Shared, req: Request<Incoming>, peer: SocketAddr) -> Response<Full<Bytes>> {
+    let started = Instant::now();
+    let method = req.method().clone();
+    let path = req.uri().path().to_owned();
+    let response = dispatch(shared, req, peer).await;
+    tracing::info!(%method, %path, status = response.status().as_u16(), ms = started.elapsed().as_millis() as u64, "request");
+    response
+}
+
+async fn dispatch(shared: &Shared, req: Request<Incoming>, peer: SocketAddr) -> Response<Full<Bytes>> {
+    let (parts, body) = req.into_parts();
+    let path = parts.uri.path().to_owned();
+    let matching: Vec<(&Route, BTreeMap<String, String>)> = shared
+        .routes
+        .iter()
+        .filter_map(|route| {
+            route
+                .match_path(&path)
+                .map(|params| (route, params.into_iter().collect()))
+        })
+        .collect();
+    let Some((route, params)) = matching.iter().find(|(route, _)| route.method == parts.method.as_str()) else {
+        if matching.is_empty() {
+            return error(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                &format!("no route for {} {path}", parts.method),
+            );
+        }
+        let allowed: Vec<&str> = matching.iter().map(|(route, _)| route.method.as_str()).collect();
+        let mut response = error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            &format!("{} is not allowed on {path}; use {}", parts.method, allowed.join(", ")),
+        );
+        if let Ok(value) = HeaderValue::from_str(&allowed.join(", ")) {
+            response.headers_mut().insert(header::ALLOW, value);
+        }
+        return response;
+    };
+    let body = match Limited::new(body, MAX_PAYLOAD_BYTES).collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(_) => {
+            return error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                "request body is larger than API Gateway's 10 MB limit",
+            );
+        }
+    };
+    let request_id = uuid::Uuid::now_v7().simple().to_string();
+    let host = parts
+        .headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("localhost");
+    let incoming = IncomingRequest {
+        method: parts.method.as_str(),
+        path: &path,
+        query: parts.uri.query(),
+        headers: &parts.headers,
+        body: &body,
+        source_ip: peer.ip().to_string(),
+        host,
+    };
+    let event = apigw::request_event(&incoming, &route.key(), params, &request_id, Utc::now());
+    let lambda_request = match lambda_http::request::from_str(&event.to_string()) {
+        Ok(request) => request,
+        Err(err) => return internal(&format!("event did not parse: {err}")),
+    };
+    let Some(result) = registry::invoke(&route.function, &shared.context, lambda_request).await else {
+        return internal(&format!(
+            "function {} is in the manifest but has no handler",
+            route.function
+        ));
+    };
+    let lambda_json = apigw::lambda_response_json(respond(result, &request_id));
+    let outgoing = match apigw::http_response(lambda_json) {
+        Ok(outgoing) => outgoing,
+        Err(err) => return internal(&err.to_string()),
+    };
+    let mut response = Response::new(Full::new(Bytes::from(outgoing.body)));
+    *response.status_mut() = outgoing.status;
+    *response.headers_mut() = outgoing.headers;
+    if let Ok(value) = HeaderValue::from_str(&request_id) {
+        response.headers_mut().insert("apigw-requestid", value);
+    }
+    response
+}
+
+/// An answer from the gateway itself, in the API's error format.
+fn error(status: StatusCode, code: &str, message: &str) -> Response<Full<Bytes>> {
+    json_response(
+        status,
+        json!({"error": {"code": code, "message": message, "field": null}}),
+    )
+}
+
+/// What API Gateway answers when the integration itself fails.
+fn internal(detail: &str) -> Response<Full<Bytes>> {
+    tracing::error!(detail, "integration failed");
+    json_response(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        json!({"message": "Internal Server Error"}),
+    )
+}
+
+fn json_response(status: StatusCode, body: serde_json::Value) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(Bytes::from(body.to_string())));
+    *response.status_mut() = status;
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response
+}

@@ -1,0 +1,13 @@
+//! The local stack: plays the parts of AWS that the moto emulator does not (API Gateway's HTTP
+//! routing and payload format) and sets moto up the way CDK sets AWS up.
+
+pub mod apigw;
+pub mod bootstrap;
+pub mod gateway;
+pub mod manifest;
+pub mod moto;
+pub mod registry;
+
+pub use bootstrap::{Stack, bootstrap};
+pub use gateway::Gateway;
+pub use moto::Moto;

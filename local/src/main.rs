@@ -1,0 +1,63 @@
+//! `forgeflow-local`: the whole stack on this machine. Starts moto (unless `AWS_ENDPOINT_URL`
+//! points at one already), creates the resources, and serves the API on 127.0.0.1.
+//!
+//! Settings: `FORGEFLOW_PORT` (default 8787), `FORGEFLOW_STACK` (resource prefix, default
+//! `forgeflow-local`), `FORGEFLOW_STATE_DIR` (default `.local`, where `stack.env` is written).
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use forgeflow_api::ApiContext;
+use forgeflow_api::context::SecretSource;
+use forgeflow_local::{Gateway, Moto, bootstrap, moto};
+use forgeflow_store::Clients;
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+#[tokio::main]
+async fn main() -> Result<(), BoxError> {
+    forgeflow_api::run::init_tracing();
+    let setting = |name: &str, default: &str| std::env::var(name).unwrap_or_else(|_| default.to_owned());
+    let port: u16 = setting("FORGEFLOW_PORT", "8787").parse()?;
+    let prefix = setting("FORGEFLOW_STACK", "forgeflow-local");
+    let state_dir = std::path::PathBuf::from(setting("FORGEFLOW_STATE_DIR", ".local"));
+
+    let (_moto, endpoint) = match std::env::var("AWS_ENDPOINT_URL") {
+        Ok(endpoint) => (None, endpoint),
+        Err(_) => {
+            let moto = Moto::start()?;
+            let endpoint = moto.endpoint().to_owned();
+            (Some(moto), endpoint)
+        }
+    };
+    let clients = Clients::from_sdk_config(&moto::sdk_config(&endpoint).await);
+    let stack = bootstrap(&clients, &prefix).await?;
+    let jwt_secret = stack
+        .secrets
+        .get("jwt")
+        .cloned()
+        .ok_or("resources.json defines no jwt secret")?;
+    let context = ApiContext::load(clients, stack.resources(), SecretSource::SecretsManager(jwt_secret)).await?;
+    let gateway = Gateway::start(Arc::new(context), SocketAddr::from(([127, 0, 0, 1], port))).await?;
+
+    std::fs::create_dir_all(&state_dir)?;
+    let mut env_file = format!("AWS_ENDPOINT_URL={endpoint}\nFORGEFLOW_API_URL={}\n", gateway.url());
+    for (name, value) in stack.env() {
+        env_file.push_str(&format!("{name}={value}\n"));
+    }
+    std::fs::write(state_dir.join("stack.env"), env_file)?;
+
+    eprintln!("forgeflow local stack ready");
+    eprintln!("  API:      {}", gateway.url());
+    eprintln!("  emulator: {endpoint} (moto)");
+    eprintln!("  table {}, bucket {}", stack.table, stack.bucket);
+    println!("{}", gateway.url());
+
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = terminate.recv() => {}
+    }
+    eprintln!("stopping");
+    Ok(())
+}

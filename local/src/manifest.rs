@@ -1,0 +1,180 @@
+//! The routes manifest (`manifest/routes.json`) and the resources manifest
+//! (`manifest/resources.json`), compiled in so the local stack and CDK read the same files.
+
+use std::collections::HashMap;
+
+use serde::Deserialize;
+
+pub const ROUTES_JSON: &str = include_str!("../../manifest/routes.json");
+pub const RESOURCES_JSON: &str = include_str!("../../manifest/resources.json");
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct RoutesFile {
+    pub routes: Vec<Route>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Route {
+    pub method: String,
+    pub path: String,
+    pub function: String,
+    pub auth: Auth,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Auth {
+    None,
+    Jwt,
+}
+
+impl Route {
+    /// API Gateway's route key, e.g. `GET /projects/{id}`.
+    pub fn key(&self) -> String {
+        format!("{} {}", self.method, self.path)
+    }
+
+    /// The path parameters if `path` matches this route's template. `{name+}` is greedy.
+    pub fn match_path(&self, path: &str) -> Option<HashMap<String, String>> {
+        let template: Vec<&str> = self.path.trim_start_matches('/').split('/').collect();
+        let actual: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+        let mut params = HashMap::new();
+        for (index, part) in template.iter().enumerate() {
+            if let Some(name) = part.strip_prefix('{').and_then(|p| p.strip_suffix("+}")) {
+                let rest = actual
+                    .get(index..)
+                    .filter(|rest| !rest.is_empty() && !rest[0].is_empty())?;
+                params.insert(name.to_owned(), rest.join("/"));
+                return Some(params);
+            }
+            let segment = actual.get(index)?;
+            match part.strip_prefix('{').and_then(|p| p.strip_suffix('}')) {
+                Some(name) if !segment.is_empty() => {
+                    params.insert(name.to_owned(), (*segment).to_owned());
+                }
+                Some(_) => return None,
+                None if part == segment => {}
+                None => return None,
+            }
+        }
+        (template.len() == actual.len()).then_some(params)
+    }
+}
+
+pub fn routes() -> Vec<Route> {
+    let file: RoutesFile = serde_json::from_str(ROUTES_JSON).expect("manifest/routes.json is valid (checked by tests)");
+    file.routes
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ResourcesFile {
+    pub table: TableSpec,
+    pub bucket: BucketSpec,
+    pub queues: Vec<QueueSpec>,
+    pub secrets: Vec<SecretSpec>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct TableSpec {
+    pub id: String,
+    pub env: String,
+    pub partition_key: String,
+    pub sort_key: String,
+    pub ttl_attribute: String,
+    pub global_secondary_indexes: Vec<IndexSpec>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct IndexSpec {
+    pub name: String,
+    pub partition_key: String,
+    pub sort_key: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct BucketSpec {
+    pub id: String,
+    pub env: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct QueueSpec {
+    pub id: String,
+    pub env: String,
+    pub consumer: String,
+    pub consumer_timeout_s: u32,
+    pub visibility_timeout_s: u32,
+    pub max_receive_count: u32,
+    pub batch_size: u32,
+    pub dlq_retention_days: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct SecretSpec {
+    pub id: String,
+    pub env: String,
+    pub length: u32,
+}
+
+pub fn resources() -> ResourcesFile {
+    serde_json::from_str(RESOURCES_JSON).expect("manifest/resources.json is valid (checked by tests)")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn route(path: &str) -> Route {
+        Route {
+            method: "GET".into(),
+            path: path.into(),
+            function: "f".into(),
+            auth: Auth::Jwt,
+        }
+    }
+
+    #[test]
+    fn both_manifests_parse() {
+        assert!(!routes().is_empty());
+        let resources = resources();
+        for queue in &resources.queues {
+            assert!(
+                queue.visibility_timeout_s >= 6 * queue.consumer_timeout_s,
+                "{}: visibility timeout must be at least 6 x the consumer's timeout",
+                queue.id
+            );
+            assert!(
+                queue.max_receive_count >= 5,
+                "{}: Lambda consumers need maxReceiveCount >= 5",
+                queue.id
+            );
+        }
+    }
+
+    #[test]
+    fn literal_paths_match_only_themselves() {
+        assert_eq!(route("/projects").match_path("/projects"), Some(HashMap::new()));
+        assert_eq!(route("/projects").match_path("/projects/x"), None);
+        assert_eq!(route("/projects").match_path("/project"), None);
+    }
+
+    #[test]
+    fn parameters_capture_one_segment() {
+        let params = route("/projects/{id}").match_path("/projects/abc").unwrap();
+        assert_eq!(params["id"], "abc");
+        assert_eq!(route("/projects/{id}").match_path("/projects/"), None);
+        assert_eq!(route("/projects/{id}").match_path("/projects/a/b"), None);
+    }
+
+    #[test]
+    fn greedy_parameters_capture_the_rest() {
+        let params = route("/files/{path+}").match_path("/files/src/main.rs").unwrap();
+        assert_eq!(params["path"], "src/main.rs");
+        assert_eq!(route("/files/{path+}").match_path("/files/"), None);
+    }
+
+    #[test]
+    fn route_keys_are_method_and_path() {
+        assert_eq!(route("/projects/{id}").key(), "GET /projects/{id}");
+    }
+}

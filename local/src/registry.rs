@@ -1,0 +1,32 @@
+//! Function name (as in the routes manifest) → its handler. The one table a new HTTP endpoint
+//! is added to besides the manifest; a test checks the two and the `[[bin]]`s agree.
+
+use forgeflow_api::{ApiContext, ApiResult, Request};
+
+pub const HTTP_FUNCTIONS: &[&str] = &[
+    "auth-register",
+    "auth-login",
+    "auth-me",
+    "projects-create",
+    "projects-list",
+    "projects-get",
+    "projects-update",
+    "projects-delete",
+];
+
+/// Runs the named function's handler, or `None` if no such function exists.
+pub async fn invoke(function: &str, ctx: &ApiContext, req: Request) -> Option<ApiResult> {
+    use forgeflow_auth as auth;
+    use forgeflow_projects as projects;
+    Some(match function {
+        "auth-register" => auth::register::handler(ctx, req).await,
+        "auth-login" => auth::login::handler(ctx, req).await,
+        "auth-me" => auth::me::handler(ctx, req).await,
+        "projects-create" => projects::create::handler(ctx, req).await,
+        "projects-list" => projects::list::handler(ctx, req).await,
+        "projects-get" => projects::get::handler(ctx, req).await,
+        "projects-update" => projects::update::handler(ctx, req).await,
+        "projects-delete" => projects::delete::handler(ctx, req).await,
+        _ => return None,
+    })
+}

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# `make test`: every check, from a fresh machine. Installs what it needs (moto and cfn-lint into
+# .venv, the CDK packages into infra/node_modules), then: format, lints, unit and end-to-end
+# tests against moto, the README's run command, and the infrastructure tests.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+step() { printf '\n==> %s\n' "$*"; }
+
+step "python tools (moto, cfn-lint)"
+bash scripts/python-env.sh
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "cargo clippy --all-targets -D warnings"
+cargo clippy --workspace --all-targets --quiet -- -D warnings
+
+step "cargo test (unit + end-to-end against moto)"
+cargo test --workspace
+
+step "the run command, once (make demo)"
+FORGEFLOW_PORT=0 bash scripts/run.sh --once
+
+step "infrastructure (CDK synth, assertions, cfn-lint)"
+bash scripts/test-infra.sh
+
+step "all checks passed"

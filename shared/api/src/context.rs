@@ -1,0 +1,79 @@
+use chrono::Duration;
+use forgeflow_store::{Clients, ProjectStore, Resources, StoreError, UserStore, secrets};
+
+use crate::token::Tokens;
+
+/// Everything an HTTP handler needs, built once per Lambda container (or once per local stack).
+#[derive(Debug)]
+pub struct ApiContext {
+    pub clients: Clients,
+    pub resources: Resources,
+    pub tokens: Tokens,
+    pub users: UserStore,
+    pub projects: ProjectStore,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ContextError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("set {SECRET_VAR} (local) or {SECRET_ID_VAR} (a Secrets Manager secret) for the JWT key")]
+    NoSecret,
+    #[error(transparent)]
+    WeakSecret(#[from] crate::token::WeakSecret),
+}
+
+pub const SECRET_VAR: &str = "FORGEFLOW_JWT_SECRET";
+pub const SECRET_ID_VAR: &str = "FORGEFLOW_JWT_SECRET_ID";
+pub const ISSUER: &str = "forgeflow";
+pub const AUDIENCE: &str = "forgeflow-api";
+pub const TOKEN_LIFETIME: Duration = Duration::hours(12);
+
+impl ApiContext {
+    pub fn new(clients: Clients, resources: Resources, tokens: Tokens) -> Self {
+        Self {
+            users: UserStore::new(clients.dynamo.clone(), &resources.table),
+            projects: ProjectStore::new(clients.dynamo.clone(), &resources.table),
+            clients,
+            resources,
+            tokens,
+        }
+    }
+
+    /// The context a deployed function runs with: names and secrets from its environment.
+    pub async fn from_env() -> Result<Self, ContextError> {
+        Self::load(
+            Clients::from_env().await,
+            Resources::from_env()?,
+            SecretSource::from_env()?,
+        )
+        .await
+    }
+
+    pub async fn load(clients: Clients, resources: Resources, secret: SecretSource) -> Result<Self, ContextError> {
+        let secret = match secret {
+            SecretSource::Value(secret) => secret,
+            SecretSource::SecretsManager(id) => secrets::secret_string(&clients.secrets, &id).await?,
+        };
+        let tokens = Tokens::new(secret.as_bytes(), ISSUER, AUDIENCE, TOKEN_LIFETIME)?;
+        Ok(Self::new(clients, resources, tokens))
+    }
+}
+
+/// Where the JWT signing key comes from: Secrets Manager in AWS (and on the local stack),
+/// or a plain value for a quick experiment.
+pub enum SecretSource {
+    Value(String),
+    SecretsManager(String),
+}
+
+impl SecretSource {
+    pub fn from_env() -> Result<Self, ContextError> {
+        let set = |name: &str| std::env::var(name).ok().filter(|value| !value.is_empty());
+        match (set(SECRET_VAR), set(SECRET_ID_VAR)) {
+            (Some(secret), _) => Ok(Self::Value(secret)),
+            (None, Some(id)) => Ok(Self::SecretsManager(id)),
+            (None, None) => Err(ContextError::NoSecret),
+        }
+    }
+}

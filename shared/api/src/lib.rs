@@ -1,0 +1,16 @@
+//! What every HTTP Lambda shares. A handler is `async fn(&ApiContext, Request) -> ApiResult`;
+//! `respond` is the one place where its error becomes an HTTP response.
+
+pub mod context;
+pub mod cursor;
+pub mod error;
+pub mod password;
+pub mod request;
+pub mod response;
+pub mod run;
+pub mod token;
+
+pub use context::ApiContext;
+pub use error::{ApiError, ApiResult, respond};
+pub use lambda_http::{Body, Request, Response};
+pub use run::run;

@@ -1,0 +1,193 @@
+//! Access tokens: HS256 JWTs. The algorithm is pinned, and `exp`, `iss`, `aud` and `sub`
+//! are required, so `alg: none`, a token signed with another key or algorithm, an expired
+//! token or one minted for another audience are all refused alike.
+
+use chrono::{DateTime, Duration, Utc};
+use forgeflow_domain::Id;
+use forgeflow_domain::user::User;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, errors::ErrorKind};
+use lambda_http::Request;
+use lambda_http::http::header;
+use serde::{Deserialize, Serialize};
+
+use crate::ApiError;
+
+const ALGORITHM: Algorithm = Algorithm::HS256;
+pub const MIN_SECRET_BYTES: usize = 32;
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Claims {
+    pub sub: String,
+    pub iss: String,
+    pub aud: String,
+    pub iat: i64,
+    pub exp: i64,
+}
+
+/// Issues and verifies tokens. Keys are derived once, when the Lambda container starts.
+pub struct Tokens {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    validation: Validation,
+    issuer: String,
+    audience: String,
+    lifetime: Duration,
+}
+
+impl std::fmt::Debug for Tokens {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tokens")
+            .field("issuer", &self.issuer)
+            .field("audience", &self.audience)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("the JWT secret must be at least {MIN_SECRET_BYTES} bytes")]
+pub struct WeakSecret;
+
+pub struct Issued {
+    pub token: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+impl Tokens {
+    pub fn new(secret: &[u8], issuer: &str, audience: &str, lifetime: Duration) -> Result<Self, WeakSecret> {
+        if secret.len() < MIN_SECRET_BYTES {
+            return Err(WeakSecret);
+        }
+        let mut validation = Validation::new(ALGORITHM);
+        validation.algorithms = vec![ALGORITHM];
+        validation.set_issuer(&[issuer]);
+        validation.set_audience(&[audience]);
+        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+        validation.leeway = 5;
+        Ok(Self {
+            encoding: EncodingKey::from_secret(secret),
+            decoding: DecodingKey::from_secret(secret),
+            validation,
+            issuer: issuer.to_owned(),
+            audience: audience.to_owned(),
+            lifetime,
+        })
+    }
+
+    pub fn issue(&self, user: Id<User>, now: DateTime<Utc>) -> Result<Issued, ApiError> {
+        let expires_at = now + self.lifetime;
+        let claims = Claims {
+            sub: user.to_string(),
+            iss: self.issuer.clone(),
+            aud: self.audience.clone(),
+            iat: now.timestamp(),
+            exp: expires_at.timestamp(),
+        };
+        let token =
+            jsonwebtoken::encode(&Header::new(ALGORITHM), &claims, &self.encoding).map_err(ApiError::internal)?;
+        Ok(Issued { token, expires_at })
+    }
+
+    pub fn verify(&self, token: &str) -> Result<Id<User>, ApiError> {
+        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation).map_err(|err| {
+            ApiError::Unauthorized(match err.kind() {
+                ErrorKind::ExpiredSignature => "token expired",
+                _ => "invalid token",
+            })
+        })?;
+        data.claims
+            .sub
+            .parse()
+            .map_err(|_| ApiError::Unauthorized("invalid token"))
+    }
+
+    /// The caller's user id, from `Authorization: Bearer <token>`.
+    pub fn authenticate(&self, req: &Request) -> Result<Id<User>, ApiError> {
+        let value = req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .ok_or(ApiError::Unauthorized("missing bearer token"))?;
+        let value = value.to_str().map_err(|_| ApiError::Unauthorized("invalid token"))?;
+        let (scheme, token) = value
+            .split_once(' ')
+            .ok_or(ApiError::Unauthorized("missing bearer token"))?;
+        if !scheme.eq_ignore_ascii_case("bearer") {
+            return Err(ApiError::Unauthorized("missing bearer token"));
+        }
+        self.verify(token.trim())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+    use super::*;
+
+    const SECRET: &[u8] = b"0123456789abcdef0123456789abcdef";
+
+    fn tokens() -> Tokens {
+        Tokens::new(SECRET, "forgeflow", "forgeflow-api", Duration::hours(1)).unwrap()
+    }
+
+    fn sign(claims: &serde_json::Value, alg: Algorithm, secret: &[u8]) -> String {
+        jsonwebtoken::encode(&Header::new(alg), claims, &EncodingKey::from_secret(secret)).unwrap()
+    }
+
+    fn claims(exp_offset: i64, aud: &str) -> serde_json::Value {
+        let now = Utc::now().timestamp();
+        serde_json::json!({"sub": Id::<User>::new().to_string(), "iss": "forgeflow", "aud": aud, "iat": now, "exp": now + exp_offset})
+    }
+
+    #[test]
+    fn an_issued_token_verifies_to_its_user() {
+        let user = Id::new();
+        let issued = tokens().issue(user, Utc::now()).unwrap();
+        assert_eq!(tokens().verify(&issued.token).unwrap(), user);
+    }
+
+    #[test]
+    fn short_secrets_are_refused() {
+        assert!(Tokens::new(b"short", "i", "a", Duration::hours(1)).is_err());
+    }
+
+    #[test]
+    fn forged_expired_and_misdirected_tokens_are_refused() {
+        let unsigned = format!(
+            "{}.{}.",
+            URL_SAFE_NO_PAD.encode(r#"{"alg":"none","typ":"JWT"}"#),
+            URL_SAFE_NO_PAD.encode(claims(3600, "forgeflow-api").to_string())
+        );
+        let cases = [
+            ("expired", sign(&claims(-3600, "forgeflow-api"), ALGORITHM, SECRET)),
+            ("other audience", sign(&claims(3600, "someone-else"), ALGORITHM, SECRET)),
+            (
+                "other key",
+                sign(
+                    &claims(3600, "forgeflow-api"),
+                    ALGORITHM,
+                    b"another-secret-another-secret-xx",
+                ),
+            ),
+            (
+                "other algorithm",
+                sign(&claims(3600, "forgeflow-api"), Algorithm::HS512, SECRET),
+            ),
+            ("alg none", unsigned),
+            ("garbage", "not.a.jwt".to_owned()),
+        ];
+        for (what, token) in cases {
+            assert!(
+                matches!(tokens().verify(&token), Err(ApiError::Unauthorized(_))),
+                "{what} was accepted"
+            );
+        }
+    }
+
+    #[test]
+    fn a_token_without_exp_is_refused() {
+        let mut no_exp = claims(3600, "forgeflow-api");
+        no_exp.as_object_mut().unwrap().remove("exp");
+        assert!(tokens().verify(&sign(&no_exp, ALGORITHM, SECRET)).is_err());
+    }
+}

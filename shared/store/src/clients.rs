@@ -1,0 +1,31 @@
+use aws_config::{BehaviorVersion, SdkConfig};
+
+/// Every AWS client a function may need, built once per Lambda container and shared by reference.
+/// Building a client makes no network call, so unused ones cost nothing but a few allocations.
+#[derive(Clone, Debug)]
+pub struct Clients {
+    pub dynamo: aws_sdk_dynamodb::Client,
+    pub s3: aws_sdk_s3::Client,
+    pub sqs: aws_sdk_sqs::Client,
+    pub secrets: aws_sdk_secretsmanager::Client,
+}
+
+impl Clients {
+    /// Reads region, credentials and `AWS_ENDPOINT_URL` (the emulator, locally) from the environment.
+    pub async fn from_env() -> Self {
+        Self::from_sdk_config(&aws_config::defaults(BehaviorVersion::latest()).load().await)
+    }
+
+    pub fn from_sdk_config(config: &SdkConfig) -> Self {
+        // An overridden endpoint is an emulator: its buckets live in the path, not in DNS names.
+        let s3_config = aws_sdk_s3::config::Builder::from(config)
+            .force_path_style(config.endpoint_url().is_some())
+            .build();
+        Self {
+            dynamo: aws_sdk_dynamodb::Client::new(config),
+            s3: aws_sdk_s3::Client::from_conf(s3_config),
+            sqs: aws_sdk_sqs::Client::new(config),
+            secrets: aws_sdk_secretsmanager::Client::new(config),
+        }
+    }
+}

@@ -1,0 +1,145 @@
+use aws_sdk_dynamodb::types::AttributeValue;
+use forgeflow_domain::Id;
+use forgeflow_domain::project::Project;
+use forgeflow_domain::user::User;
+
+use crate::StoreError;
+use crate::error::dynamo;
+use crate::item::{self, Item, key, s, to_item};
+
+/// Projects live in their owner's partition (`USER#{owner}` / `PROJECT#{id}`): every read is
+/// scoped by the caller's own id, so another user's project is simply not found, and a listing
+/// is one strongly consistent query in id (creation) order.
+#[derive(Clone, Debug)]
+pub struct ProjectStore {
+    client: aws_sdk_dynamodb::Client,
+    table: String,
+}
+
+/// One page of a listing; `next` is the id to continue after, if more remain.
+#[derive(Debug)]
+pub struct Page<T, C> {
+    pub items: Vec<T>,
+    pub next: Option<C>,
+}
+
+const SK_PREFIX: &str = "PROJECT#";
+
+fn partition(owner: Id<User>) -> String {
+    format!("USER#{owner}")
+}
+
+fn project_key(owner: Id<User>, id: Id<Project>) -> Item {
+    key(partition(owner), format!("{SK_PREFIX}{id}"))
+}
+
+impl ProjectStore {
+    pub fn new(client: aws_sdk_dynamodb::Client, table: impl Into<String>) -> Self {
+        Self {
+            client,
+            table: table.into(),
+        }
+    }
+
+    pub async fn create(&self, project: &Project) -> Result<(), StoreError> {
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(to_item(project_key(project.owner, project.id), project)?))
+            .condition_expression("attribute_not_exists(pk)")
+            .send()
+            .await
+            .map_err(|err| dynamo("create project", "project id already used", err))?;
+        Ok(())
+    }
+
+    pub async fn get(&self, owner: Id<User>, id: Id<Project>) -> Result<Option<Project>, StoreError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(project_key(owner, id)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|err| StoreError::backend("get project", err))?;
+        output.item.map(item::from_item).transpose()
+    }
+
+    /// Newest first. Reads one item past the page so `next` is set only when more exist.
+    pub async fn list(
+        &self,
+        owner: Id<User>,
+        limit: usize,
+        after: Option<Id<Project>>,
+    ) -> Result<Page<Project, Id<Project>>, StoreError> {
+        let mut start = after.map(|id| project_key(owner, id));
+        let mut items = Vec::with_capacity(limit + 1);
+        loop {
+            let wanted = limit + 1 - items.len();
+            let output = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
+                .expression_attribute_values(":pk", s(partition(owner)))
+                .expression_attribute_values(":prefix", s(SK_PREFIX))
+                .scan_index_forward(false)
+                .consistent_read(true)
+                .limit(i32::try_from(wanted).unwrap_or(i32::MAX))
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(|err| StoreError::backend("list projects", err))?;
+            for item in output.items.unwrap_or_default() {
+                items.push(item::from_item::<Project>(item)?);
+            }
+            start = output.last_evaluated_key;
+            if items.len() > limit || start.is_none() {
+                break;
+            }
+        }
+        let next = (items.len() > limit).then(|| {
+            items.truncate(limit);
+            items[limit - 1].id
+        });
+        Ok(Page { items, next })
+    }
+
+    /// Replaces the project if its stored version is still `expected_version`.
+    pub async fn update(&self, project: &Project, expected_version: u64) -> Result<(), StoreError> {
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(to_item(project_key(project.owner, project.id), project)?))
+            .condition_expression("attribute_exists(pk) AND version = :expected")
+            .expression_attribute_values(":expected", AttributeValue::N(expected_version.to_string()))
+            .send()
+            .await;
+        match result.map_err(|err| dynamo("update project", "project changed since it was read", err)) {
+            Ok(_) => Ok(()),
+            // The condition fails both for a stale version and a deleted row; tell them apart.
+            Err(StoreError::Conflict(reason)) => match self.get(project.owner, project.id).await? {
+                Some(_) => Err(StoreError::Conflict(reason)),
+                None => Err(StoreError::NotFound),
+            },
+            Err(other) => Err(other),
+        }
+    }
+
+    pub async fn delete(&self, owner: Id<User>, id: Id<Project>) -> Result<(), StoreError> {
+        self.client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(project_key(owner, id)))
+            .condition_expression("attribute_exists(pk)")
+            .send()
+            .await
+            .map_err(|err| match dynamo("delete project", "", err) {
+                StoreError::Conflict(_) => StoreError::NotFound,
+                other => other,
+            })?;
+        Ok(())
+    }
+}

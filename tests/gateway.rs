@@ -1,0 +1,72 @@
+use std::collections::BTreeSet;
+
+use forgeflow_local::manifest::{self, Auth};
+use forgeflow_local::registry::HTTP_FUNCTIONS;
+use forgeflow_tests::spawn_app;
+use reqwest::{Method, StatusCode};
+
+#[tokio::test]
+async fn an_unknown_route_is_a_404_in_the_api_error_format() {
+    let app = spawn_app().await;
+    let response = app.call(Method::GET, "/no/such/route", None, None).await;
+    assert_eq!(response.status, StatusCode::NOT_FOUND);
+    assert_eq!(response.error_code(), "not_found");
+}
+
+#[tokio::test]
+async fn a_known_path_with_the_wrong_method_is_a_405_listing_the_allowed_ones() {
+    let app = spawn_app().await;
+    let response = app.call(Method::PUT, "/projects", None, None).await;
+    assert_eq!(response.status, StatusCode::METHOD_NOT_ALLOWED);
+    let allowed: BTreeSet<&str> = response.headers["allow"].to_str().unwrap().split(", ").collect();
+    assert_eq!(allowed, BTreeSet::from(["GET", "POST"]));
+}
+
+#[tokio::test]
+async fn every_route_that_needs_a_token_refuses_a_request_without_one() {
+    let app = spawn_app().await;
+    let id = "0193d5e4-7c1a-7000-8000-000000000000";
+    for route in manifest::routes().iter().filter(|route| route.auth == Auth::Jwt) {
+        let path = route.path.replace("{id}", id);
+        let method = Method::from_bytes(route.method.as_bytes()).unwrap();
+        let response = app.call(method, &path, None, Some(serde_json::json!({}))).await;
+        assert_eq!(response.status, StatusCode::UNAUTHORIZED, "{}", route.key());
+    }
+}
+
+#[tokio::test]
+async fn responses_carry_the_gateway_request_id() {
+    let app = spawn_app().await;
+    let response = app.call(Method::GET, "/me", None, None).await;
+    assert!(response.headers.contains_key("apigw-requestid"));
+}
+
+#[test]
+fn manifest_routes_handlers_and_lambda_binaries_name_the_same_functions() {
+    let in_manifest: BTreeSet<String> = manifest::routes().into_iter().map(|route| route.function).collect();
+    let in_registry: BTreeSet<String> = HTTP_FUNCTIONS.iter().map(|name| name.to_string()).collect();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut binaries = BTreeSet::new();
+    for crate_dir in std::fs::read_dir(root.join("functions")).unwrap() {
+        let bin_dir = crate_dir.unwrap().path().join("src/bin");
+        for file in std::fs::read_dir(bin_dir).into_iter().flatten() {
+            let path = file.unwrap().path();
+            binaries.insert(path.file_stem().unwrap().to_string_lossy().into_owned());
+        }
+    }
+    assert_eq!(
+        in_manifest, in_registry,
+        "every route needs a handler in local/src/registry.rs"
+    );
+    assert_eq!(
+        in_manifest, binaries,
+        "every route needs a Lambda binary under functions/*/src/bin, and every binary a route"
+    );
+}
+
+#[test]
+fn route_keys_are_unique() {
+    let routes = manifest::routes();
+    let keys: BTreeSet<String> = routes.iter().map(|route| route.key()).collect();
+    assert_eq!(keys.len(), routes.len());
+}
