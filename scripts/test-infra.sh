@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Tests the CDK app in infra/ fully offline (no AWS account; the npm registry is the only network use):
+#   1. installs the locked npm dependencies,
+#   2. type-checks the TypeScript,
+#   3. synthesizes the stack into infra/cdk.out,
+#   4. runs the template tests (node's test runner through tsx),
+#   5. lints the synthesized template with cfn-lint (from the project's .venv).
+# Exits non-zero on the first failure.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+INFRA="$ROOT/infra"
+
+# No network calls from the CDK CLI or the AWS SDK: no version check, notices or telemetry, no instance
+# metadata probe while the CLI looks for default credentials.
+export CDK_DISABLE_VERSION_CHECK=1
+export CDK_DISABLE_CLI_TELEMETRY=1
+export AWS_EC2_METADATA_DISABLED=true
+export NODE_OPTIONS="${NODE_OPTIONS:-} --no-deprecation"
+
+start=$SECONDS
+step() { printf '\n==> %s\n' "$*"; }
+
+step "python tools (.venv with cfn-lint)"
+bash "$ROOT/scripts/python-env.sh"
+CFN_LINT="$ROOT/.venv/bin/cfn-lint"
+[ -x "$CFN_LINT" ] || { echo "error: $CFN_LINT is missing after scripts/python-env.sh" >&2; exit 1; }
+
+cd "$INFRA"
+
+step "npm dependencies"
+if [ -f package-lock.json ]; then
+  npm ci --no-audit --no-fund --prefer-offline --loglevel=error
+else
+  npm install --no-audit --no-fund --loglevel=error
+fi
+
+step "type check (tsc --noEmit)"
+npx --no-install tsc --noEmit -p .
+
+step "cdk synth"
+rm -rf cdk.out
+npx --no-install cdk synth --quiet -o cdk.out
+ls cdk.out/*.template.json
+
+step "tests (node --test via tsx)"
+npx --no-install tsx --test --test-reporter=spec test/*.test.ts
+
+step "cfn-lint $("$CFN_LINT" --version 2>/dev/null | awk '{print $2}')"
+# W3005 (DependsOn already implied by a reference) is produced by CDK itself for every Lambda role.
+set +e
+"$CFN_LINT" --ignore-checks W3005 -- cdk.out/*.template.json
+lint=$?
+set -e
+case $lint in
+  0) echo "cfn-lint: no errors, no warnings" ;;
+  4) echo "cfn-lint: warnings only (exit 4), accepted" ;;
+  *) echo "cfn-lint: FAILED (exit $lint)" >&2; exit "$lint" ;;
+esac
+
+printf '\ninfra: all checks passed in %ss\n' "$((SECONDS - start))"
