@@ -15,6 +15,7 @@ INFRA="$ROOT/infra"
 export CDK_DISABLE_VERSION_CHECK=1
 export CDK_DISABLE_CLI_TELEMETRY=1
 export AWS_EC2_METADATA_DISABLED=true
+export npm_config_update_notifier=false
 export NODE_OPTIONS="${NODE_OPTIONS:-} --no-deprecation"
 
 start=$SECONDS

@@ -1,0 +1,82 @@
+// Data resources from manifest/resources.json: the single DynamoDB table, the artifacts bucket and the
+// generated secrets. Table and bucket are retained when the stack is deleted (they hold user data).
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import type { ResourcesSpec } from './manifest';
+
+export interface DataProps {
+  readonly resources: ResourcesSpec;
+  /** Origins allowed to GET objects from the bucket with presigned URLs (browser downloads). */
+  readonly downloadOrigins: string[];
+}
+
+function stringKey(name: string): dynamodb.Attribute {
+  return { name, type: dynamodb.AttributeType.STRING };
+}
+
+export class Data extends Construct {
+  readonly table: dynamodb.TableV2;
+  readonly bucket: s3.Bucket;
+  /** Secrets by their manifest id (e.g. `jwt`). */
+  readonly secrets: ReadonlyMap<string, secretsmanager.Secret>;
+
+  constructor(scope: Construct, id: string, props: DataProps) {
+    super(scope, id);
+    const { table, bucket, secrets } = props.resources;
+
+    this.table = new dynamodb.TableV2(this, 'Table', {
+      partitionKey: stringKey(table.partition_key),
+      sortKey: table.sort_key ? stringKey(table.sort_key) : undefined,
+      billing: dynamodb.Billing.onDemand(),
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      timeToLiveAttribute: table.ttl_attribute,
+      globalSecondaryIndexes: table.global_secondary_indexes.map((gsi) => ({
+        indexName: gsi.name,
+        partitionKey: stringKey(gsi.partition_key),
+        sortKey: gsi.sort_key ? stringKey(gsi.sort_key) : undefined,
+        projectionType: dynamodb.ProjectionType.ALL,
+      })),
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    this.bucket = new s3.Bucket(this, 'Bucket', {
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      lifecycleRules: [
+        {
+          id: 'expire-temporary',
+          prefix: bucket.temporary_prefix,
+          expiration: Duration.days(bucket.temporary_expiry_days),
+        },
+        { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
+      ],
+      cors: [
+        {
+          allowedMethods: [s3.HttpMethods.GET, s3.HttpMethods.HEAD],
+          allowedOrigins: props.downloadOrigins,
+          allowedHeaders: ['*'],
+          exposedHeaders: ['Content-Length', 'Content-Type', 'Content-Disposition', 'ETag'],
+          maxAge: 3600,
+        },
+      ],
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    const byId = new Map<string, secretsmanager.Secret>();
+    for (const spec of secrets) {
+      byId.set(
+        spec.id,
+        new secretsmanager.Secret(this, `Secret-${spec.id}`, {
+          description: `Forgeflow: ${spec.description}`,
+          generateSecretString: { passwordLength: spec.length, excludePunctuation: true },
+        }),
+      );
+    }
+    this.secrets = byId;
+  }
+}

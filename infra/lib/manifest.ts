@@ -1,0 +1,231 @@
+// Loads and validates the two manifests the CDK app is built from (`manifest/routes.json` and
+// `manifest/resources.json` at the repository root). The same files drive the local stack, so this
+// module only reads them: it never fills in defaults that the local stack would not also see.
+// Tests import `loadManifests` to compare the synthesized template against the manifests.
+import { existsSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+
+export type HttpMethodName = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD' | 'OPTIONS';
+
+/** One HTTP route: one Lambda binary (`function`) behind one `METHOD /path`. */
+export interface RouteSpec {
+  readonly method: HttpMethodName;
+  readonly path: string;
+  readonly function: string;
+  readonly auth: 'none' | 'jwt';
+  readonly memory_mb: number;
+  readonly timeout_s: number;
+  /** See `permissions.ts` for the vocabulary (e.g. `table:read`, `table:write`, `secret:jwt`). */
+  readonly permissions: readonly string[];
+}
+
+export interface GsiSpec {
+  readonly name: string;
+  readonly partition_key: string;
+  readonly sort_key?: string;
+}
+
+export interface TableSpec {
+  readonly id: string;
+  readonly env: string;
+  readonly partition_key: string;
+  readonly sort_key?: string;
+  readonly ttl_attribute?: string;
+  readonly global_secondary_indexes: readonly GsiSpec[];
+}
+
+export interface BucketSpec {
+  readonly id: string;
+  readonly env: string;
+  readonly temporary_prefix: string;
+  readonly temporary_expiry_days: number;
+}
+
+export interface QueueSpec {
+  readonly id: string;
+  readonly env: string;
+  /** Name of the worker function that consumes the queue (it may not exist yet). */
+  readonly consumer: string;
+  readonly consumer_timeout_s: number;
+  readonly visibility_timeout_s: number;
+  readonly max_receive_count: number;
+  readonly batch_size: number;
+  readonly dlq_retention_days: number;
+}
+
+export interface SecretSpec {
+  readonly id: string;
+  readonly env: string;
+  readonly description: string;
+  readonly length: number;
+}
+
+export interface ResourcesSpec {
+  readonly table: TableSpec;
+  readonly bucket: BucketSpec;
+  readonly queues: readonly QueueSpec[];
+  readonly secrets: readonly SecretSpec[];
+}
+
+export interface Manifests {
+  readonly routes: readonly RouteSpec[];
+  readonly resources: ResourcesSpec;
+}
+
+/** The repository root: `infra/..` (this file lives in `infra/lib/`). */
+export const REPO_ROOT = path.resolve(__dirname, '..', '..');
+
+/** `FORGEFLOW_MANIFEST_DIR` overrides where the manifests are read from (default `<repo>/manifest`). */
+export function manifestDir(): string {
+  const override = process.env.FORGEFLOW_MANIFEST_DIR;
+  return override ? path.resolve(REPO_ROOT, override) : path.join(REPO_ROOT, 'manifest');
+}
+
+const METHODS: readonly string[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'];
+const FUNCTION_NAME = /^[a-z][a-z0-9-]{0,62}$/;
+const ENV_NAME = /^[A-Z][A-Z0-9_]*$/;
+
+function readJson(file: string): unknown {
+  if (!existsSync(file)) {
+    throw new Error(`manifest not found: ${file}`);
+  }
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new Error(`manifest ${file} is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+function fail(where: string, message: string): never {
+  throw new Error(`${where}: ${message}`);
+}
+
+function requireString(obj: Record<string, unknown>, key: string, where: string): string {
+  const value = obj[key];
+  if (typeof value !== 'string' || value.length === 0) fail(where, `"${key}" must be a non-empty string`);
+  return value;
+}
+
+function requireInt(obj: Record<string, unknown>, key: string, where: string, min: number, max: number): number {
+  const value = obj[key];
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    fail(where, `"${key}" must be an integer in [${min}, ${max}], got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+function asObject(value: unknown, where: string): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(where, 'must be an object');
+  return value as Record<string, unknown>;
+}
+
+function asArray(value: unknown, where: string): unknown[] {
+  if (!Array.isArray(value)) fail(where, 'must be an array');
+  return value;
+}
+
+/** Validates the parsed routes manifest. Unknown keys (future worker/websocket entries) are ignored. */
+export function parseRoutes(raw: unknown, where = 'routes.json'): RouteSpec[] {
+  const routes = asArray(asObject(raw, where).routes, `${where} routes`).map((item, i) => {
+    const at = `${where} routes[${i}]`;
+    const r = asObject(item, at);
+    const method = requireString(r, 'method', at);
+    if (!METHODS.includes(method)) fail(at, `unknown method ${method}`);
+    const routePath = requireString(r, 'path', at);
+    if (!routePath.startsWith('/')) fail(at, `path must start with "/": ${routePath}`);
+    const fn = requireString(r, 'function', at);
+    if (!FUNCTION_NAME.test(fn)) fail(at, `function name must match ${FUNCTION_NAME}: ${fn}`);
+    const auth = requireString(r, 'auth', at);
+    if (auth !== 'none' && auth !== 'jwt') fail(at, `auth must be "none" or "jwt", got ${auth}`);
+    const permissions = asArray(r.permissions ?? [], `${at} permissions`).map((p) => {
+      if (typeof p !== 'string') fail(at, 'permissions must be strings');
+      return p;
+    });
+    return {
+      method: method as HttpMethodName,
+      path: routePath,
+      function: fn,
+      auth,
+      // API Gateway HTTP APIs stop waiting after 30 s: a longer Lambda timeout would only hide bugs.
+      memory_mb: requireInt(r, 'memory_mb', at, 128, 10240),
+      timeout_s: requireInt(r, 'timeout_s', at, 1, 30),
+      permissions,
+    } satisfies RouteSpec;
+  });
+  const keys = new Set<string>();
+  for (const r of routes) {
+    const key = `${r.method} ${r.path}`;
+    if (keys.has(key)) fail(where, `duplicate route ${key}`);
+    keys.add(key);
+  }
+  return routes;
+}
+
+/** Validates the parsed resources manifest. */
+export function parseResources(raw: unknown, where = 'resources.json'): ResourcesSpec {
+  const root = asObject(raw, where);
+  const t = asObject(root.table, `${where} table`);
+  const table: TableSpec = {
+    id: requireString(t, 'id', `${where} table`),
+    env: requireString(t, 'env', `${where} table`),
+    partition_key: requireString(t, 'partition_key', `${where} table`),
+    sort_key: typeof t.sort_key === 'string' ? t.sort_key : undefined,
+    ttl_attribute: typeof t.ttl_attribute === 'string' ? t.ttl_attribute : undefined,
+    global_secondary_indexes: asArray(t.global_secondary_indexes ?? [], `${where} table GSIs`).map((g, i) => {
+      const at = `${where} table.global_secondary_indexes[${i}]`;
+      const o = asObject(g, at);
+      return {
+        name: requireString(o, 'name', at),
+        partition_key: requireString(o, 'partition_key', at),
+        sort_key: typeof o.sort_key === 'string' ? o.sort_key : undefined,
+      };
+    }),
+  };
+  const b = asObject(root.bucket, `${where} bucket`);
+  const bucket: BucketSpec = {
+    id: requireString(b, 'id', `${where} bucket`),
+    env: requireString(b, 'env', `${where} bucket`),
+    temporary_prefix: requireString(b, 'temporary_prefix', `${where} bucket`),
+    temporary_expiry_days: requireInt(b, 'temporary_expiry_days', `${where} bucket`, 1, 3650),
+  };
+  const queues = asArray(root.queues ?? [], `${where} queues`).map((q, i) => {
+    const at = `${where} queues[${i}]`;
+    const o = asObject(q, at);
+    return {
+      id: requireString(o, 'id', at),
+      env: requireString(o, 'env', at),
+      consumer: requireString(o, 'consumer', at),
+      consumer_timeout_s: requireInt(o, 'consumer_timeout_s', at, 1, 900),
+      visibility_timeout_s: requireInt(o, 'visibility_timeout_s', at, 0, 43200),
+      max_receive_count: requireInt(o, 'max_receive_count', at, 1, 1000),
+      batch_size: requireInt(o, 'batch_size', at, 1, 10000),
+      dlq_retention_days: requireInt(o, 'dlq_retention_days', at, 1, 14),
+    } satisfies QueueSpec;
+  });
+  const secrets = asArray(root.secrets ?? [], `${where} secrets`).map((s, i) => {
+    const at = `${where} secrets[${i}]`;
+    const o = asObject(s, at);
+    return {
+      id: requireString(o, 'id', at),
+      env: requireString(o, 'env', at),
+      description: requireString(o, 'description', at),
+      length: requireInt(o, 'length', at, 16, 4096),
+    } satisfies SecretSpec;
+  });
+  const envs = [table.env, bucket.env, ...queues.map((q) => q.env), ...secrets.map((s) => s.env)];
+  for (const env of envs) if (!ENV_NAME.test(env)) fail(where, `bad environment variable name ${env}`);
+  if (new Set(envs).size !== envs.length) fail(where, 'environment variable names must be unique');
+  for (const list of [queues, secrets]) {
+    const ids = list.map((x) => x.id);
+    if (new Set(ids).size !== ids.length) fail(where, `duplicate id in ${ids.join(', ')}`);
+  }
+  return { table, bucket, queues, secrets };
+}
+
+/** Reads and validates `routes.json` and `resources.json` from `dir` (default: `manifestDir()`). */
+export function loadManifests(dir: string = manifestDir()): Manifests {
+  return {
+    routes: parseRoutes(readJson(path.join(dir, 'routes.json')), path.join(dir, 'routes.json')),
+    resources: parseResources(readJson(path.join(dir, 'resources.json')), path.join(dir, 'resources.json')),
+  };
+}

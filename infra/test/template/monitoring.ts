@@ -1,0 +1,43 @@
+// Alarms: every dead-letter queue, and errors and throttles of every function.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { Match } from 'aws-cdk-lib/assertions';
+import { dlqIdOf, functionId, manifests, ofType, queueIdFromEnv, routeFunctions, template } from '../helpers';
+
+describe('monitoring', () => {
+  const t = template();
+
+  it('alarms when any message is visible in each dead-letter queue', () => {
+    for (const q of manifests.resources.queues) {
+      const dlqId = dlqIdOf(t, queueIdFromEnv(t, q.env));
+      t.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [dlqId, 'QueueName'] } }],
+        ComparisonOperator: 'GreaterThanThreshold',
+        Threshold: 0,
+        AlarmActions: Match.anyValue(),
+      });
+    }
+  });
+
+  it('alarms on errors and throttles of every function', () => {
+    for (const name of routeFunctions()) {
+      for (const metric of ['Errors', 'Throttles']) {
+        t.hasResourceProperties('AWS::CloudWatch::Alarm', {
+          Namespace: 'AWS/Lambda',
+          MetricName: metric,
+          Dimensions: [{ Name: 'FunctionName', Value: { Ref: functionId(t, name) } }],
+          ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+          Threshold: 1,
+        });
+      }
+    }
+  });
+
+  it('has no other alarms', () => {
+    const functions = ofType(t, 'AWS::Lambda::Function').length;
+    const expected = manifests.resources.queues.length + 2 * functions;
+    assert.equal(ofType(t, 'AWS::CloudWatch::Alarm').length, expected);
+  });
+});
