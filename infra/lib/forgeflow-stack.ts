@@ -1,15 +1,17 @@
-// The Forgeflow stack: wires the constructs (data, queues, HTTP API, monitoring) and grants each
-// function exactly what its manifest entry asks for. Everything variable comes from the manifests.
+// The Forgeflow stack: wires the constructs (data, queues, HTTP API, workers, monitoring) and grants each
+// function exactly what its manifest entry asks for. Everything variable comes from the manifests, which
+// are an argument (`props.manifests`): the app passes the repository's, tests pass synthetic ones.
 import { Annotations, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct, Node } from 'constructs';
 import { Data } from './data';
 import { HttpApi } from './http-api';
-import type { Manifests } from './manifest';
+import { checkManifests, type Manifests } from './manifest';
 import { Monitoring } from './monitoring';
 import { applyPermissions } from './permissions';
 import { WorkerQueues } from './queues';
 import type { RustFunction } from './rust-function';
+import { Workers } from './workers';
 
 /** Deployment settings that are not part of the manifests (all have defaults; see README.md). */
 export interface ForgeflowSettings {
@@ -57,17 +59,21 @@ export class ForgeflowStack extends Stack {
   readonly data: Data;
   readonly queues: WorkerQueues;
   readonly httpApi: HttpApi;
+  readonly workers: Workers;
   readonly monitoring: Monitoring;
 
   constructor(scope: Construct, id: string, props: ForgeflowStackProps) {
     super(scope, id, props);
-    const { routes, resources } = props.manifests;
+    checkManifests(props.manifests);
+    const { routes, resources, workers } = props.manifests;
     const settings = props.settings ?? settingsFromContext(this.node);
 
     this.data = new Data(this, 'Data', { resources, downloadOrigins: settings.corsOrigins });
     this.queues = new WorkerQueues(this, 'Queues', { queues: resources.queues });
 
     // Resource names reach functions only through these variables; the local stack sets the same ones.
+    // Workers get the same set as routes (one contract for every binary): the secret's ARN is not
+    // sensitive, and reading the secret still needs `secret:<id>` in the worker's permissions.
     const environment: Record<string, string> = {
       RUST_LOG: 'info',
       [resources.table.env]: this.data.table.tableName,
@@ -83,16 +89,26 @@ export class ForgeflowStack extends Stack {
       corsOrigins: settings.corsOrigins,
     });
 
-    // Every function of the stack, by binary name. Worker functions (SQS consumers), once a manifest
-    // lists them, are created the same way and added here: their queues then get an event source.
-    const functions = new Map<string, RustFunction>(this.httpApi.functions);
-    const permissionsOf = new Map<string, readonly string[]>(routes.map((r) => [r.function, r.permissions]));
-    const grantTargets = { table: this.data.table, secrets: this.data.secrets };
-    for (const [name, rf] of functions) {
-      applyPermissions(rf.fn, name, permissionsOf.get(name) ?? [], grantTargets);
+    // Worker functions: SQS consumers (event source on their queue) and scheduled ones (EventBridge rule).
+    this.workers = new Workers(this, 'Workers', { workers, queues: this.queues, environment });
+
+    const grantTargets = {
+      table: this.data.table,
+      bucket: this.data.bucket,
+      queues: new Map([...this.queues.byId].map(([id, wq]) => [id, wq.queue])),
+      secrets: this.data.secrets,
+    };
+    const routePermissions = new Map<string, readonly string[]>(routes.map((r) => [r.function, r.permissions]));
+    for (const [name, rf] of this.httpApi.functions) {
+      applyPermissions(rf.fn, name, routePermissions.get(name) ?? [], grantTargets, 'route');
     }
+    for (const spec of workers) {
+      applyPermissions(this.workers.functions.get(spec.function)!.fn, spec.function, spec.permissions, grantTargets, 'worker');
+    }
+
+    // Every function of the stack, by binary name (checkManifests keeps route and worker names apart).
+    const functions = new Map<string, RustFunction>([...this.httpApi.functions, ...this.workers.functions]);
     const lambdas = new Map<string, lambda.Function>([...functions].map(([name, rf]) => [name, rf.fn]));
-    this.queues.attachConsumers(lambdas);
 
     this.monitoring = new Monitoring(this, 'Monitoring', { alarmEmail: settings.alarmEmail });
     for (const { spec, dlq } of this.queues.all) this.monitoring.watchDeadLetterQueue(spec.id, dlq);

@@ -1,6 +1,7 @@
-// Loads and validates the two manifests the CDK app is built from (`manifest/routes.json` and
-// `manifest/resources.json` at the repository root). The same files drive the local stack, so this
-// module only reads them: it never fills in defaults that the local stack would not also see.
+// Loads and validates the manifests the CDK app is built from (`manifest/routes.json`,
+// `manifest/resources.json` and `manifest/workers.json` at the repository root). The same files drive
+// the local stack, so this module only reads them: it never fills in defaults that the local stack would
+// not also see. `checkManifests` validates what spans several files (the stack calls it before building).
 // Tests import `loadManifests` to compare the synthesized template against the manifests.
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -15,7 +16,7 @@ export interface RouteSpec {
   readonly auth: 'none' | 'jwt';
   readonly memory_mb: number;
   readonly timeout_s: number;
-  /** See `permissions.ts` for the vocabulary (e.g. `table:read`, `table:write`, `secret:jwt`). */
+  /** See `permissions.ts` for the vocabulary (e.g. `table:read`, `bucket:write`, `queue:steps:send`, `secret:jwt`). */
   readonly permissions: readonly string[];
 }
 
@@ -44,7 +45,7 @@ export interface BucketSpec {
 export interface QueueSpec {
   readonly id: string;
   readonly env: string;
-  /** Name of the worker function that consumes the queue (it may not exist yet). */
+  /** Name of the worker function that consumes the queue (workers.json may not list it yet). */
   readonly consumer: string;
   readonly consumer_timeout_s: number;
   readonly visibility_timeout_s: number;
@@ -67,9 +68,29 @@ export interface ResourcesSpec {
   readonly secrets: readonly SecretSpec[];
 }
 
+/**
+ * One non-HTTP Lambda from workers.json. Exactly one trigger: `queue` (an SQS consumer of that queue in
+ * resources.json; its timeout is the queue's `consumer_timeout_s` and its batch size the queue's
+ * `batch_size`) or `schedule` (an EventBridge `rate(...)`/`cron(...)` expression; then `timeout_s`
+ * is required, since there is no queue to take it from).
+ */
+export interface WorkerSpec {
+  readonly function: string;
+  readonly queue?: string;
+  readonly schedule?: string;
+  readonly memory_mb: number;
+  /** SQS consumers only: the event source's maximum concurrency (2 to 1000, the AWS limits). */
+  readonly max_concurrency?: number;
+  /** Scheduled workers only (queue workers take the queue's `consumer_timeout_s`). */
+  readonly timeout_s?: number;
+  /** The routes vocabulary plus `queue:<id>:read-attributes` (see `permissions.ts`). */
+  readonly permissions: readonly string[];
+}
+
 export interface Manifests {
   readonly routes: readonly RouteSpec[];
   readonly resources: ResourcesSpec;
+  readonly workers: readonly WorkerSpec[];
 }
 
 /** The repository root: `infra/..` (this file lives in `infra/lib/`). */
@@ -222,10 +243,102 @@ export function parseResources(raw: unknown, where = 'resources.json'): Resource
   return { table, bucket, queues, secrets };
 }
 
-/** Reads and validates `routes.json` and `resources.json` from `dir` (default: `manifestDir()`). */
+/** AWS limits of an SQS event source's maximum concurrency. */
+export const MIN_MAX_CONCURRENCY = 2;
+export const MAX_MAX_CONCURRENCY = 1000;
+const SCHEDULE = /^(rate|cron)\(.+\)$/;
+
+/** Validates the parsed workers manifest (each entry on its own; `checkManifests` does the rest). */
+export function parseWorkers(raw: unknown, where = 'workers.json'): WorkerSpec[] {
+  const workers = asArray(asObject(raw, where).workers ?? [], `${where} workers`).map((item, i) => {
+    const at = `${where} workers[${i}]`;
+    const w = asObject(item, at);
+    const fn = requireString(w, 'function', at);
+    if (!FUNCTION_NAME.test(fn)) fail(at, `function name must match ${FUNCTION_NAME}: ${fn}`);
+    const queue = w.queue === undefined ? undefined : requireString(w, 'queue', at);
+    const schedule = w.schedule === undefined ? undefined : requireString(w, 'schedule', at);
+    if ((queue === undefined) === (schedule === undefined)) {
+      fail(at, `${fn} needs exactly one of "queue" (an SQS consumer) or "schedule" (an EventBridge rule)`);
+    }
+    if (schedule !== undefined && !SCHEDULE.test(schedule)) {
+      fail(at, `schedule must be an EventBridge rate(...) or cron(...) expression, got ${schedule}`);
+    }
+    let max_concurrency: number | undefined;
+    let timeout_s: number | undefined;
+    if (queue !== undefined) {
+      max_concurrency = requireInt(w, 'max_concurrency', at, MIN_MAX_CONCURRENCY, MAX_MAX_CONCURRENCY);
+      if (w.timeout_s !== undefined) {
+        fail(at, `${fn}: a queue worker takes its timeout from the queue's consumer_timeout_s; remove "timeout_s"`);
+      }
+    } else {
+      timeout_s = requireInt(w, 'timeout_s', at, 1, 900);
+      if (w.max_concurrency !== undefined) {
+        fail(at, `${fn}: "max_concurrency" applies to queue workers only (it is the SQS event source's limit)`);
+      }
+    }
+    const permissions = asArray(w.permissions ?? [], `${at} permissions`).map((p) => {
+      if (typeof p !== 'string') fail(at, 'permissions must be strings');
+      return p;
+    });
+    return {
+      function: fn,
+      queue,
+      schedule,
+      memory_mb: requireInt(w, 'memory_mb', at, 128, 10240),
+      max_concurrency,
+      timeout_s,
+      permissions,
+    } satisfies WorkerSpec;
+  });
+  const names = workers.map((w) => w.function);
+  for (const [i, name] of names.entries()) {
+    if (names.indexOf(name) !== i) fail(where, `duplicate worker function ${name}`);
+  }
+  return workers;
+}
+
+/**
+ * Checks what spans several manifests (the stack calls it, so synthetic manifests are checked too):
+ * every worker's queue exists and names that worker as its `consumer`, no queue has two workers, and no
+ * function is both a route function and a worker.
+ */
+export function checkManifests(m: Manifests): void {
+  const queues = new Map(m.resources.queues.map((q) => [q.id, q]));
+  const routeFunctions = new Set(m.routes.map((r) => r.function));
+  const consumerOf = new Map<string, string>();
+  for (const w of m.workers) {
+    if (routeFunctions.has(w.function)) {
+      throw new Error(`workers.json: ${w.function} is already a route function in routes.json`);
+    }
+    if (w.queue === undefined) continue;
+    const queue = queues.get(w.queue);
+    if (!queue) {
+      throw new Error(
+        `workers.json: ${w.function} consumes queue "${w.queue}", which resources.json does not define ` +
+          `(queues: ${[...queues.keys()].join(', ')})`,
+      );
+    }
+    const other = consumerOf.get(w.queue);
+    if (other !== undefined) {
+      throw new Error(`workers.json: queue "${w.queue}" is consumed by both ${other} and ${w.function}`);
+    }
+    consumerOf.set(w.queue, w.function);
+    if (queue.consumer !== w.function) {
+      throw new Error(
+        `workers.json: ${w.function} consumes queue "${w.queue}", but resources.json names ` +
+          `${queue.consumer} as that queue's consumer`,
+      );
+    }
+  }
+}
+
+/** Reads and validates the three manifests from `dir` (default: `manifestDir()`). */
 export function loadManifests(dir: string = manifestDir()): Manifests {
-  return {
+  const manifests: Manifests = {
     routes: parseRoutes(readJson(path.join(dir, 'routes.json')), path.join(dir, 'routes.json')),
     resources: parseResources(readJson(path.join(dir, 'resources.json')), path.join(dir, 'resources.json')),
+    workers: parseWorkers(readJson(path.join(dir, 'workers.json')), path.join(dir, 'workers.json')),
   };
+  checkManifests(manifests);
+  return manifests;
 }

@@ -1,31 +1,80 @@
 // Least-privilege IAM: a function gets exactly the grants its manifest `permissions` list names, and
 // nothing else. An unknown permission fails the synth rather than being silently ignored.
-import type * as iam from 'aws-cdk-lib/aws-iam';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 
 export interface GrantTargets {
   readonly table: dynamodb.ITableV2;
+  readonly bucket: s3.IBucket;
+  /** Queues by their manifest id (e.g. `steps`). */
+  readonly queues: ReadonlyMap<string, sqs.IQueue>;
   readonly secrets: ReadonlyMap<string, secretsmanager.ISecret>;
 }
 
+/** Who asks: `queue:<id>:read-attributes` is part of the workers' vocabulary only. */
+export type FunctionKind = 'route' | 'worker';
+
+const VOCABULARY: Record<FunctionKind, string> = {
+  route: 'table:read, table:write, bucket:read, bucket:write, queue:<id>:send, secret:<id>',
+  worker: 'table:read, table:write, bucket:read, bucket:write, queue:<id>:send, queue:<id>:read-attributes, secret:<id>',
+};
+
 /**
  * The vocabulary:
- * - `table:read`  → grantReadData on the table (and its indexes)
- * - `table:write` → grantWriteData on the table
- * - `secret:<id>` → grantRead on the secret with that id in resources.json (e.g. `secret:jwt`)
+ * - `table:read`   → grantReadData on the table (and its indexes)
+ * - `table:write`  → grantWriteData on the table
+ * - `bucket:read`  → grantRead on the bucket (get and list objects)
+ * - `bucket:write` → grantPut on the bucket (put objects; no delete). Both listed → both grants, still
+ *   no delete (grantReadWrite would add s3:DeleteObject*)
+ * - `queue:<id>:send` → grantSendMessages on that queue of resources.json (e.g. `queue:steps:send`)
+ * - `queue:<id>:read-attributes` (workers only) → sqs:GetQueueAttributes on that queue, nothing else
+ * - `secret:<id>`  → grantRead on the secret with that id in resources.json (e.g. `secret:jwt`)
  */
 export function applyPermissions(
   grantee: iam.IGrantable,
   functionName: string,
   permissions: readonly string[],
   targets: GrantTargets,
+  kind: FunctionKind = 'route',
 ): void {
+  const unknown = (permission: string): never => {
+    throw new Error(`${functionName}: unknown permission "${permission}" (known for a ${kind}: ${VOCABULARY[kind]})`);
+  };
+  const queue = (permission: string, id: string): sqs.IQueue => {
+    const q = targets.queues.get(id);
+    if (!q) {
+      throw new Error(
+        `${functionName}: permission "${permission}" names no queue in resources.json ` +
+          `(queues: ${[...targets.queues.keys()].join(', ')})`,
+      );
+    }
+    return q;
+  };
+
   for (const permission of new Set(permissions)) {
+    const queueMatch = /^queue:([^:]+):([a-z-]+)$/.exec(permission);
     if (permission === 'table:read') {
       targets.table.grantReadData(grantee);
     } else if (permission === 'table:write') {
       targets.table.grantWriteData(grantee);
+    } else if (permission === 'bucket:read') {
+      targets.bucket.grantRead(grantee);
+    } else if (permission === 'bucket:write') {
+      targets.bucket.grantPut(grantee);
+    } else if (queueMatch && queueMatch[2] === 'send') {
+      queue(permission, queueMatch[1]).grantSendMessages(grantee);
+    } else if (queueMatch && queueMatch[2] === 'read-attributes' && kind === 'worker') {
+      const statement = new iam.PolicyStatement({
+        effect: iam.Effect.ALLOW,
+        actions: ['sqs:GetQueueAttributes'],
+        resources: [queue(permission, queueMatch[1]).queueArn],
+      });
+      if (!grantee.grantPrincipal.addToPrincipalPolicy(statement).statementAdded) {
+        throw new Error(`${functionName}: could not add "${permission}" to the function's role`);
+      }
     } else if (permission.startsWith('secret:')) {
       const id = permission.slice('secret:'.length);
       const secret = targets.secrets.get(id);
@@ -34,9 +83,7 @@ export function applyPermissions(
       }
       secret.grantRead(grantee);
     } else {
-      throw new Error(
-        `${functionName}: unknown permission "${permission}" (known: table:read, table:write, secret:<id>)`,
-      );
+      unknown(permission);
     }
   }
 }

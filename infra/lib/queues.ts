@@ -1,8 +1,8 @@
 // Worker queues from manifest/resources.json: for each, a dead-letter queue and the main queue with a
-// redrive policy. Consumers are attached with `attachConsumers` for the functions that exist, so a
-// worker function added later (from whatever manifest lists workers) is wired with no change here.
+// redrive policy. `attachConsumer` wires the worker that workers.json names for a queue (see workers.ts);
+// a queue no worker consumes yet simply has no event source.
 import { Duration } from 'aws-cdk-lib';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -13,7 +13,10 @@ export const VISIBILITY_FACTOR = 6;
 /** AWS guidance for Lambda consumers: at least 5 receives before a message goes to the DLQ. */
 export const MIN_RECEIVE_COUNT = 5;
 
-/** Throws when a queue's settings break the SQS → Lambda contract (called at synth time). */
+/**
+ * Throws when a queue's own settings break the SQS → Lambda contract (called at synth time for every
+ * queue, consumed or not): visibility timeout ≥ 6 × consumer_timeout_s, and enough receives.
+ */
 export function checkQueueSpec(spec: QueueSpec): void {
   if (spec.visibility_timeout_s < VISIBILITY_FACTOR * spec.consumer_timeout_s) {
     throw new Error(
@@ -42,6 +45,7 @@ export interface WorkerQueuesProps {
 export class WorkerQueues extends Construct {
   /** Queues by their manifest id (e.g. `steps`). */
   readonly byId: ReadonlyMap<string, WorkerQueue>;
+  private readonly consumers = new Map<string, lambda.Function>();
 
   constructor(scope: Construct, id: string, props: WorkerQueuesProps) {
     super(scope, id);
@@ -69,25 +73,38 @@ export class WorkerQueues extends Construct {
   }
 
   /**
-   * Adds an SQS event source (partial batch responses on) for every queue whose `consumer` is in
-   * `functions`. Queues whose consumer does not exist yet are left without a mapping.
-   * Returns the ids of the queues that got a consumer.
+   * Makes `fn` the consumer of queue `queueId`: an SQS event source with the queue's batch size, partial
+   * batch responses (`reportBatchItemFailures`) and at most `maxConcurrency` concurrent invocations.
+   * Throws when the queue does not exist, already has a consumer, or its visibility timeout is under
+   * 6 × the function's timeout.
    */
-  attachConsumers(functions: ReadonlyMap<string, lambda.Function>): string[] {
-    const attached: string[] = [];
-    for (const { spec, queue } of this.byId.values()) {
-      const fn = functions.get(spec.consumer);
-      if (!fn) continue;
-      const timeout = fn.timeout?.toSeconds() ?? 3;
-      if (spec.visibility_timeout_s < VISIBILITY_FACTOR * timeout) {
-        throw new Error(
-          `queue "${spec.id}": consumer ${spec.consumer} has a ${timeout}s timeout; the visibility timeout ` +
-            `(${spec.visibility_timeout_s}s) must be at least ${VISIBILITY_FACTOR} × that`,
-        );
-      }
-      fn.addEventSource(new SqsEventSource(queue, { batchSize: spec.batch_size, reportBatchItemFailures: true }));
-      attached.push(spec.id);
+  attachConsumer(queueId: string, fn: lambda.Function, maxConcurrency: number): SqsEventSource {
+    const wq = this.byId.get(queueId);
+    if (!wq) throw new Error(`queue "${queueId}" does not exist (queues: ${[...this.byId.keys()].join(', ')})`);
+    const previous = this.consumers.get(queueId);
+    if (previous) {
+      throw new Error(`queue "${queueId}" already has a consumer (${previous.node.path}); one consumer per queue`);
     }
-    return attached;
+    const { spec, queue } = wq;
+    const timeout = fn.timeout?.toSeconds() ?? 3;
+    if (spec.visibility_timeout_s < VISIBILITY_FACTOR * timeout) {
+      throw new Error(
+        `queue "${spec.id}": its consumer has a ${timeout}s timeout; the visibility timeout ` +
+          `(${spec.visibility_timeout_s}s) must be at least ${VISIBILITY_FACTOR} × that`,
+      );
+    }
+    const source = new SqsEventSource(queue, {
+      batchSize: spec.batch_size,
+      reportBatchItemFailures: true,
+      maxConcurrency,
+    });
+    fn.addEventSource(source);
+    this.consumers.set(queueId, fn);
+    return source;
+  }
+
+  /** The ids of the queues that have a consumer. */
+  get consumed(): string[] {
+    return [...this.consumers.keys()];
   }
 }

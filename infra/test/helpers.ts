@@ -67,7 +67,7 @@ export function refTarget(value: Json): string {
   throw new Error(`not a Ref/GetAtt: ${JSON.stringify(value)}`);
 }
 
-/** Logical id of the queue whose URL a function receives in environment variable `env`. */
+/** Logical id of the queue whose URL every function receives in environment variable `env`. */
 export function queueIdFromEnv(t: Template, env: string): string {
   const [, fn] = ofType(t, 'AWS::Lambda::Function')[0];
   return refTarget(fn.Environment.Variables[env]);
@@ -100,6 +100,50 @@ export function actionsOf(statements: Statement[]): string[] {
 /** The unique function names in routes.json. */
 export function routeFunctions(m: Manifests = manifests): string[] {
   return [...new Set(m.routes.map((r) => r.function))];
+}
+
+/** The function names in workers.json. */
+export function workerFunctions(m: Manifests = manifests): string[] {
+  return m.workers.map((w) => w.function);
+}
+
+/** Every function of the stack: route functions, then workers. */
+export function allFunctions(m: Manifests = manifests): string[] {
+  return [...routeFunctions(m), ...workerFunctions(m)];
+}
+
+/** The manifest `permissions` of function `name` (a route function or a worker). */
+export function permissionsOf(name: string, m: Manifests = manifests): readonly string[] {
+  const found = m.routes.find((r) => r.function === name) ?? m.workers.find((w) => w.function === name);
+  if (!found) throw new Error(`no function ${name} in the manifests`);
+  return found.permissions;
+}
+
+/** Every logical id a template value refers to (`Ref`, `Fn::GetAtt`, at any depth, e.g. in `Fn::Join`). */
+export function referencedIds(value: Json): Set<string> {
+  const ids = new Set<string>();
+  const walk = (v: Json): void => {
+    if (Array.isArray(v)) v.forEach(walk);
+    else if (v && typeof v === 'object') {
+      if (typeof v.Ref === 'string') ids.add(v.Ref);
+      if (Array.isArray(v['Fn::GetAtt'])) ids.add(v['Fn::GetAtt'][0]);
+      Object.values(v).forEach(walk);
+    }
+  };
+  walk(value);
+  return ids;
+}
+
+/** The Allow actions among `statements` whose Resource refers to logical id `resourceId`. */
+export function actionsOn(statements: Statement[], resourceId: string): string[] {
+  return actionsOf(statements.filter((s) => s.Effect === 'Allow' && referencedIds(s.Resource).has(resourceId)));
+}
+
+/** Logical id of the S3 bucket (the stack has exactly one). */
+export function bucketId(t: Template): string {
+  const [[id], ...rest] = ofType(t, 'AWS::S3::Bucket');
+  if (rest.length > 0) throw new Error('expected one bucket');
+  return id;
 }
 
 /** A deep copy of the manifests, for tests that change them. */

@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import { loadManifests, parseResources, parseRoutes } from '../lib/manifest';
+import { loadManifests, parseResources, parseRoutes, parseWorkers } from '../lib/manifest';
 import { cloneManifests, manifests } from './helpers';
 
 describe('manifest', () => {
@@ -12,6 +12,7 @@ describe('manifest', () => {
     assert.ok(manifests.routes.length > 0);
     assert.ok(manifests.resources.queues.length > 0);
     assert.ok(manifests.resources.secrets.some((s) => s.id === 'jwt'));
+    assert.ok(manifests.workers.length > 0);
   });
 
   it('reads manifests from another directory', () => {
@@ -20,7 +21,49 @@ describe('manifest', () => {
     m.routes = m.routes.slice(0, 1);
     writeFileSync(path.join(dir, 'routes.json'), JSON.stringify({ routes: m.routes, websocket: [] }));
     writeFileSync(path.join(dir, 'resources.json'), JSON.stringify(m.resources));
-    assert.equal(loadManifests(dir).routes.length, 1);
+    writeFileSync(path.join(dir, 'workers.json'), JSON.stringify({ workers: [] }));
+    const loaded = loadManifests(dir);
+    assert.equal(loaded.routes.length, 1);
+    assert.deepEqual(loaded.workers, []);
+  });
+
+  it('checks workers against resources when loading', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'forgeflow-manifest-'));
+    const m = cloneManifests();
+    writeFileSync(path.join(dir, 'routes.json'), JSON.stringify({ routes: m.routes }));
+    writeFileSync(path.join(dir, 'resources.json'), JSON.stringify(m.resources));
+    writeFileSync(path.join(dir, 'workers.json'), JSON.stringify({ workers: [{ ...m.workers[0], queue: 'nope' }] }));
+    assert.throws(() => loadManifests(dir), /does not define/);
+  });
+
+  it('reads a queue worker and a scheduled worker', () => {
+    const workers = parseWorkers({
+      workers: [
+        { function: 'step-worker', queue: 'steps', memory_mb: 512, max_concurrency: 20, permissions: ['table:read'] },
+        { function: 'export-scheduler', schedule: 'cron(0/5 * * * ? *)', memory_mb: 128, timeout_s: 60, permissions: [] },
+      ],
+    });
+    assert.equal(workers[0].queue, 'steps');
+    assert.equal(workers[0].max_concurrency, 20);
+    assert.equal(workers[0].timeout_s, undefined);
+    assert.equal(workers[1].schedule, 'cron(0/5 * * * ? *)');
+    assert.equal(workers[1].timeout_s, 60);
+  });
+
+  it('refuses malformed workers', () => {
+    const q = { function: 'step-worker', queue: 'steps', memory_mb: 512, max_concurrency: 20, permissions: [] };
+    const s = { function: 'export-scheduler', schedule: 'rate(1 minute)', memory_mb: 128, timeout_s: 60, permissions: [] };
+    const refuse = (w: object, pattern: RegExp) => assert.throws(() => parseWorkers({ workers: [w] }), pattern);
+    refuse({ ...q, schedule: 'rate(1 minute)' }, /exactly one of "queue".*or "schedule"/);
+    refuse({ ...q, queue: undefined }, /exactly one of/);
+    refuse({ ...q, max_concurrency: 1 }, /max_concurrency/);
+    refuse({ ...q, max_concurrency: undefined }, /max_concurrency/);
+    refuse({ ...q, timeout_s: 30 }, /consumer_timeout_s; remove "timeout_s"/);
+    refuse({ ...s, schedule: 'every minute' }, /rate\(\.\.\.\) or cron/);
+    refuse({ ...s, timeout_s: undefined }, /timeout_s/);
+    refuse({ ...s, max_concurrency: 5 }, /queue workers only/);
+    refuse({ ...q, function: 'Step_Worker' }, /function name/);
+    assert.throws(() => parseWorkers({ workers: [q, { ...q, queue: 'exports' }] }), /duplicate worker function/);
   });
 
   it('refuses a duplicate route', () => {

@@ -4,5 +4,6 @@
 import './template/http-api';
 import './template/data';
 import './template/queues';
+import './template/workers';
 import './template/iam';
 import './template/monitoring';

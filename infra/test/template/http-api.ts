@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Match } from 'aws-cdk-lib/assertions';
 import { FUNCTION_TAG } from '../../lib/rust-function';
-import { functionId, manifests, ofType, refTarget, resources, routeFunctions, template } from '../helpers';
+import { allFunctions, functionId, manifests, ofType, refTarget, resources, routeFunctions, template, workerFunctions } from '../helpers';
 
 describe('http api', () => {
   const t = template();
@@ -39,10 +39,11 @@ describe('http api', () => {
         Handler: 'bootstrap',
       });
     }
-    assert.equal(ofType(t, 'AWS::Lambda::Function').length, routeFunctions().length);
+    // Plus one function per worker (workers.ts tests those).
+    assert.equal(ofType(t, 'AWS::Lambda::Function').length, routeFunctions().length + workerFunctions().length);
   });
 
-  it('passes resource names only through the documented environment variables', () => {
+  it('passes resource names only through the documented environment variables, to routes and workers alike', () => {
     const { table, bucket, queues, secrets } = manifests.resources;
     const expected: Record<string, unknown> = {
       RUST_LOG: 'info',
@@ -52,7 +53,7 @@ describe('http api', () => {
     for (const q of queues) expected[q.env] = Match.anyValue();
     for (const s of secrets) expected[s.env] = Match.anyValue();
     assert.ok('FORGEFLOW_JWT_SECRET_ID' in expected);
-    for (const name of routeFunctions()) {
+    for (const name of allFunctions()) {
       t.hasResourceProperties('AWS::Lambda::Function', {
         Tags: Match.arrayWith([{ Key: FUNCTION_TAG, Value: name }]),
         Environment: { Variables: Match.objectEquals(expected) },

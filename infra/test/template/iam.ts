@@ -1,22 +1,50 @@
-// Least privilege: each function gets what its `permissions` list names, and nothing is granted with
-// wildcard actions. (Deny statements, such as the aws:SecureTransport guards, are not grants.)
+// Least privilege: each function (route or worker) gets what its `permissions` list names, and nothing is
+// granted with wildcard actions beyond the few object-level patterns of CDK's bucket grants. (Deny
+// statements, such as the aws:SecureTransport guards, are not grants.)
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { actionsOf, manifests, ofType, routeFunctions, statementsOf, template, type Statement } from '../helpers';
+import { Match } from 'aws-cdk-lib/assertions';
+import {
+  actionsOf,
+  actionsOn,
+  allFunctions,
+  bucketId,
+  cloneManifests,
+  functionId,
+  manifests,
+  ofType,
+  permissionsOf,
+  queueIdFromEnv,
+  refTarget,
+  routeFunctions,
+  statementsOf,
+  synth,
+  template,
+  type Statement,
+} from '../helpers';
 
 const TABLE_WRITES = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
 const TABLE_READS = ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:BatchGetItem'];
-const permissionsOf = (name: string) => manifests.routes.find((r) => r.function === name)!.permissions;
+const BUCKET_WRITES = ['s3:PutObject', 's3:DeleteObject', 's3:Abort*'];
+const BUCKET_READS = ['s3:GetObject*', 's3:List*'];
+/**
+ * The only partial wildcards a grant may use: the object-level patterns of CDK's bucket.grantRead and
+ * grantPut. Anything else ending in `*` (s3:*, s3:DeleteObject*, sqs:*, dynamodb:*) fails.
+ */
+const ALLOWED_PARTIAL_WILDCARDS = new Set(['s3:GetObject*', 's3:GetBucket*', 's3:List*', 's3:Abort*']);
 
 function allowStatements(doc: { Statement: Statement[] } | undefined): Statement[] {
   return (doc?.Statement ?? []).filter((s) => s.Effect === 'Allow');
 }
 
+const queueIds = (t: ReturnType<typeof template>) =>
+  new Map(manifests.resources.queues.map((q) => [q.id, queueIdFromEnv(t, q.env)]));
+
 describe('iam', () => {
   const t = template();
 
   it('gives read-only functions no table write actions', () => {
-    const readOnly = routeFunctions().filter(
+    const readOnly = allFunctions().filter(
       (f) => permissionsOf(f).includes('table:read') && !permissionsOf(f).includes('table:write'),
     );
     assert.ok(readOnly.length > 0, 'the manifest has read-only functions');
@@ -28,7 +56,7 @@ describe('iam', () => {
   });
 
   it('gives writers table writes, and reads only when they ask for them', () => {
-    for (const name of routeFunctions().filter((f) => permissionsOf(f).includes('table:write'))) {
+    for (const name of allFunctions().filter((f) => permissionsOf(f).includes('table:write'))) {
       const actions = actionsOf(statementsOf(t, name));
       assert.ok(actions.includes('dynamodb:PutItem'), `${name} can write`);
       if (!permissionsOf(name).includes('table:read')) {
@@ -38,21 +66,114 @@ describe('iam', () => {
   });
 
   it('lets only functions with secret:jwt read the JWT secret', () => {
-    for (const name of routeFunctions()) {
+    for (const name of allFunctions()) {
       const canRead = actionsOf(statementsOf(t, name)).includes('secretsmanager:GetSecretValue');
       assert.equal(canRead, permissionsOf(name).includes('secret:jwt'), name);
     }
   });
 
-  it('grants nothing beyond the table, the secrets, and queue consumption', () => {
-    for (const name of routeFunctions()) {
+  it('lets a function send to a queue exactly when it lists queue:<id>:send', () => {
+    const queues = queueIds(t);
+    let senders = 0;
+    for (const name of allFunctions()) {
+      const statements = statementsOf(t, name);
+      for (const [id, queueId] of queues) {
+        const canSend = actionsOn(statements, queueId).includes('sqs:SendMessage');
+        assert.equal(canSend, permissionsOf(name).includes(`queue:${id}:send`), `${name} → ${id}`);
+        if (canSend) senders++;
+      }
+    }
+    assert.ok(senders > 0, 'the manifests have senders');
+  });
+
+  it('lets step-worker send to the generations queue', () => {
+    const generations = queueIds(t).get('generations')!;
+    assert.ok(actionsOn(statementsOf(t, 'step-worker'), generations).includes('sqs:SendMessage'));
+  });
+
+  it('lets executions-create send to the steps queue but not to the generations queue', () => {
+    const queues = queueIds(t);
+    const statements = statementsOf(t, 'executions-create');
+    assert.ok(actionsOn(statements, queues.get('steps')!).includes('sqs:SendMessage'));
+    assert.ok(!actionsOn(statements, queues.get('generations')!).includes('sqs:SendMessage'));
+    assert.deepEqual(actionsOn(statements, queues.get('generations')!), [], 'no action at all on generations');
+  });
+
+  it('gives projects-get no queue sends and no bucket writes', () => {
+    const statements = statementsOf(t, 'projects-get');
+    const actions = actionsOf(statements);
+    assert.ok(!actions.includes('sqs:SendMessage'), 'projects-get must not send to any queue');
+    for (const write of BUCKET_WRITES) assert.ok(!actions.includes(write), `projects-get must not have ${write}`);
+    assert.deepEqual(actionsOn(statements, bucketId(t)), [], 'no action at all on the bucket');
+  });
+
+  it('grants bucket reads and writes exactly as listed, and never object deletion', () => {
+    const bucket = bucketId(t);
+    for (const name of allFunctions()) {
+      const onBucket = actionsOn(statementsOf(t, name), bucket);
+      for (const read of BUCKET_READS) {
+        assert.equal(onBucket.includes(read), permissionsOf(name).includes('bucket:read'), `${name}: ${read}`);
+      }
+      assert.equal(onBucket.includes('s3:PutObject'), permissionsOf(name).includes('bucket:write'), `${name}: put`);
+      assert.ok(!onBucket.some((a) => a.startsWith('s3:DeleteObject')), `${name} must not delete objects`);
+    }
+    assert.ok(allFunctions().some((f) => permissionsOf(f).includes('bucket:write')), 'the manifests have a bucket writer');
+  });
+
+  it('grants only sqs:GetQueueAttributes on a queue a worker lists as read-attributes', () => {
+    // A synthetic worker: consumes steps and only reads the attributes of the exports queue.
+    const m = cloneManifests();
+    m.resources.queues.find((q: { id: string }) => q.id === 'exports').consumer = 'export-worker';
+    m.workers = [
+      ...m.workers,
+      {
+        function: 'export-worker', queue: 'exports', memory_mb: 256, max_concurrency: 2,
+        permissions: ['queue:generations:read-attributes'],
+      },
+    ];
+    const t2 = synth(m);
+    const generations = queueIdFromEnv(t2, 'FORGEFLOW_GENERATIONS_QUEUE_URL');
+    const onGenerations = actionsOn(statementsOf(t2, 'export-worker'), generations);
+    assert.ok(onGenerations.includes('sqs:GetQueueAttributes'));
+    for (const action of onGenerations) assert.equal(action, 'sqs:GetQueueAttributes');
+    t2.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          { Effect: 'Allow', Action: 'sqs:GetQueueAttributes', Resource: { 'Fn::GetAtt': [generations, 'Arn'] } },
+        ]),
+      },
+    });
+  });
+
+  it('refuses an unknown permission, an unknown queue or secret, and read-attributes on a route', () => {
+    const withRoutePermission = (permission: string) => {
+      const m = cloneManifests();
+      m.routes[0].permissions = [...m.routes[0].permissions, permission];
+      return m;
+    };
+    assert.throws(() => synth(withRoutePermission('bucket:delete')), /unknown permission "bucket:delete"/);
+    assert.throws(() => synth(withRoutePermission('table:admin')), /unknown permission "table:admin"/);
+    assert.throws(() => synth(withRoutePermission('queue:steps:purge')), /unknown permission "queue:steps:purge"/);
+    assert.throws(() => synth(withRoutePermission('queue:nope:send')), /"queue:nope:send" names no queue/);
+    assert.throws(() => synth(withRoutePermission('secret:nope')), /"secret:nope" names no secret/);
+    assert.throws(
+      () => synth(withRoutePermission('queue:steps:read-attributes')),
+      /unknown permission "queue:steps:read-attributes"/,
+    );
+    const w = cloneManifests();
+    w.workers[0].permissions = [...w.workers[0].permissions, 's3:everything'];
+    assert.throws(() => synth(w), /step-worker: unknown permission "s3:everything"/);
+  });
+
+  it('grants nothing beyond the table, the bucket, the queues and the secrets', () => {
+    for (const name of allFunctions()) {
       for (const action of actionsOf(statementsOf(t, name))) {
-        assert.match(action, /^(dynamodb|secretsmanager|sqs):[A-Za-z]+$/, `${name}: ${action}`);
+        assert.match(action, /^(dynamodb|s3|secretsmanager|sqs):[A-Za-z]+\*?$/, `${name}: ${action}`);
       }
     }
   });
 
-  it('has no Allow statement with a wildcard action', () => {
+  it('has no Allow statement with a wildcard action, except the bucket grants’ object patterns', () => {
     const docs = [
       ...ofType(t, 'AWS::IAM::Policy').map(([id, p]) => [id, p.PolicyDocument] as const),
       ...ofType(t, 'AWS::IAM::ManagedPolicy').map(([id, p]) => [id, p.PolicyDocument] as const),
@@ -63,11 +184,16 @@ describe('iam', () => {
         ofType(t, type).map(([id, p]) => [id, p.PolicyDocument] as const),
       ),
     ];
-    assert.ok(docs.length > 0);
+    const checked = docs.flatMap(([, doc]) => actionsOf(allowStatements(doc as { Statement: Statement[] })));
+    // The check covers every kind of data grant the manifests use, so it cannot pass vacuously.
+    for (const service of ['dynamodb', 's3', 'sqs', 'secretsmanager']) {
+      assert.ok(checked.some((a) => a.startsWith(`${service}:`)), `some ${service} grant is checked`);
+    }
     for (const [id, doc] of docs) {
       for (const action of actionsOf(allowStatements(doc as { Statement: Statement[] }))) {
         assert.notEqual(action, '*', id);
         assert.doesNotMatch(action, /^[a-z0-9-]+:\*$/, `${id}: ${action}`);
+        if (action.includes('*')) assert.ok(ALLOWED_PARTIAL_WILDCARDS.has(action), `${id}: ${action}`);
       }
     }
   });
@@ -77,6 +203,24 @@ describe('iam', () => {
       for (const s of allowStatements(p.PolicyDocument)) {
         const onData = actionsOf([s]).some((a) => /^(dynamodb|s3|sqs|secretsmanager):/.test(a));
         if (onData) assert.notEqual(s.Resource, '*', `${id}: ${JSON.stringify(s.Action)}`);
+      }
+    }
+  });
+
+  it('keeps route functions off the queues except for the sends they list', () => {
+    const queues = [...queueIds(t).entries()];
+    for (const name of routeFunctions()) {
+      const statements = statementsOf(t, name);
+      for (const [id, queueId] of queues) {
+        for (const action of actionsOn(statements, queueId)) {
+          assert.ok(permissionsOf(name).includes(`queue:${id}:send`), `${name}: ${action} on ${id}`);
+          assert.ok(['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'].includes(action), `${name}: ${action}`);
+        }
+      }
+      // No route function consumes a queue.
+      const fnId = functionId(t, name);
+      for (const [, mapping] of ofType(t, 'AWS::Lambda::EventSourceMapping')) {
+        assert.notEqual(refTarget(mapping.FunctionName), fnId, name);
       }
     }
   });

@@ -1,8 +1,8 @@
-// Alarms: every dead-letter queue, and errors and throttles of every function.
+// Alarms: every dead-letter queue, and errors and throttles of every function (routes and workers).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Match } from 'aws-cdk-lib/assertions';
-import { dlqIdOf, functionId, manifests, ofType, queueIdFromEnv, routeFunctions, template } from '../helpers';
+import { allFunctions, dlqIdOf, functionId, manifests, ofType, queueIdFromEnv, template, workerFunctions } from '../helpers';
 
 describe('monitoring', () => {
   const t = template();
@@ -21,8 +21,9 @@ describe('monitoring', () => {
     }
   });
 
-  it('alarms on errors and throttles of every function', () => {
-    for (const name of routeFunctions()) {
+  it('alarms on errors and throttles of every function, routes and workers', () => {
+    assert.ok(workerFunctions().length > 0, 'workers are covered');
+    for (const name of allFunctions()) {
       for (const metric of ['Errors', 'Throttles']) {
         t.hasResourceProperties('AWS::CloudWatch::Alarm', {
           Namespace: 'AWS/Lambda',

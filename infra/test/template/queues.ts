@@ -59,29 +59,26 @@ describe('queues', () => {
     assert.throws(() => synth(m), /visibility_timeout_s .* must be at least 6 × consumer_timeout_s/);
   });
 
-  it('has no event source mapping while no consumer function exists', () => {
-    const functions = new Set(manifests.routes.map((r) => r.function));
-    const consumers = queues.filter((q) => functions.has(q.consumer));
-    assert.equal(ofType(t, 'AWS::Lambda::EventSourceMapping').length, consumers.length);
-  });
-
-  it('wires a consumer function, once it exists, with partial batch responses', () => {
+  it('wires consumers from workers.json only, never a route function named like a queue consumer', () => {
     const m = cloneManifests();
-    const q = m.resources.queues[0];
+    const unconsumed = m.resources.queues.find(
+      (q: { id: string }) => !m.workers.some((w: { queue?: string }) => w.queue === q.id),
+    );
+    assert.ok(unconsumed, 'some queue has no worker yet');
     m.routes.push({
-      method: 'POST', path: '/__consumer-test', function: q.consumer, auth: 'none',
+      method: 'POST', path: '/__consumer-test', function: unconsumed.consumer, auth: 'none',
       memory_mb: 256, timeout_s: 30, permissions: [],
     });
     const t2 = synth(m);
-    t2.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
-      BatchSize: q.batch_size,
-      FunctionResponseTypes: ['ReportBatchItemFailures'],
-    });
-    const [[, mapping]] = ofType(t2, 'AWS::Lambda::EventSourceMapping');
-    assert.equal(mapping.FunctionName.Ref, functionId(t2, q.consumer));
-    assert.equal(refTarget(mapping.EventSourceArn), queueIdFromEnv(t2, q.env));
+    const fnId = functionId(t2, unconsumed.consumer);
     t2.hasResourceProperties('AWS::Lambda::Function', {
-      Tags: Match.arrayWith([{ Key: FUNCTION_TAG, Value: q.consumer }]),
+      Tags: Match.arrayWith([{ Key: FUNCTION_TAG, Value: unconsumed.consumer }]),
     });
+    const mappings = ofType(t2, 'AWS::Lambda::EventSourceMapping');
+    assert.equal(mappings.length, m.workers.filter((w: { queue?: string }) => w.queue !== undefined).length);
+    for (const [, mapping] of mappings) {
+      assert.notEqual(refTarget(mapping.FunctionName), fnId);
+      assert.notEqual(refTarget(mapping.EventSourceArn), queueIdFromEnv(t2, unconsumed.env));
+    }
   });
 });
