@@ -44,6 +44,7 @@ async fn responses_carry_the_gateway_request_id() {
 #[test]
 fn manifest_routes_handlers_and_lambda_binaries_name_the_same_functions() {
     let in_manifest: BTreeSet<String> = manifest::routes().into_iter().map(|route| route.function).collect();
+    let workers: BTreeSet<String> = manifest::workers().into_iter().map(|worker| worker.function).collect();
     let in_registry: BTreeSet<String> = HTTP_FUNCTIONS.iter().map(|name| name.to_string()).collect();
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let mut binaries = BTreeSet::new();
@@ -58,9 +59,10 @@ fn manifest_routes_handlers_and_lambda_binaries_name_the_same_functions() {
         in_manifest, in_registry,
         "every route needs a handler in local/src/registry.rs"
     );
+    let all: BTreeSet<String> = in_manifest.union(&workers).cloned().collect();
     assert_eq!(
-        in_manifest, binaries,
-        "every route needs a Lambda binary under functions/*/src/bin, and every binary a route"
+        all, binaries,
+        "every route and worker needs a Lambda binary, and every binary a manifest entry"
     );
 }
 

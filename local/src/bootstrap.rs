@@ -34,6 +34,8 @@ pub struct Stack {
     pub bucket: String,
     /// Queue id → (queue URL, DLQ URL).
     pub queues: BTreeMap<String, (String, String)>,
+    /// Queue id → queue ARN.
+    pub queue_arns: BTreeMap<String, String>,
     /// Secret id → secret name.
     pub secrets: BTreeMap<String, String>,
     env: Vec<(String, String)>,
@@ -41,9 +43,13 @@ pub struct Stack {
 
 impl Stack {
     pub fn resources(&self) -> Resources {
+        let queue = |id: &str| self.queues.get(id).map(|(url, _)| url.clone()).unwrap_or_default();
         Resources {
             table: self.table.clone(),
             bucket: self.bucket.clone(),
+            steps_queue: queue("steps"),
+            generations_queue: queue("generations"),
+            exports_queue: queue("exports"),
         }
     }
 
@@ -71,6 +77,7 @@ pub async fn bootstrap(clients: &Clients, prefix: &str) -> Result<Stack, Bootstr
     env.push((spec.bucket.env.clone(), bucket.clone()));
 
     let mut queues = BTreeMap::new();
+    let mut queue_arns = BTreeMap::new();
     for queue in &spec.queues {
         let dlq_name = format!("{prefix}-{}-dlq", queue.id);
         let retention = (queue.dlq_retention_days * 86_400).to_string();
@@ -95,6 +102,7 @@ pub async fn bootstrap(clients: &Clients, prefix: &str) -> Result<Stack, Bootstr
         )
         .await?;
         env.push((queue.env.clone(), url.clone()));
+        queue_arns.insert(queue.id.clone(), queue_arn(&clients.sqs, &url).await?);
         queues.insert(queue.id.clone(), (url, dlq_url));
     }
 
@@ -110,6 +118,7 @@ pub async fn bootstrap(clients: &Clients, prefix: &str) -> Result<Stack, Bootstr
         table,
         bucket,
         queues,
+        queue_arns,
         secrets,
         env,
     })

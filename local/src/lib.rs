@@ -3,10 +3,12 @@
 
 pub mod apigw;
 pub mod bootstrap;
+pub mod event_source;
 pub mod gateway;
 pub mod manifest;
 pub mod moto;
 pub mod registry;
+pub mod workers;
 
 pub use bootstrap::{Stack, bootstrap};
 pub use gateway::Gateway;

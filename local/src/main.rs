@@ -7,8 +7,10 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use forgeflow_agents::Agents;
 use forgeflow_api::ApiContext;
 use forgeflow_api::context::SecretSource;
+use forgeflow_local::workers::{self, WorkerSettings};
 use forgeflow_local::{Gateway, Moto, bootstrap, moto};
 use forgeflow_store::Clients;
 
@@ -16,7 +18,7 @@ type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 #[tokio::main]
 async fn main() -> Result<(), BoxError> {
-    forgeflow_api::run::init_tracing();
+    forgeflow_store::telemetry::init();
     let setting = |name: &str, default: &str| std::env::var(name).unwrap_or_else(|_| default.to_owned());
     let port: u16 = setting("FORGEFLOW_PORT", "8787").parse()?;
     let prefix = setting("FORGEFLOW_STACK", "forgeflow-local");
@@ -37,6 +39,7 @@ async fn main() -> Result<(), BoxError> {
         .get("jwt")
         .cloned()
         .ok_or("resources.json defines no jwt secret")?;
+    let workers = workers::start(&clients, &stack, Agents::from_env(), &WorkerSettings::default()).await;
     let context = ApiContext::load(clients, stack.resources(), SecretSource::SecretsManager(jwt_secret)).await?;
     let gateway = Gateway::start(Arc::new(context), SocketAddr::from(([127, 0, 0, 1], port))).await?;
 
@@ -59,5 +62,6 @@ async fn main() -> Result<(), BoxError> {
         _ = terminate.recv() => {}
     }
     eprintln!("stopping");
+    drop(workers);
     Ok(())
 }

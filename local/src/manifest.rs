@@ -7,6 +7,30 @@ use serde::Deserialize;
 
 pub const ROUTES_JSON: &str = include_str!("../../manifest/routes.json");
 pub const RESOURCES_JSON: &str = include_str!("../../manifest/resources.json");
+pub const WORKERS_JSON: &str = include_str!("../../manifest/workers.json");
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct WorkersFile {
+    pub workers: Vec<WorkerSpec>,
+}
+
+/// A non-HTTP Lambda: an SQS consumer (`queue`) or a scheduled one (`schedule`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct WorkerSpec {
+    pub function: String,
+    #[serde(default)]
+    pub queue: Option<String>,
+    #[serde(default)]
+    pub schedule: Option<String>,
+    #[serde(default)]
+    pub max_concurrency: Option<u32>,
+}
+
+pub fn workers() -> Vec<WorkerSpec> {
+    let file: WorkersFile =
+        serde_json::from_str(WORKERS_JSON).expect("manifest/workers.json is valid (checked by tests)");
+    file.workers
+}
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct RoutesFile {
@@ -136,6 +160,7 @@ mod tests {
     #[test]
     fn both_manifests_parse() {
         assert!(!routes().is_empty());
+        assert!(!workers().is_empty());
         let resources = resources();
         for queue in &resources.queues {
             assert!(

@@ -12,11 +12,26 @@ pub const HTTP_FUNCTIONS: &[&str] = &[
     "projects-get",
     "projects-update",
     "projects-delete",
+    "projects-stories",
+    "projects-sprints",
+    "agents-list",
+    "agents-get",
+    "agents-create",
+    "workflows-list",
+    "workflows-get",
+    "workflows-create",
+    "executions-create",
+    "executions-list",
+    "executions-get",
+    "executions-cancel",
+    "executions-retry",
 ];
 
 /// Runs the named function's handler, or `None` if no such function exists.
 pub async fn invoke(function: &str, ctx: &ApiContext, req: Request) -> Option<ApiResult> {
     use forgeflow_auth as auth;
+    use forgeflow_catalog::{agents, workflows};
+    use forgeflow_executions as executions;
     use forgeflow_projects as projects;
     Some(match function {
         "auth-register" => auth::register::handler(ctx, req).await,
@@ -27,6 +42,19 @@ pub async fn invoke(function: &str, ctx: &ApiContext, req: Request) -> Option<Ap
         "projects-get" => projects::get::handler(ctx, req).await,
         "projects-update" => projects::update::handler(ctx, req).await,
         "projects-delete" => projects::delete::handler(ctx, req).await,
+        "projects-stories" => projects::plan::stories(ctx, req).await,
+        "projects-sprints" => projects::plan::sprints(ctx, req).await,
+        "agents-list" => agents::list::handler(ctx, req).await,
+        "agents-get" => agents::get::handler(ctx, req).await,
+        "agents-create" => agents::create::handler(ctx, req).await,
+        "workflows-list" => workflows::list::handler(ctx, req).await,
+        "workflows-get" => workflows::get::handler(ctx, req).await,
+        "workflows-create" => workflows::create::handler(ctx, req).await,
+        "executions-create" => executions::create::handler(ctx, req).await,
+        "executions-list" => executions::list::handler(ctx, req).await,
+        "executions-get" => executions::get::handler(ctx, req).await,
+        "executions-cancel" => executions::cancel::handler(ctx, req).await,
+        "executions-retry" => executions::retry::handler(ctx, req).await,
         _ => return None,
     })
 }

@@ -4,10 +4,13 @@
 use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};
 
+use forgeflow_agents::{Agents, AgentsConfig};
 use forgeflow_api::ApiContext;
 use forgeflow_api::context::SecretSource;
+use forgeflow_local::workers::{self, WorkerSettings, Workers};
 use forgeflow_local::{Gateway, Moto, Stack, bootstrap, moto};
 use forgeflow_store::Clients;
+use forgeflow_workers::step::StepWorker;
 use reqwest::{Method, StatusCode, header::HeaderMap};
 use serde_json::{Value, json};
 
@@ -18,6 +21,26 @@ pub fn moto() -> &'static Moto {
     MOTO.get_or_init(|| Moto::start().expect("moto starts (run `make setup` if it is not installed)"))
 }
 
+/// How a test wants its stack.
+pub struct Options {
+    /// Run the SQS workers (as Lambda's event source mapping would).
+    pub workers: bool,
+    /// AI providers; the default is the offline one.
+    pub ai: AgentsConfig,
+    /// Seconds before a failed record is delivered again (short, so tests see redeliveries).
+    pub visibility_timeout: Option<i32>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            workers: true,
+            ai: AgentsConfig::default(),
+            visibility_timeout: Some(2),
+        }
+    }
+}
+
 pub struct TestApp {
     pub url: String,
     pub http: reqwest::Client,
@@ -25,6 +48,9 @@ pub struct TestApp {
     pub stack: Stack,
     /// The JWT signing key, read back from Secrets Manager, for tests that forge tokens.
     pub jwt_secret: String,
+    /// The step-worker, for tests that deliver messages themselves.
+    pub step_worker: Arc<StepWorker>,
+    _workers: Option<Workers>,
     _gateway: Gateway,
 }
 
@@ -53,6 +79,10 @@ pub struct User {
 }
 
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(Options::default()).await
+}
+
+pub async fn spawn_app_with(options: Options) -> TestApp {
     let endpoint = moto().endpoint().to_owned();
     let clients = Clients::from_sdk_config(&moto::sdk_config(&endpoint).await);
     let prefix = format!("t{}", &uuid::Uuid::now_v7().simple().to_string()[20..]);
@@ -67,6 +97,16 @@ pub async fn spawn_app() -> TestApp {
         .expect("jwt secret exists")
         .secret_string
         .expect("string secret");
+    let settings = WorkerSettings {
+        visibility_timeout: options.visibility_timeout,
+    };
+    let (step_worker, workers) = if options.workers {
+        let workers = workers::start(&clients, &stack, Agents::new(options.ai), &settings).await;
+        (workers.step.clone(), Some(workers))
+    } else {
+        let engine = forgeflow_store::engine::engine(&clients, &stack.resources());
+        (Arc::new(StepWorker::new(engine, Agents::new(options.ai))), None)
+    };
     let context = ApiContext::load(clients, stack.resources(), SecretSource::SecretsManager(secret_id))
         .await
         .expect("context");
@@ -80,6 +120,8 @@ pub async fn spawn_app() -> TestApp {
         context,
         stack,
         jwt_secret,
+        step_worker,
+        _workers: workers,
         _gateway: gateway,
     }
 }
@@ -156,3 +198,85 @@ impl TestApp {
         response.body
     }
 }
+
+impl TestApp {
+    /// Polls `GET /executions/{id}` until the execution leaves `running` (or 60 s pass).
+    pub async fn wait_for_execution(&self, user: &User, id: &str) -> Value {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        loop {
+            let response = self
+                .call(Method::GET, &format!("/executions/{id}"), Some(&user.token), None)
+                .await;
+            assert_eq!(response.status, StatusCode::OK, "{}", response.body);
+            if response.body["status"] != "running" {
+                return response.body;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "execution still running: {}",
+                response.body
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Starts `workflow` (default `full-project`) on `project_id`, returning the execution id.
+    pub async fn start_execution(&self, user: &User, project_id: &str, workflow: Option<&str>) -> String {
+        let body = workflow.map(|workflow| json!({ "workflow": workflow }));
+        let response = self
+            .call(
+                Method::POST,
+                &format!("/projects/{project_id}/executions"),
+                Some(&user.token),
+                body,
+            )
+            .await;
+        assert_eq!(response.status, StatusCode::ACCEPTED, "{}", response.body);
+        response.body["id"].as_str().expect("execution id").to_owned()
+    }
+
+    /// Messages waiting on a queue of this test's stack (queue id from resources.json).
+    pub async fn drain_queue(&self, queue: &str) -> Vec<Value> {
+        let url = if queue.ends_with("-dlq") {
+            self.stack.queues[queue.trim_end_matches("-dlq")].1.clone()
+        } else {
+            self.stack.queues[queue].0.clone()
+        };
+        let mut bodies = Vec::new();
+        loop {
+            let output = self
+                .context
+                .clients
+                .sqs
+                .receive_message()
+                .queue_url(&url)
+                .max_number_of_messages(10)
+                .send()
+                .await
+                .expect("receive");
+            let messages = output.messages.unwrap_or_default();
+            if messages.is_empty() {
+                return bodies;
+            }
+            for message in messages {
+                bodies.push(serde_json::from_str(message.body().unwrap_or("null")).unwrap_or(Value::Null));
+            }
+        }
+    }
+
+    /// A workflow of the caller's, returning its id.
+    pub async fn create_workflow(&self, user: &User, steps: Value) -> String {
+        let response = self
+            .call(
+                Method::POST,
+                "/workflows",
+                Some(&user.token),
+                Some(json!({"name": "test workflow", "steps": steps})),
+            )
+            .await;
+        assert_eq!(response.status, StatusCode::CREATED, "{}", response.body);
+        response.body["id"].as_str().expect("workflow id").to_owned()
+    }
+}
+
+pub mod ai_server;

@@ -5,6 +5,7 @@ pub mod create;
 pub mod delete;
 pub mod get;
 pub mod list;
+pub mod plan;
 pub mod update;
 
 use forgeflow_api::{ApiError, Request, request};

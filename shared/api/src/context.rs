@@ -1,5 +1,7 @@
 use chrono::Duration;
-use forgeflow_store::{Clients, ProjectStore, Resources, StoreError, UserStore, secrets};
+use forgeflow_domain::agent::Agent;
+use forgeflow_domain::workflow::Workflow;
+use forgeflow_store::{Clients, Engine, Owned, ProjectStore, Resources, StoreError, UserStore, secrets};
 
 use crate::token::Tokens;
 
@@ -11,6 +13,9 @@ pub struct ApiContext {
     pub tokens: Tokens,
     pub users: UserStore,
     pub projects: ProjectStore,
+    pub agents: Owned<Agent>,
+    pub workflows: Owned<Workflow>,
+    pub engine: Engine,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -31,9 +36,13 @@ pub const TOKEN_LIFETIME: Duration = Duration::hours(12);
 
 impl ApiContext {
     pub fn new(clients: Clients, resources: Resources, tokens: Tokens) -> Self {
+        let dynamo = || clients.dynamo.clone();
         Self {
-            users: UserStore::new(clients.dynamo.clone(), &resources.table),
-            projects: ProjectStore::new(clients.dynamo.clone(), &resources.table),
+            users: UserStore::new(dynamo(), &resources.table),
+            projects: ProjectStore::new(dynamo(), &resources.table),
+            agents: Owned::new(dynamo(), &resources.table, "AGENT"),
+            workflows: Owned::new(dynamo(), &resources.table, "WORKFLOW"),
+            engine: forgeflow_store::engine::engine(&clients, &resources),
             clients,
             resources,
             tokens,

@@ -32,6 +32,10 @@ pub fn created(value: &impl Serialize) -> ApiResult {
     Ok(json_response(StatusCode::CREATED, value))
 }
 
+pub fn accepted(value: &impl Serialize) -> ApiResult {
+    Ok(json_response(StatusCode::ACCEPTED, value))
+}
+
 pub fn no_content() -> ApiResult {
     let mut response = Response::new(Body::Empty);
     *response.status_mut() = StatusCode::NO_CONTENT;

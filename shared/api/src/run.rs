@@ -11,7 +11,7 @@ where
     F: Fn(&'static ApiContext, Request) -> Fut,
     Fut: Future<Output = ApiResult> + Send,
 {
-    init_tracing();
+    forgeflow_store::telemetry::init();
     let context: &'static ApiContext = Box::leak(Box::new(ApiContext::from_env().await?));
     lambda_http::run(service_fn(|req: Request| {
         let request_id = crate::request::request_id(&req);
@@ -19,15 +19,4 @@ where
         async move { Ok::<_, lambda_http::Error>(respond(response.await, &request_id)) }
     }))
     .await
-}
-
-/// Structured JSON logs, level from `RUST_LOG` (default `info`).
-pub fn init_tracing() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
-    let _ = tracing_subscriber::fmt()
-        .json()
-        .with_env_filter(filter)
-        .with_current_span(false)
-        .without_time()
-        .try_init();
 }

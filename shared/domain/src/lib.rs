@@ -1,11 +1,16 @@
 //! Forgeflow's domain: validated values, entities and the rules between them.
 //! Nothing here talks to the network or the clock; callers pass `now` in.
 
+pub mod agent;
+pub mod catalog;
 pub mod error;
+pub mod execution;
 pub mod id;
+pub mod plan;
 pub mod project;
 pub mod text;
 pub mod user;
+pub mod workflow;
 
 pub use error::ValidationError;
 pub use id::Id;

@@ -1,16 +1,27 @@
 //! Forgeflow's storage edge: the AWS SDK clients and the repositories built on them.
 //! One DynamoDB table holds every entity; `docs/architecture.md` lists its keys and access patterns.
 
+pub mod blobs;
 pub mod clients;
+pub mod engine;
 pub mod error;
+pub mod executions;
 pub mod item;
+pub mod jobs;
+pub mod owned;
 pub mod projects;
 pub mod resources;
 pub mod secrets;
+pub mod telemetry;
 pub mod users;
 
+pub use blobs::Blobs;
 pub use clients::Clients;
+pub use engine::Engine;
 pub use error::StoreError;
+pub use executions::ExecutionStore;
+pub use jobs::JobQueue;
+pub use owned::Owned;
 pub use projects::{Page, ProjectStore};
 pub use resources::Resources;
 pub use users::UserStore;

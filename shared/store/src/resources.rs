@@ -1,30 +1,25 @@
 use crate::StoreError;
 
 /// Names of the resources a function uses. They reach a function only through its environment,
-/// which CDK sets in AWS and the local stack sets the same way.
+/// which CDK sets in AWS and the local stack sets the same way (`manifest/resources.json`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Resources {
     pub table: String,
     pub bucket: String,
+    pub steps_queue: String,
+    pub generations_queue: String,
+    pub exports_queue: String,
 }
 
 impl Resources {
-    pub const TABLE_VAR: &'static str = "FORGEFLOW_TABLE";
-    pub const BUCKET_VAR: &'static str = "FORGEFLOW_BUCKET";
-
     pub fn from_env() -> Result<Self, StoreError> {
         Ok(Self {
-            table: required(Self::TABLE_VAR)?,
-            bucket: required(Self::BUCKET_VAR)?,
+            table: required("FORGEFLOW_TABLE")?,
+            bucket: required("FORGEFLOW_BUCKET")?,
+            steps_queue: required("FORGEFLOW_STEPS_QUEUE_URL")?,
+            generations_queue: required("FORGEFLOW_GENERATIONS_QUEUE_URL")?,
+            exports_queue: required("FORGEFLOW_EXPORTS_QUEUE_URL")?,
         })
-    }
-
-    /// The environment a function needs to find these resources: the inverse of `from_env`.
-    pub fn to_env(&self) -> Vec<(&'static str, String)> {
-        vec![
-            (Self::TABLE_VAR, self.table.clone()),
-            (Self::BUCKET_VAR, self.bucket.clone()),
-        ]
     }
 }
 

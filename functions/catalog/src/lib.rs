@@ -1,0 +1,22 @@
+//! The agent and workflow catalog: built-ins for everyone, plus each user's own.
+//! `/agents` and `/workflows`, one Lambda per endpoint.
+
+pub mod agents;
+pub mod workflows;
+
+use forgeflow_api::{ApiContext, ApiError};
+use forgeflow_domain::Id;
+use forgeflow_domain::agent::Agent;
+use forgeflow_domain::catalog;
+use forgeflow_domain::user::User;
+
+/// A built-in agent by slug, or one of the caller's own by id; anything else is not found.
+pub async fn find_agent(ctx: &ApiContext, owner: Id<User>, id: &str) -> Result<Option<Agent>, ApiError> {
+    if let Some(agent) = catalog::builtin_agent(id) {
+        return Ok(Some(agent));
+    }
+    if id.parse::<Id<Agent>>().is_err() {
+        return Ok(None);
+    }
+    Ok(ctx.agents.get(owner, id).await?)
+}

@@ -1,0 +1,29 @@
+use forgeflow_api::{ApiContext, ApiError, ApiResult, Request, response};
+use forgeflow_store::StoreError;
+
+use crate::load_owned;
+use crate::view::ExecutionView;
+
+/// Stops an execution: waiting steps are cancelled, running ones finish but start nothing.
+pub async fn handler(ctx: &ApiContext, req: Request) -> ApiResult {
+    let owner = ctx.tokens.authenticate(&req)?;
+    let (execution, runs) = load_owned(ctx, owner, &req).await?;
+    let finished = || ApiError::Conflict {
+        code: "execution_finished",
+        message: format!("the execution has already {}", execution.status.as_str()),
+    };
+    if execution.status.is_finished() {
+        return Err(finished());
+    }
+    ctx.engine.cancel(&execution, &runs).await.map_err(|err| match err {
+        StoreError::Conflict(_) => finished(),
+        other => other.into(),
+    })?;
+    let (execution, runs) = ctx
+        .engine
+        .executions
+        .load(execution.id)
+        .await?
+        .ok_or(ApiError::NotFound("execution"))?;
+    response::ok(&ExecutionView::new(&execution, &runs))
+}

@@ -1,0 +1,85 @@
+use chrono::Utc;
+use forgeflow_api::{ApiContext, ApiError, ApiResult, Request, request, response};
+use forgeflow_catalog::find_agent;
+use forgeflow_catalog::workflows::find_workflow;
+use forgeflow_domain::Id;
+use forgeflow_domain::execution::{self, Execution, ExecutionStatus, StartExecution};
+use forgeflow_domain::workflow::FULL_PROJECT;
+
+use crate::view::ExecutionView;
+
+/// Starts a workflow over a project: the execution and its steps are written in one
+/// transaction, then the first steps are queued. Answers 202 at once.
+pub async fn handler(ctx: &ApiContext, req: Request) -> ApiResult {
+    let owner = ctx.tokens.authenticate(&req)?;
+    let project_id = request::path_param(&req, "id")?;
+    let input: StartExecution = request::json_body_or_default(&req)?;
+    let project = ctx
+        .projects
+        .get(owner, project_id)
+        .await?
+        .ok_or(ApiError::NotFound("project"))?;
+    let workflow_id = input.workflow.as_deref().unwrap_or(FULL_PROJECT);
+    let workflow = find_workflow(ctx, owner, workflow_id)
+        .await?
+        .ok_or_else(|| ApiError::bad_request("workflow", format!("no workflow `{workflow_id}`")))?;
+    let mut agents = Vec::new();
+    for step in &workflow.steps {
+        if agents
+            .iter()
+            .any(|agent: &forgeflow_domain::agent::Agent| agent.id == step.agent)
+        {
+            continue;
+        }
+        let agent = find_agent(ctx, owner, &step.agent).await?.ok_or_else(|| {
+            ApiError::bad_request(
+                "workflow",
+                format!("step `{}` uses agent `{}`, which no longer exists", step.id, step.agent),
+            )
+        })?;
+        agents.push(agent);
+    }
+    let now = Utc::now();
+    let run = Execution {
+        id: Id::new(),
+        project: project.id,
+        owner,
+        project_name: project.name,
+        brief: project.brief,
+        template: project.template,
+        workflow,
+        agents,
+        status: ExecutionStatus::Running,
+        error: None,
+        created_at: now,
+        updated_at: now,
+        finished_at: None,
+    };
+    let steps = execution::initial_steps(&run.workflow);
+    ctx.engine.executions.create(&run, &steps).await?;
+    for root in run.workflow.roots() {
+        if let Err(err) = ctx.engine.send_step(&run, &root.id).await {
+            // Without its first message the run could never move: say so on the execution.
+            let reason = "could not queue the first steps; retry the execution";
+            let _ = ctx
+                .engine
+                .executions
+                .transition(
+                    run.id,
+                    &[ExecutionStatus::Running],
+                    ExecutionStatus::Failed,
+                    Some(reason),
+                    Utc::now(),
+                )
+                .await;
+            return Err(err.into());
+        }
+    }
+    tracing::info!(execution_id = %run.id, project_id = %run.project, workflow = %run.workflow.id, "execution started");
+    let runs = steps.into_iter().map(|step| (step.step_id.clone(), step)).collect();
+    let mut response = response::accepted(&ExecutionView::new(&run, &runs))?;
+    if let Ok(location) = format!("/executions/{}", run.id).parse() {
+        response.headers_mut().insert("location", location);
+    }
+    Ok(response)
+}

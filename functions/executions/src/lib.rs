@@ -1,0 +1,23 @@
+//! Executions: a workflow run over a project. Start, read, list, cancel, retry — one Lambda
+//! each. The steps themselves run in the step-worker.
+
+pub mod cancel;
+pub mod create;
+pub mod get;
+pub mod list;
+pub mod retry;
+pub mod view;
+
+use forgeflow_api::{ApiContext, ApiError, Request, request};
+use forgeflow_domain::Id;
+use forgeflow_domain::user::User;
+use forgeflow_store::executions::Run;
+
+/// The caller's execution named in the path; another user's is not found.
+async fn load_owned(ctx: &ApiContext, owner: Id<User>, req: &Request) -> Result<Run, ApiError> {
+    let id = request::path_param(req, "id")?;
+    match ctx.engine.executions.load(id).await? {
+        Some(run) if run.0.owner == owner => Ok(run),
+        _ => Err(ApiError::NotFound("execution")),
+    }
+}

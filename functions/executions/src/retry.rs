@@ -1,0 +1,33 @@
+use forgeflow_api::{ApiContext, ApiError, ApiResult, Request, response};
+use forgeflow_domain::execution::ExecutionStatus;
+use forgeflow_store::StoreError;
+
+use crate::load_owned;
+use crate::view::ExecutionView;
+
+/// Reruns the failed and cancelled steps of a stopped execution; finished steps are kept.
+pub async fn handler(ctx: &ApiContext, req: Request) -> ApiResult {
+    let owner = ctx.tokens.authenticate(&req)?;
+    let (execution, runs) = load_owned(ctx, owner, &req).await?;
+    let not_retryable = || ApiError::Conflict {
+        code: "not_retryable",
+        message: format!(
+            "only failed or cancelled executions can be retried; this one is {}",
+            execution.status.as_str()
+        ),
+    };
+    if !matches!(execution.status, ExecutionStatus::Failed | ExecutionStatus::Cancelled) {
+        return Err(not_retryable());
+    }
+    ctx.engine.retry(&execution, &runs).await.map_err(|err| match err {
+        StoreError::Conflict(_) => not_retryable(),
+        other => other.into(),
+    })?;
+    let (execution, runs) = ctx
+        .engine
+        .executions
+        .load(execution.id)
+        .await?
+        .ok_or(ApiError::NotFound("execution"))?;
+    response::accepted(&ExecutionView::new(&execution, &runs))
+}

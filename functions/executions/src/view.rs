@@ -1,0 +1,114 @@
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use forgeflow_domain::execution::{Execution, ExecutionStatus, StepRun, StepStatus};
+use serde::Serialize;
+
+/// What a client sees of an execution: its status and, per step in workflow order, the
+/// status, attempts, timings, tokens and cost.
+#[derive(Serialize)]
+pub struct ExecutionView {
+    pub id: String,
+    pub project_id: String,
+    pub workflow: WorkflowRef,
+    pub status: ExecutionStatus,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub finished_at: Option<DateTime<Utc>>,
+    pub steps: Vec<StepView>,
+    pub totals: Totals,
+}
+
+#[derive(Serialize)]
+pub struct WorkflowRef {
+    pub id: String,
+    pub name: String,
+}
+
+#[derive(Serialize)]
+pub struct StepView {
+    pub id: String,
+    pub agent: String,
+    pub depends_on: Vec<String>,
+    pub status: StepStatus,
+    pub attempts: u32,
+    pub deliveries: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub started_at: Option<DateTime<Utc>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub finished_at: Option<DateTime<Utc>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duration_ms: Option<i64>,
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+    pub cost_usd: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+#[derive(Serialize, Default)]
+pub struct Totals {
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+    pub cost_usd: f64,
+}
+
+impl ExecutionView {
+    pub fn new(execution: &Execution, runs: &BTreeMap<String, StepRun>) -> Self {
+        let mut totals = Totals::default();
+        let steps = execution
+            .workflow
+            .steps
+            .iter()
+            .map(|step| {
+                let run = runs
+                    .get(&step.id)
+                    .cloned()
+                    .unwrap_or_else(|| StepRun::new(&step.id, StepStatus::Pending));
+                totals.input_tokens += run.input_tokens;
+                totals.output_tokens += run.output_tokens;
+                totals.cost_usd += run.cost_usd;
+                let duration_ms = match (run.started_at, run.finished_at) {
+                    (Some(start), Some(end)) => Some((end - start).num_milliseconds()),
+                    _ => None,
+                };
+                StepView {
+                    id: step.id.clone(),
+                    agent: step.agent.clone(),
+                    depends_on: step.depends_on.clone(),
+                    status: run.status,
+                    attempts: run.attempts,
+                    deliveries: run.deliveries,
+                    started_at: run.started_at,
+                    finished_at: run.finished_at,
+                    duration_ms,
+                    input_tokens: run.input_tokens,
+                    output_tokens: run.output_tokens,
+                    cost_usd: run.cost_usd,
+                    model: run.model,
+                    error: run.error,
+                }
+            })
+            .collect();
+        Self {
+            id: execution.id.to_string(),
+            project_id: execution.project.to_string(),
+            workflow: WorkflowRef {
+                id: execution.workflow.id.clone(),
+                name: execution.workflow.name.clone(),
+            },
+            status: execution.status,
+            error: execution.error.clone(),
+            created_at: execution.created_at,
+            updated_at: execution.updated_at,
+            finished_at: execution.finished_at,
+            steps,
+            totals,
+        }
+    }
+}

@@ -1,0 +1,23 @@
+use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent};
+use chrono::{DateTime, Utc};
+use forgeflow_agents::Agents;
+use forgeflow_store::{Clients, Resources};
+use forgeflow_workers::step::{StepWorker, handler};
+use lambda_runtime::{Error, LambdaEvent, service_fn};
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    forgeflow_store::telemetry::init();
+    let clients = Clients::from_env().await;
+    let resources = Resources::from_env()?;
+    let worker = StepWorker::new(
+        forgeflow_store::engine::engine(&clients, &resources),
+        Agents::from_env(),
+    );
+    lambda_runtime::run(service_fn(|event: LambdaEvent<SqsEvent>| {
+        let deadline = DateTime::<Utc>::from_timestamp_millis(event.context.deadline as i64).unwrap_or_else(Utc::now);
+        let worker = &worker;
+        async move { Ok::<SqsBatchResponse, Error>(handler(worker, event.payload, deadline).await) }
+    }))
+    .await
+}

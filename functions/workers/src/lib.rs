@@ -1,0 +1,5 @@
+//! The SQS-triggered workers. Each handler takes an `SqsEvent` and answers with the ids of
+//! the records to deliver again (partial batch failure); the local stack calls the same handlers.
+
+pub mod batch;
+pub mod step;

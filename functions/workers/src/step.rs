@@ -1,0 +1,246 @@
+//! step-worker: runs one workflow step per SQS message.
+//!
+//! Every message may arrive twice and any worker may die mid-step, so each move is a
+//! conditional write: a step is taken (queued → running, with a lease up to this invocation's
+//! deadline), finished only by the delivery that holds it, and its children are queued
+//! exactly once by the pending → queued claim in `Engine::enqueue_ready`.
+
+use std::collections::BTreeMap;
+
+use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
+use chrono::{DateTime, Utc};
+use forgeflow_agents::{AgentInput, Agents, TokenProgress};
+use forgeflow_domain::Id;
+use forgeflow_domain::execution::{Execution, ExecutionStatus, StepJob, StepRun, StepStatus};
+use forgeflow_store::engine::output_key;
+use forgeflow_store::{Engine, StoreError};
+use tokio::sync::OnceCell;
+
+use crate::batch::{self, RecordResult};
+
+pub struct StepWorker {
+    pub engine: Engine,
+    pub agents: Agents,
+    max_receives: OnceCell<u32>,
+}
+
+impl StepWorker {
+    pub fn new(engine: Engine, agents: Agents) -> Self {
+        Self {
+            engine,
+            agents,
+            max_receives: OnceCell::new(),
+        }
+    }
+
+    /// The queue's `maxReceiveCount`, read once: the delivery on which a failing job must
+    /// record its failure, because SQS will not hand it to us again.
+    async fn max_receives(&self) -> u32 {
+        *self
+            .max_receives
+            .get_or_init(|| async {
+                self.engine
+                    .steps_queue
+                    .max_receive_count()
+                    .await
+                    .ok()
+                    .flatten()
+                    .unwrap_or(5)
+            })
+            .await
+    }
+}
+
+/// Handles one batch. `deadline` is when this invocation is killed: the lease on a step.
+pub async fn handler(worker: &StepWorker, event: SqsEvent, deadline: DateTime<Utc>) -> SqsBatchResponse {
+    batch::for_each_record(event, |record| process_record(worker, record, deadline)).await
+}
+
+async fn process_record(worker: &StepWorker, record: SqsMessage, deadline: DateTime<Utc>) -> RecordResult {
+    let body = record.body.as_deref().unwrap_or_default();
+    let job: StepJob = serde_json::from_str(body).map_err(|err| format!("not a step job: {err}"))?;
+    match run_step(worker, &job, deadline).await {
+        Ok(()) => Ok(()),
+        Err(err) => {
+            let deliveries = batch::receive_count(&record);
+            if deliveries >= worker.max_receives().await {
+                give_up(worker, &job, deliveries, &err).await;
+            }
+            Err(err.to_string())
+        }
+    }
+}
+
+/// The last delivery failed too: record why on the step and the execution before SQS moves
+/// the message to the DLQ, so the run does not sit `running` forever.
+async fn give_up(worker: &StepWorker, job: &StepJob, deliveries: u32, err: &StepError) {
+    let reason = format!("gave up after {deliveries} deliveries: {err}");
+    let executions = &worker.engine.executions;
+    let now = Utc::now();
+    if let Err(err) = executions.fail_step(job.execution_id, &job.step_id, &reason, now).await {
+        tracing::warn!(error = %err, "could not mark the step failed");
+    }
+    let summary = format!("step `{}` failed: {reason}", job.step_id);
+    let moved = executions
+        .transition(
+            job.execution_id,
+            &[ExecutionStatus::Running],
+            ExecutionStatus::Failed,
+            Some(&summary),
+            now,
+        )
+        .await;
+    if let Err(err) = moved {
+        tracing::warn!(error = %err, "could not mark the execution failed");
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+enum StepError {
+    #[error("the step is held by another delivery")]
+    Held,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+async fn run_step(worker: &StepWorker, job: &StepJob, deadline: DateTime<Utc>) -> Result<(), StepError> {
+    let engine = &worker.engine;
+    let Some((execution, runs)) = engine.executions.load(job.execution_id).await? else {
+        tracing::warn!(execution_id = %job.execution_id, "no such execution; dropping the job");
+        return Ok(());
+    };
+    let Some(run) = runs.get(&job.step_id).cloned() else {
+        tracing::warn!(step = job.step_id, "no such step; dropping the job");
+        return Ok(());
+    };
+    let now = Utc::now();
+    match run.status {
+        // A redelivery after the step finished: only make sure what follows it was started.
+        StepStatus::Succeeded => return Ok(resume_after(engine, execution.id, &run.step_id, true).await?),
+        StepStatus::Pending | StepStatus::Failed | StepStatus::Cancelled => return Ok(()),
+        StepStatus::Queued | StepStatus::Running => {}
+    }
+    if execution.status != ExecutionStatus::Running {
+        // Cancelled, or failed elsewhere: this step will not run; a retry may queue it again.
+        return Ok(ignore_conflict(
+            engine
+                .executions
+                .transition_step(execution.id, &run.step_id, &[StepStatus::Queued], StepStatus::Cancelled)
+                .await,
+        )?);
+    }
+    // Another delivery holds the step. Deleting this message could lose the step if that
+    // holder dies, so let it come back after the visibility timeout (≥ any lease).
+    if !run.can_start(now) {
+        return Err(StepError::Held);
+    }
+    let started = match engine
+        .executions
+        .start_step(execution.id, &run.step_id, now, deadline)
+        .await
+    {
+        Ok(started) => started,
+        Err(StoreError::Conflict(_)) => return Err(StepError::Held),
+        Err(other) => return Err(other.into()),
+    };
+    tracing::info!(execution_id = %execution.id, step = started.step_id, delivery = started.deliveries, "step started");
+    match execute(worker, &execution, started).await {
+        Ok(()) => Ok(()),
+        Err(err) => {
+            // Hand the step back so the redelivery need not wait for this lease to run out.
+            let released = engine
+                .executions
+                .transition_step(execution.id, &run.step_id, &[StepStatus::Running], StepStatus::Queued)
+                .await;
+            if let Err(release) = released {
+                tracing::warn!(error = %release, "could not release the step");
+            }
+            Err(err.into())
+        }
+    }
+}
+
+async fn execute(worker: &StepWorker, execution: &Execution, mut run: StepRun) -> Result<(), StoreError> {
+    let engine = &worker.engine;
+    let step = execution
+        .workflow
+        .step(&run.step_id)
+        .ok_or_else(|| StoreError::backend("run step", "step missing from the workflow snapshot"))?;
+    let agent = execution
+        .agent(&step.agent)
+        .ok_or_else(|| StoreError::backend("run step", "agent missing from the execution snapshot"))?;
+    let mut inputs = BTreeMap::new();
+    for dependency in &step.depends_on {
+        let output = engine.blobs.get_json(&output_key(execution, dependency)).await?;
+        inputs.insert(dependency.clone(), output);
+    }
+    let input = AgentInput {
+        step_id: step.id.clone(),
+        project_name: execution.project_name.clone(),
+        brief: execution.brief.clone(),
+        template: execution.template,
+        instructions: step.instructions.clone(),
+        inputs,
+    };
+    let progress = |progress: TokenProgress| {
+        tracing::debug!(step = step.id, output_tokens = progress.output_tokens, "tokens");
+    };
+    let outcome = worker.agents.run(agent, &input, &progress).await;
+    run.finished_at = Some(Utc::now());
+    match outcome {
+        Ok(agent_run) => {
+            let key = output_key(execution, &run.step_id);
+            engine.blobs.put_json(&key, &agent_run.output).await?;
+            run.status = StepStatus::Succeeded;
+            run.attempts += agent_run.attempts;
+            run.input_tokens += agent_run.input_tokens;
+            run.output_tokens += agent_run.output_tokens;
+            run.cost_usd += agent_run.cost_usd;
+            run.model = Some(agent_run.model);
+            run.output_key = Some(key);
+            match engine.executions.finish_step(execution.id, &run).await {
+                Ok(()) => {}
+                Err(StoreError::Conflict(_)) => return Ok(()), // a later delivery took over
+                Err(other) => return Err(other),
+            }
+            tracing::info!(execution_id = %execution.id, step = run.step_id, attempts = run.attempts, "step succeeded");
+            resume_after(engine, execution.id, &run.step_id, false).await
+        }
+        Err(err) => {
+            tracing::warn!(execution_id = %execution.id, step = run.step_id, error = %err, "step failed");
+            run.status = StepStatus::Failed;
+            run.attempts += err.attempts();
+            run.error = Some(err.to_string());
+            engine.fail(execution, &run).await
+        }
+    }
+}
+
+/// After `step_id` succeeded: queue what became ready and finish the execution if this was
+/// the last step. On a redelivery, children claimed earlier are sent again too: the delivery
+/// that claimed them may have died before sending (a duplicate is harmless, a loss is not).
+async fn resume_after(engine: &Engine, id: Id<Execution>, step_id: &str, redelivered: bool) -> Result<(), StoreError> {
+    let Some((execution, runs)) = engine.executions.load(id).await? else {
+        return Ok(());
+    };
+    if execution.status != ExecutionStatus::Running {
+        return Ok(());
+    }
+    if redelivered {
+        for child in execution.workflow.children(step_id) {
+            if runs.get(&child.id).is_some_and(|run| run.status == StepStatus::Queued) {
+                engine.send_step(&execution, &child.id).await?;
+            }
+        }
+    }
+    engine.enqueue_ready(&execution, &runs).await?;
+    engine.complete_if_done(&execution, &runs).await?;
+    Ok(())
+}
+
+fn ignore_conflict(result: Result<(), StoreError>) -> Result<(), StoreError> {
+    match result {
+        Err(StoreError::Conflict(_)) => Ok(()),
+        other => other,
+    }
+}

@@ -1,0 +1,75 @@
+//! Runs every SQS worker of `manifest/workers.json` against its queue, as Lambda would.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use forgeflow_agents::Agents;
+use forgeflow_store::Clients;
+use forgeflow_workers::step::{self, StepWorker};
+use tokio::task::JoinHandle;
+
+use crate::Stack;
+use crate::event_source::EventSource;
+use crate::manifest;
+
+#[derive(Clone, Debug, Default)]
+pub struct WorkerSettings {
+    /// Seconds a failed record stays hidden before it is delivered again (the queue's own
+    /// visibility timeout when unset).
+    pub visibility_timeout: Option<i32>,
+}
+
+/// The running pollers; dropping this stops them.
+pub struct Workers {
+    tasks: Vec<JoinHandle<()>>,
+    pub step: Arc<StepWorker>,
+}
+
+impl Drop for Workers {
+    fn drop(&mut self) {
+        for task in &self.tasks {
+            task.abort();
+        }
+    }
+}
+
+pub async fn start(clients: &Clients, stack: &Stack, agents: Agents, settings: &WorkerSettings) -> Workers {
+    let resources = stack.resources();
+    let step = Arc::new(StepWorker::new(
+        forgeflow_store::engine::engine(clients, &resources),
+        agents,
+    ));
+    let queues = manifest::resources().queues;
+    let mut tasks = Vec::new();
+    for worker in manifest::workers() {
+        let Some(queue_id) = &worker.queue else { continue };
+        let (Some(spec), Some((url, _))) = (queues.iter().find(|q| &q.id == queue_id), stack.queues.get(queue_id))
+        else {
+            continue;
+        };
+        let source = EventSource {
+            sqs: clients.sqs.clone(),
+            queue_url: url.clone(),
+            queue_arn: stack.queue_arns.get(queue_id).cloned().unwrap_or_default(),
+            batch_size: i32::try_from(spec.batch_size).unwrap_or(1),
+            function_timeout: Duration::from_secs(u64::from(spec.consumer_timeout_s)),
+            max_concurrency: worker.max_concurrency.unwrap_or(4) as usize,
+            visibility_timeout: settings.visibility_timeout,
+        };
+        let task = match worker.function.as_str() {
+            "step-worker" => {
+                let worker = step.clone();
+                source.spawn(move |event, deadline| {
+                    let worker = worker.clone();
+                    async move { step::handler(&worker, event, deadline).await }
+                })
+            }
+            other => {
+                tracing::warn!(function = other, "no local handler for this worker yet");
+                continue;
+            }
+        };
+        tasks.push(task);
+    }
+    Workers { tasks, step }
+}

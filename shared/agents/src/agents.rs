@@ -1,0 +1,255 @@
+//! Running one agent: prompt → provider → JSON → contract, with one repair attempt.
+
+use forgeflow_domain::agent::{Agent, ProviderKind};
+use reqwest::Client;
+use serde_json::Value;
+
+use crate::anthropic::{self, Anthropic};
+use crate::config::AgentsConfig;
+use crate::contract::Contract;
+use crate::cost::{cost_usd, price_per_million};
+use crate::error::AgentError;
+use crate::extract::extract_json_object;
+use crate::http::{Completion, attempt};
+use crate::input::{AgentInput, AgentRun, ProgressMeter, TokenProgress, estimate_tokens};
+use crate::offline;
+use crate::openai::{self, OpenAi};
+use crate::prompt::Prompt;
+use crate::retry::with_retries;
+
+/// The AI caller: one HTTP client (connection pools, TLS set up once per container) and the
+/// providers' settings. Build it once and share it by reference.
+#[derive(Debug, Clone)]
+pub struct Agents {
+    client: Client,
+    config: AgentsConfig,
+}
+
+/// The providers reached over HTTP.
+#[derive(Debug, Clone, Copy)]
+enum Remote {
+    OpenAi,
+    Anthropic,
+}
+
+/// One provider call's answer and the HTTP attempts it took.
+struct Answer {
+    completion: Completion,
+    attempts: u32,
+}
+
+impl Agents {
+    /// Settings from `FORGEFLOW_*` variables (see [`AgentsConfig::from_env`]).
+    pub fn from_env() -> Self {
+        Self::new(AgentsConfig::from_env())
+    }
+
+    pub fn new(config: AgentsConfig) -> Self {
+        let client = Client::builder()
+            .connect_timeout(config.connect_timeout)
+            .read_timeout(config.read_timeout)
+            .user_agent(concat!("forgeflow-agents/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .unwrap_or_else(|error| {
+                // Only a broken TLS setup gets here; the default client still works for plain HTTP.
+                tracing::error!(%error, "building the AI HTTP client failed; using reqwest defaults");
+                Client::new()
+            });
+        Agents { client, config }
+    }
+
+    pub fn config(&self) -> &AgentsConfig {
+        &self.config
+    }
+
+    /// Runs one agent: prompt → provider → parse JSON → validate against `agent.output_contract`.
+    /// On a contract breach, one repair attempt (the bad output and the validator's errors go
+    /// back, corrected JSON is asked for); if that fails too, [`AgentError::Contract`].
+    pub async fn run(
+        &self,
+        agent: &Agent,
+        input: &AgentInput,
+        progress: &(dyn Fn(TokenProgress) + Send + Sync),
+    ) -> Result<AgentRun, AgentError> {
+        let contract = Contract::compile(&agent.output_contract).map_err(AgentError::InvalidContract)?;
+        let prompt = Prompt::for_step(agent, input);
+        let remote = match agent.provider {
+            ProviderKind::Offline => return run_offline(agent, input, &contract, &prompt, progress),
+            ProviderKind::Openai => Remote::OpenAi,
+            ProviderKind::Anthropic => Remote::Anthropic,
+        };
+        let first = self.complete(remote, agent, &prompt, progress).await?;
+        let reason = match judge(&contract, &first.completion) {
+            Ok(output) => return Ok(finish(agent, &prompt, output, &[first], false)),
+            Err(reason) => reason,
+        };
+        tracing::info!(agent = %agent.id, step = %input.step_id, %reason, "contract breach; asking for a repair");
+        let repair = prompt.with_repair(&first.completion.text, &reason);
+        let second = self
+            .complete(remote, agent, &repair, progress)
+            .await
+            .map_err(|error| with_more_attempts(error, first.attempts))?;
+        match judge(&contract, &second.completion) {
+            Ok(output) => Ok(finish(agent, &repair, output, &[first, second], true)),
+            Err(reason) => Err(AgentError::Contract {
+                reason: format!("still broken after one repair attempt: {reason}"),
+                attempts: first.attempts + second.attempts,
+            }),
+        }
+    }
+
+    /// One provider call with retries.
+    async fn complete(
+        &self,
+        remote: Remote,
+        agent: &Agent,
+        prompt: &Prompt,
+        progress: &(dyn Fn(TokenProgress) + Send + Sync),
+    ) -> Result<Answer, AgentError> {
+        let (name, variable, provider) = match remote {
+            Remote::OpenAi => ("openai", "FORGEFLOW_OPENAI_API_KEY", &self.config.openai),
+            Remote::Anthropic => ("anthropic", "FORGEFLOW_ANTHROPIC_API_KEY", &self.config.anthropic),
+        };
+        let key = provider
+            .api_key
+            .as_ref()
+            .ok_or(AgentError::MissingKey {
+                provider: name,
+                variable,
+            })?
+            .expose();
+        let meter = ProgressMeter::new(progress);
+        let meter = &meter;
+        let (completion, attempts) = with_retries(name, &self.config.retry, |number| {
+            tracing::debug!(provider = name, model = %agent.model, attempt = number, "calling the model");
+            let client = &self.client;
+            let max_tokens = self.config.max_output_tokens;
+            async move {
+                match remote {
+                    Remote::Anthropic => {
+                        let request = anthropic::request(client, provider, key, &agent.model, prompt, max_tokens);
+                        attempt::<Anthropic>(request, key, meter).await
+                    }
+                    Remote::OpenAi => {
+                        let request = openai::request(client, provider, key, &agent.model, prompt);
+                        attempt::<OpenAi>(request, key, meter).await
+                    }
+                }
+            }
+        })
+        .await?;
+        meter.finish(
+            completion
+                .output_tokens
+                .unwrap_or_else(|| estimate_tokens(&completion.text)),
+        );
+        Ok(Answer { completion, attempts })
+    }
+}
+
+/// The answer's JSON object, if it meets the contract; else why not, for the repair request.
+fn judge(contract: &Contract, completion: &Completion) -> Result<Value, String> {
+    let checked = extract_json_object(&completion.text).and_then(|output| contract.check(&output).map(|()| output));
+    checked.map_err(|reason| {
+        if completion.truncated {
+            format!("{reason}\n(the answer was cut off at the output token limit: keep it shorter)")
+        } else {
+            reason
+        }
+    })
+}
+
+fn finish(agent: &Agent, last_prompt: &Prompt, output: Value, answers: &[Answer], repaired: bool) -> AgentRun {
+    let last = answers.last().map(|a| &a.completion);
+    let reported = last
+        .and_then(|c| c.model.clone())
+        .unwrap_or_else(|| agent.model.clone());
+    let input_tokens = answers
+        .iter()
+        .map(|a| {
+            a.completion
+                .input_tokens
+                .unwrap_or_else(|| estimate_tokens(&last_prompt.all_text()))
+        })
+        .sum();
+    let output_tokens = answers
+        .iter()
+        .map(|a| {
+            a.completion
+                .output_tokens
+                .unwrap_or_else(|| estimate_tokens(&a.completion.text))
+        })
+        .sum();
+    // A dated snapshot the table does not know is priced as the family that was asked for.
+    let priced = if price_per_million(&reported).is_some() {
+        &reported
+    } else {
+        &agent.model
+    };
+    AgentRun {
+        output,
+        cost_usd: cost_usd(priced, input_tokens, output_tokens),
+        model: reported,
+        input_tokens,
+        output_tokens,
+        attempts: answers.iter().map(|a| a.attempts).sum(),
+        repaired,
+    }
+}
+
+fn with_more_attempts(error: AgentError, earlier: u32) -> AgentError {
+    match error {
+        AgentError::Exhausted {
+            provider,
+            status,
+            attempts,
+            reason,
+        } => AgentError::Exhausted {
+            provider,
+            status,
+            attempts: attempts + earlier,
+            reason,
+        },
+        AgentError::Rejected {
+            provider,
+            status,
+            attempts,
+            message,
+        } => AgentError::Rejected {
+            provider,
+            status,
+            attempts: attempts + earlier,
+            message,
+        },
+        AgentError::Contract { reason, attempts } => AgentError::Contract {
+            reason,
+            attempts: attempts + earlier,
+        },
+        other => other,
+    }
+}
+
+/// The offline provider: no network, deterministic, one "attempt".
+fn run_offline(
+    agent: &Agent,
+    input: &AgentInput,
+    contract: &Contract,
+    prompt: &Prompt,
+    progress: &(dyn Fn(TokenProgress) + Send + Sync),
+) -> Result<AgentRun, AgentError> {
+    let output = offline::respond(agent, input, contract).map_err(|reason| AgentError::Contract {
+        reason: format!("offline provider: {reason}"),
+        attempts: 1,
+    })?;
+    let output_tokens = estimate_tokens(&output.to_string());
+    progress(TokenProgress { output_tokens });
+    Ok(AgentRun {
+        output,
+        model: agent.model.clone(),
+        input_tokens: estimate_tokens(&prompt.all_text()),
+        output_tokens,
+        cost_usd: 0.0,
+        attempts: 1,
+        repaired: false,
+    })
+}

@@ -1,0 +1,37 @@
+//! Forgeflow's AI caller: runs one agent's step through a provider and returns JSON that meets
+//! the agent's output contract.
+//!
+//! - **Providers**: offline (the default: deterministic, no network), any OpenAI-compatible
+//!   chat completions endpoint, and Anthropic Messages. Answers stream (SSE) and report token
+//!   progress; servers that ignore `stream` are understood too.
+//! - **Retries**: 429, 5xx, 529 and network failures are retried with exponential backoff and
+//!   full jitter, honouring `Retry-After`, within a bounded budget ([`RetryPolicy`]).
+//! - **Contracts**: the answer's JSON object is validated against the agent's JSON Schema; a
+//!   breach gets exactly one repair request before [`AgentError::Contract`].
+//! - **Usage**: tokens in and out and their cost in USD ([`cost::cost_usd`]).
+//!
+//! Keys never reach logs or errors: [`ApiKey`]'s `Debug` is redacted and provider messages are
+//! scrubbed of anything shaped like a key.
+
+mod agents;
+mod anthropic;
+mod config;
+mod contract;
+pub mod cost;
+mod error;
+mod extract;
+mod http;
+mod input;
+mod offline;
+mod openai;
+mod prompt;
+mod retry;
+mod sse;
+
+pub use agents::Agents;
+pub use config::{
+    AgentsConfig, ApiKey, DEFAULT_ANTHROPIC_BASE_URL, DEFAULT_OPENAI_BASE_URL, ProviderConfig, RetryPolicy,
+};
+pub use contract::validate_contract_schema;
+pub use error::AgentError;
+pub use input::{AgentInput, AgentRun, TokenProgress};

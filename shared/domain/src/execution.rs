@@ -1,0 +1,311 @@
+//! Executions: one run of a workflow over a project, step by step. The rules of what may
+//! happen next live here; the store applies them with conditional writes.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::Id;
+use crate::agent::Agent;
+use crate::project::{Project, Template};
+use crate::user::User;
+use crate::workflow::Workflow;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExecutionStatus {
+    Running,
+    Succeeded,
+    Failed,
+    Cancelled,
+}
+
+impl ExecutionStatus {
+    pub fn is_finished(self) -> bool {
+        !matches!(self, Self::Running)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Running => "running",
+            Self::Succeeded => "succeeded",
+            Self::Failed => "failed",
+            Self::Cancelled => "cancelled",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StepStatus {
+    /// Waiting for its dependencies.
+    Pending,
+    /// Its message is on the queue (claimed by exactly one writer).
+    Queued,
+    /// A worker holds it until `lease_expires_at`.
+    Running,
+    Succeeded,
+    Failed,
+    Cancelled,
+}
+
+impl StepStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Queued => "queued",
+            Self::Running => "running",
+            Self::Succeeded => "succeeded",
+            Self::Failed => "failed",
+            Self::Cancelled => "cancelled",
+        }
+    }
+}
+
+/// Everything an execution needs, frozen when it starts: later edits to the workflow or an
+/// agent do not change a run in flight.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Execution {
+    pub id: Id<Execution>,
+    pub project: Id<Project>,
+    pub owner: Id<User>,
+    pub project_name: String,
+    pub brief: String,
+    pub template: Template,
+    pub workflow: Workflow,
+    pub agents: Vec<Agent>,
+    pub status: ExecutionStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+impl Execution {
+    pub fn agent(&self, id: &str) -> Option<&Agent> {
+        self.agents.iter().find(|agent| agent.id == id)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StepRun {
+    pub step_id: String,
+    pub status: StepStatus,
+    /// Provider calls made for this step, over all deliveries.
+    #[serde(default)]
+    pub attempts: u32,
+    /// Times a worker started this step.
+    #[serde(default)]
+    pub deliveries: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finished_at: Option<DateTime<Utc>>,
+    /// Epoch milliseconds in storage, so a condition expression can compare it with `now`.
+    #[serde(
+        default,
+        with = "chrono::serde::ts_milliseconds_option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub lease_expires_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub input_tokens: u64,
+    #[serde(default)]
+    pub output_tokens: u64,
+    #[serde(default)]
+    pub cost_usd: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output_key: Option<String>,
+}
+
+impl StepRun {
+    pub fn new(step_id: &str, status: StepStatus) -> Self {
+        Self {
+            step_id: step_id.to_owned(),
+            status,
+            attempts: 0,
+            deliveries: 0,
+            started_at: None,
+            finished_at: None,
+            lease_expires_at: None,
+            input_tokens: 0,
+            output_tokens: 0,
+            cost_usd: 0.0,
+            model: None,
+            error: None,
+            output_key: None,
+        }
+    }
+
+    /// Whether a worker may take this step now: it is queued, or its holder's lease ran out
+    /// (the holder died; SQS redelivered the message).
+    pub fn can_start(&self, now: DateTime<Utc>) -> bool {
+        match self.status {
+            StepStatus::Queued => true,
+            StepStatus::Running => self.lease_expires_at.is_none_or(|lease| lease < now),
+            _ => false,
+        }
+    }
+}
+
+/// The initial step states of a new execution: roots are queued, the rest wait.
+pub fn initial_steps(workflow: &Workflow) -> Vec<StepRun> {
+    workflow
+        .steps
+        .iter()
+        .map(|step| {
+            let status = if step.depends_on.is_empty() {
+                StepStatus::Queued
+            } else {
+                StepStatus::Pending
+            };
+            StepRun::new(&step.id, status)
+        })
+        .collect()
+}
+
+/// Pending steps whose dependencies have all succeeded: the ones to queue now.
+pub fn ready_steps(workflow: &Workflow, runs: &BTreeMap<String, StepRun>) -> Vec<String> {
+    let succeeded = |id: &str| runs.get(id).is_some_and(|run| run.status == StepStatus::Succeeded);
+    workflow
+        .steps
+        .iter()
+        .filter(|step| runs.get(&step.id).is_some_and(|run| run.status == StepStatus::Pending))
+        .filter(|step| step.depends_on.iter().all(|dependency| succeeded(dependency)))
+        .map(|step| step.id.clone())
+        .collect()
+}
+
+pub fn all_succeeded(runs: &BTreeMap<String, StepRun>) -> bool {
+    runs.values().all(|run| run.status == StepStatus::Succeeded)
+}
+
+/// Steps a retry runs again: the failed and cancelled ones; finished work is kept.
+pub fn steps_to_retry(runs: &BTreeMap<String, StepRun>) -> Vec<String> {
+    runs.values()
+        .filter(|run| matches!(run.status, StepStatus::Failed | StepStatus::Cancelled))
+        .map(|run| run.step_id.clone())
+        .collect()
+}
+
+/// Body of `POST /projects/{id}/executions`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StartExecution {
+    #[serde(default)]
+    pub workflow: Option<String>,
+}
+
+/// The message that asks a step-worker to run one step.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StepJob {
+    pub execution_id: Id<Execution>,
+    pub step_id: String,
+}
+
+/// The message that asks the generate-worker to build the project from a finished execution.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GenerationJob {
+    pub execution_id: Id<Execution>,
+    pub project_id: Id<Project>,
+    pub owner: Id<User>,
+    pub template: Template,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::workflow::full_project;
+
+    fn runs(statuses: &[(&str, StepStatus)]) -> BTreeMap<String, StepRun> {
+        statuses
+            .iter()
+            .map(|(id, status)| ((*id).to_owned(), StepRun::new(id, *status)))
+            .collect()
+    }
+
+    #[test]
+    fn a_new_execution_queues_only_its_roots() {
+        let steps = initial_steps(&full_project());
+        let queued: Vec<_> = steps
+            .iter()
+            .filter(|s| s.status == StepStatus::Queued)
+            .map(|s| s.step_id.as_str())
+            .collect();
+        assert_eq!(queued, ["plan"]);
+        assert_eq!(steps.len(), 5);
+    }
+
+    #[test]
+    fn a_join_step_becomes_ready_only_when_both_parents_succeeded() {
+        use StepStatus::*;
+        let workflow = full_project();
+        let one_parent = runs(&[
+            ("plan", Succeeded),
+            ("architecture", Succeeded),
+            ("code", Succeeded),
+            ("tests", Running),
+            ("review", Pending),
+        ]);
+        assert!(ready_steps(&workflow, &one_parent).is_empty());
+        let both = runs(&[
+            ("plan", Succeeded),
+            ("architecture", Succeeded),
+            ("code", Succeeded),
+            ("tests", Succeeded),
+            ("review", Pending),
+        ]);
+        assert_eq!(ready_steps(&workflow, &both), ["review"]);
+        let already_queued = runs(&[
+            ("plan", Succeeded),
+            ("architecture", Succeeded),
+            ("code", Succeeded),
+            ("tests", Succeeded),
+            ("review", Queued),
+        ]);
+        assert!(ready_steps(&workflow, &already_queued).is_empty());
+    }
+
+    #[test]
+    fn the_fan_out_makes_both_branches_ready_at_once() {
+        use StepStatus::*;
+        let state = runs(&[
+            ("plan", Succeeded),
+            ("architecture", Succeeded),
+            ("code", Pending),
+            ("tests", Pending),
+            ("review", Pending),
+        ]);
+        assert_eq!(ready_steps(&full_project(), &state), ["code", "tests"]);
+    }
+
+    #[test]
+    fn a_retry_reruns_failed_and_cancelled_steps_only() {
+        use StepStatus::*;
+        let state = runs(&[
+            ("plan", Succeeded),
+            ("architecture", Failed),
+            ("code", Cancelled),
+            ("tests", Pending),
+        ]);
+        assert_eq!(steps_to_retry(&state), ["architecture", "code"]);
+    }
+
+    #[test]
+    fn a_running_step_can_be_taken_over_only_after_its_lease() {
+        let now = Utc::now();
+        let mut run = StepRun::new("a", StepStatus::Running);
+        run.lease_expires_at = Some(now + chrono::Duration::seconds(30));
+        assert!(!run.can_start(now));
+        assert!(run.can_start(now + chrono::Duration::seconds(31)));
+        assert!(StepRun::new("a", StepStatus::Queued).can_start(now));
+        assert!(!StepRun::new("a", StepStatus::Succeeded).can_start(now));
+    }
+}

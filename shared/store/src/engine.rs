@@ -1,0 +1,225 @@
+//! The moves of an execution that both the API (start, retry) and the step-worker (advance,
+//! finish) make. Each is safe to repeat: SQS delivers at least once and Lambdas die mid-way.
+
+use std::collections::BTreeMap;
+
+use chrono::Utc;
+use forgeflow_domain::agent::{AgentRole, PlanOutput};
+use forgeflow_domain::execution::{self, Execution, ExecutionStatus, GenerationJob, StepJob, StepRun, StepStatus};
+use forgeflow_domain::plan::ProjectPlan;
+
+use crate::{Blobs, Clients, ExecutionStore, JobQueue, Owned, Resources, StoreError};
+
+#[derive(Clone, Debug)]
+pub struct Engine {
+    pub executions: ExecutionStore,
+    pub plans: Owned<ProjectPlan>,
+    pub blobs: Blobs,
+    pub steps_queue: JobQueue,
+    pub generations_queue: JobQueue,
+}
+
+/// The engine over this deployment's table, bucket and queues.
+pub fn engine(clients: &Clients, resources: &Resources) -> Engine {
+    Engine {
+        executions: ExecutionStore::new(clients.dynamo.clone(), &resources.table),
+        plans: Owned::new(clients.dynamo.clone(), &resources.table, "PLAN"),
+        blobs: Blobs::new(clients.s3.clone(), &resources.bucket),
+        steps_queue: JobQueue::new(clients.sqs.clone(), &resources.steps_queue),
+        generations_queue: JobQueue::new(clients.sqs.clone(), &resources.generations_queue),
+    }
+}
+
+/// Where a step's output lives: deterministic, so a redelivered step overwrites, never adds.
+pub fn output_key(execution: &Execution, step_id: &str) -> String {
+    format!("executions/{}/steps/{step_id}.json", execution.id)
+}
+
+impl Engine {
+    pub async fn send_step(&self, execution: &Execution, step_id: &str) -> Result<(), StoreError> {
+        self.steps_queue
+            .send(&StepJob {
+                execution_id: execution.id,
+                step_id: step_id.to_owned(),
+            })
+            .await
+    }
+
+    /// Queues every step whose dependencies have all succeeded. The pending → queued write is
+    /// conditional, so when two parents finish at once only one of them sends the child.
+    pub async fn enqueue_ready(
+        &self,
+        execution: &Execution,
+        runs: &BTreeMap<String, StepRun>,
+    ) -> Result<Vec<String>, StoreError> {
+        if execution.status != ExecutionStatus::Running {
+            return Ok(Vec::new());
+        }
+        let mut sent = Vec::new();
+        for step_id in execution::ready_steps(&execution.workflow, runs) {
+            match self
+                .executions
+                .transition_step(execution.id, &step_id, &[StepStatus::Pending], StepStatus::Queued)
+                .await
+            {
+                Ok(()) => {
+                    self.send_step(execution, &step_id).await?;
+                    sent.push(step_id);
+                }
+                Err(StoreError::Conflict(_)) => {}
+                Err(other) => return Err(other),
+            }
+        }
+        Ok(sent)
+    }
+
+    /// After the last step: the plan is written, the generation job sent, then the execution
+    /// marked succeeded. The writes before the mark are idempotent, so a crash between them is
+    /// repaired by the redelivery; the mark itself happens once.
+    pub async fn complete_if_done(
+        &self,
+        execution: &Execution,
+        runs: &BTreeMap<String, StepRun>,
+    ) -> Result<bool, StoreError> {
+        if execution.status != ExecutionStatus::Running || !execution::all_succeeded(runs) {
+            return Ok(false);
+        }
+        if let Some(plan) = self.plan_of(execution).await? {
+            self.plans
+                .put(execution.owner, &execution.project.to_string(), &plan)
+                .await?;
+        }
+        self.generations_queue
+            .send(&GenerationJob {
+                execution_id: execution.id,
+                project_id: execution.project,
+                owner: execution.owner,
+                template: execution.template,
+            })
+            .await?;
+        match self
+            .executions
+            .transition(
+                execution.id,
+                &[ExecutionStatus::Running],
+                ExecutionStatus::Succeeded,
+                None,
+                Utc::now(),
+            )
+            .await
+        {
+            Ok(()) => Ok(true),
+            Err(StoreError::Conflict(_)) => Ok(false),
+            Err(other) => Err(other),
+        }
+    }
+
+    /// The stories and sprints from the product manager's step, if the workflow has one.
+    async fn plan_of(&self, execution: &Execution) -> Result<Option<ProjectPlan>, StoreError> {
+        let planner = execution.workflow.steps.iter().find(|step| {
+            execution
+                .agent(&step.agent)
+                .is_some_and(|agent| agent.role == AgentRole::ProductManager)
+        });
+        let Some(step) = planner else { return Ok(None) };
+        let output: PlanOutput = self.blobs.get_json(&output_key(execution, &step.id)).await?;
+        Ok(Some(ProjectPlan {
+            project_id: execution.project,
+            execution_id: execution.id,
+            stories: output.stories,
+            sprints: output.sprints,
+            updated_at: Utc::now(),
+        }))
+    }
+
+    /// Marks a step and its execution failed, so the run shows why it stopped.
+    pub async fn fail(&self, execution: &Execution, run: &StepRun) -> Result<(), StoreError> {
+        match self.executions.finish_step(execution.id, run).await {
+            Ok(()) | Err(StoreError::Conflict(_)) => {}
+            Err(other) => return Err(other),
+        }
+        let reason = format!(
+            "step `{}` failed: {}",
+            run.step_id,
+            run.error.as_deref().unwrap_or("unknown error")
+        );
+        match self
+            .executions
+            .transition(
+                execution.id,
+                &[ExecutionStatus::Running],
+                ExecutionStatus::Failed,
+                Some(&reason),
+                Utc::now(),
+            )
+            .await
+        {
+            Ok(()) | Err(StoreError::Conflict(_)) => Ok(()),
+            Err(other) => Err(other),
+        }
+    }
+
+    /// Stops an execution: it becomes cancelled and its waiting steps with it. Running steps
+    /// finish, but nothing after them is queued.
+    pub async fn cancel(&self, execution: &Execution, runs: &BTreeMap<String, StepRun>) -> Result<(), StoreError> {
+        self.executions
+            .transition(
+                execution.id,
+                &[ExecutionStatus::Running],
+                ExecutionStatus::Cancelled,
+                None,
+                Utc::now(),
+            )
+            .await?;
+        for run in runs.values() {
+            match self
+                .executions
+                .transition_step(
+                    execution.id,
+                    &run.step_id,
+                    &[StepStatus::Pending, StepStatus::Queued],
+                    StepStatus::Cancelled,
+                )
+                .await
+            {
+                Ok(()) | Err(StoreError::Conflict(_)) => {}
+                Err(other) => return Err(other),
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs the failed and cancelled steps again, keeping every finished one.
+    pub async fn retry(
+        &self,
+        execution: &Execution,
+        runs: &BTreeMap<String, StepRun>,
+    ) -> Result<Vec<String>, StoreError> {
+        self.executions
+            .transition(
+                execution.id,
+                &[ExecutionStatus::Failed, ExecutionStatus::Cancelled],
+                ExecutionStatus::Running,
+                None,
+                Utc::now(),
+            )
+            .await?;
+        let mut runs = runs.clone();
+        for step_id in execution::steps_to_retry(&runs) {
+            self.executions
+                .transition_step(
+                    execution.id,
+                    &step_id,
+                    &[StepStatus::Failed, StepStatus::Cancelled],
+                    StepStatus::Pending,
+                )
+                .await?;
+            if let Some(run) = runs.get_mut(&step_id) {
+                run.status = StepStatus::Pending;
+            }
+        }
+        let mut running = execution.clone();
+        running.status = ExecutionStatus::Running;
+        self.enqueue_ready(&running, &runs).await
+    }
+}

@@ -1,0 +1,181 @@
+use forgeflow_tests::{Options, spawn_app_with};
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+fn contract() -> serde_json::Value {
+    json!({"type": "object", "required": ["issues"], "properties": {"issues": {"type": "array", "items": {"type": "string"}}}})
+}
+
+#[tokio::test]
+async fn the_catalog_lists_the_built_in_agents_with_their_contracts() {
+    let app = spawn_app_with(Options {
+        workers: false,
+        ..Options::default()
+    })
+    .await;
+    let user = app.register().await;
+    let list = app.call(Method::GET, "/agents", Some(&user.token), None).await;
+    let ids: Vec<&str> = list.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["product-manager", "architect", "engineer", "reviewer"]);
+    let pm = app
+        .call(Method::GET, "/agents/product-manager", Some(&user.token), None)
+        .await;
+    assert_eq!(pm.status, StatusCode::OK);
+    assert_eq!(pm.body["role"], "product_manager");
+    assert_eq!(pm.body["provider"], "offline");
+    assert!(
+        pm.body["output_contract"]["required"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("stories"))
+    );
+}
+
+#[tokio::test]
+async fn a_users_agent_is_theirs_alone() {
+    let app = spawn_app_with(Options {
+        workers: false,
+        ..Options::default()
+    })
+    .await;
+    let owner = app.register().await;
+    let stranger = app.register().await;
+    let created = app
+        .call(
+            Method::POST,
+            "/agents",
+            Some(&owner.token),
+            Some(json!({"name": "Auditor", "system_prompt": "Audit.", "output_contract": contract()})),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    assert_eq!(created.body["role"], "custom");
+    let id = created.body["id"].as_str().unwrap();
+    let mine = app
+        .call(Method::GET, &format!("/agents/{id}"), Some(&owner.token), None)
+        .await;
+    assert_eq!(mine.body["name"], "Auditor");
+    let theirs = app
+        .call(Method::GET, &format!("/agents/{id}"), Some(&stranger.token), None)
+        .await;
+    assert_eq!(theirs.status, StatusCode::NOT_FOUND);
+    let stranger_list = app.call(Method::GET, "/agents", Some(&stranger.token), None).await;
+    assert_eq!(stranger_list.body["items"].as_array().unwrap().len(), 4);
+}
+
+#[tokio::test]
+async fn an_agent_with_a_broken_contract_is_refused() {
+    let app = spawn_app_with(Options {
+        workers: false,
+        ..Options::default()
+    })
+    .await;
+    let user = app.register().await;
+    let cases = [
+        (
+            json!({"name": "A", "system_prompt": "p", "output_contract": {"type": "no-such-type"}}),
+            "output_contract",
+        ),
+        (
+            json!({"name": "A", "system_prompt": "p", "output_contract": "not a schema"}),
+            "output_contract",
+        ),
+        (
+            json!({"name": "", "system_prompt": "p", "output_contract": contract()}),
+            "name",
+        ),
+        (
+            json!({"name": "A", "system_prompt": "p", "provider": "skynet", "output_contract": contract()}),
+            "provider",
+        ),
+    ];
+    for (body, field) in cases {
+        let response = app
+            .call(Method::POST, "/agents", Some(&user.token), Some(body.clone()))
+            .await;
+        assert_eq!(response.status, StatusCode::BAD_REQUEST, "{body}");
+        assert_eq!(response.error_field(), field, "{body}: {}", response.body);
+    }
+}
+
+#[tokio::test]
+async fn bad_workflows_are_refused_naming_the_step() {
+    let app = spawn_app_with(Options {
+        workers: false,
+        ..Options::default()
+    })
+    .await;
+    let user = app.register().await;
+    let cases = [
+        (json!([{"id": "a", "agent": "ghost"}]), "steps[0].agent"),
+        (
+            json!([{"id": "a", "agent": "architect"}, {"id": "a", "agent": "architect"}]),
+            "steps[1].id",
+        ),
+        (
+            json!([{"id": "a", "agent": "architect", "depends_on": ["missing"]}]),
+            "steps[0].depends_on",
+        ),
+        (
+            json!([{"id": "a", "agent": "architect", "depends_on": ["b"]}, {"id": "b", "agent": "architect", "depends_on": ["a"]}]),
+            "steps[0].depends_on",
+        ),
+        (
+            json!([{"id": "a", "agent": "architect", "after": ["b"]}]),
+            "steps[0].after",
+        ),
+    ];
+    for (steps, field) in cases {
+        let response = app
+            .call(
+                Method::POST,
+                "/workflows",
+                Some(&user.token),
+                Some(json!({"name": "w", "steps": steps})),
+            )
+            .await;
+        assert_eq!(response.status, StatusCode::BAD_REQUEST, "{steps}");
+        assert_eq!(response.error_field(), field, "{steps}: {}", response.body);
+    }
+    let list = app.call(Method::GET, "/workflows", Some(&user.token), None).await;
+    assert_eq!(
+        list.body["items"].as_array().unwrap().len(),
+        1,
+        "only the built-in one: nothing half-written"
+    );
+}
+
+#[tokio::test]
+async fn workflows_list_the_built_in_one_and_the_users_own() {
+    let app = spawn_app_with(Options {
+        workers: false,
+        ..Options::default()
+    })
+    .await;
+    let user = app.register().await;
+    let stranger = app.register().await;
+    let id = app
+        .create_workflow(&user, json!([{"id": "plan", "agent": "product-manager"}]))
+        .await;
+    let list = app.call(Method::GET, "/workflows", Some(&user.token), None).await;
+    let ids: Vec<&str> = list.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["full-project", id.as_str()]);
+    let full = app
+        .call(Method::GET, "/workflows/full-project", Some(&user.token), None)
+        .await;
+    assert_eq!(full.body["steps"].as_array().unwrap().len(), 5);
+    let hidden = app
+        .call(Method::GET, &format!("/workflows/{id}"), Some(&stranger.token), None)
+        .await;
+    assert_eq!(hidden.status, StatusCode::NOT_FOUND);
+}

@@ -1,0 +1,380 @@
+use std::collections::BTreeMap;
+
+use forgeflow_domain::Id;
+use forgeflow_domain::execution::{Execution, StepRun, StepStatus};
+use forgeflow_tests::{Options, spawn_app, spawn_app_with};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+fn step<'a>(execution: &'a Value, id: &str) -> &'a Value {
+    execution["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == id)
+        .unwrap_or_else(|| panic!("no step {id}"))
+}
+
+#[tokio::test]
+async fn the_full_project_workflow_succeeds_offline_and_plans_the_project() {
+    let app = spawn_app().await;
+    let user = app.register().await;
+    let project = app.create_project(&user, "Library").await;
+    let project_id = project["id"].as_str().unwrap();
+    let id = app.start_execution(&user, project_id, None).await;
+
+    let execution = app.wait_for_execution(&user, &id).await;
+    assert_eq!(execution["status"], "succeeded", "{execution}");
+    for name in ["plan", "architecture", "code", "tests", "review"] {
+        let step = step(&execution, name);
+        assert_eq!(step["status"], "succeeded", "{name}: {step}");
+        assert_eq!(step["attempts"], 1, "{name}");
+        assert_eq!(step["deliveries"], 1, "{name}");
+        assert!(step["output_tokens"].as_u64().unwrap() > 0, "{name}");
+        assert!(step["duration_ms"].as_i64().is_some(), "{name}");
+    }
+    assert!(execution["totals"]["output_tokens"].as_u64().unwrap() > 0);
+
+    let stories = app
+        .call(
+            Method::GET,
+            &format!("/projects/{project_id}/stories"),
+            Some(&user.token),
+            None,
+        )
+        .await;
+    let sprints = app
+        .call(
+            Method::GET,
+            &format!("/projects/{project_id}/sprints"),
+            Some(&user.token),
+            None,
+        )
+        .await;
+    assert_eq!(stories.body["execution_id"], id.as_str());
+    let stories = stories.body["items"].as_array().unwrap();
+    assert!(!stories.is_empty());
+    assert!(
+        stories
+            .iter()
+            .all(|s| !s["acceptance_criteria"].as_array().unwrap().is_empty())
+    );
+    let sprints = sprints.body["items"].as_array().unwrap();
+    let planned: usize = sprints.iter().map(|s| s["story_ids"].as_array().unwrap().len()).sum();
+    assert_eq!(planned, stories.len(), "every story is in exactly one sprint");
+
+    let jobs = app.drain_queue("generations").await;
+    assert_eq!(jobs.len(), 1, "one generation job: {jobs:?}");
+    assert_eq!(jobs[0]["execution_id"], id.as_str());
+    assert_eq!(jobs[0]["project_id"], project_id);
+
+    let listed = app
+        .call(
+            Method::GET,
+            &format!("/projects/{project_id}/executions"),
+            Some(&user.token),
+            None,
+        )
+        .await;
+    assert_eq!(listed.body["items"][0]["id"], id.as_str());
+    assert_eq!(listed.body["items"][0]["status"], "succeeded");
+}
+
+#[tokio::test]
+async fn a_diamond_runs_its_join_step_exactly_once() {
+    let app = spawn_app().await;
+    let user = app.register().await;
+    let project = app.create_project(&user, "Diamond").await;
+    let workflow = app
+        .create_workflow(
+            &user,
+            json!([
+                {"id": "plan", "agent": "product-manager"},
+                {"id": "left", "agent": "architect", "depends_on": ["plan"]},
+                {"id": "right", "agent": "architect", "depends_on": ["plan"]},
+                {"id": "join", "agent": "reviewer", "depends_on": ["left", "right"]}
+            ]),
+        )
+        .await;
+    let id = app
+        .start_execution(&user, project["id"].as_str().unwrap(), Some(&workflow))
+        .await;
+    let execution = app.wait_for_execution(&user, &id).await;
+    assert_eq!(execution["status"], "succeeded", "{execution}");
+    assert_eq!(step(&execution, "join")["deliveries"], 1);
+    assert_eq!(
+        app.drain_queue("steps").await,
+        Vec::<Value>::new(),
+        "no stray step messages"
+    );
+}
+
+/// Two parents that finish at the same moment both try to queue the join step.
+#[tokio::test]
+async fn two_parents_finishing_at_once_queue_the_child_once() {
+    let app = spawn_app_with(Options {
+        workers: false,
+        ..Options::default()
+    })
+    .await;
+    let user = app.register().await;
+    let project = app.create_project(&user, "Race").await;
+    let workflow = app
+        .create_workflow(
+            &user,
+            json!([
+                {"id": "a", "agent": "architect"},
+                {"id": "b", "agent": "architect"},
+                {"id": "join", "agent": "reviewer", "depends_on": ["a", "b"]}
+            ]),
+        )
+        .await;
+    let id = app
+        .start_execution(&user, project["id"].as_str().unwrap(), Some(&workflow))
+        .await;
+    app.drain_queue("steps").await;
+    let engine = &app.context.engine;
+    let execution_id: Id<Execution> = id.parse().unwrap();
+    let (execution, _) = engine.executions.load(execution_id).await.unwrap().unwrap();
+    let mut runs: BTreeMap<String, StepRun> = BTreeMap::new();
+    for parent in ["a", "b"] {
+        let mut run = engine
+            .executions
+            .start_step(execution_id, parent, chrono::Utc::now(), chrono::Utc::now())
+            .await
+            .unwrap();
+        run.status = StepStatus::Succeeded;
+        engine.executions.finish_step(execution_id, &run).await.unwrap();
+        runs.insert(parent.into(), run);
+    }
+    runs.insert("join".into(), StepRun::new("join", StepStatus::Pending));
+    let (first, second) = tokio::join!(
+        engine.enqueue_ready(&execution, &runs),
+        engine.enqueue_ready(&execution, &runs)
+    );
+    assert_eq!(first.unwrap().len() + second.unwrap().len(), 1);
+    let messages = app.drain_queue("steps").await;
+    assert_eq!(messages, [json!({"execution_id": id, "step_id": "join"})]);
+}
+
+#[tokio::test]
+async fn cancelling_stops_the_steps_that_have_not_started() {
+    let app = spawn_app_with(Options {
+        workers: false,
+        ..Options::default()
+    })
+    .await;
+    let user = app.register().await;
+    let project = app.create_project(&user, "Cancelled").await;
+    let id = app.start_execution(&user, project["id"].as_str().unwrap(), None).await;
+    let cancelled = app
+        .call(
+            Method::POST,
+            &format!("/executions/{id}/cancel"),
+            Some(&user.token),
+            None,
+        )
+        .await;
+    assert_eq!(cancelled.status, StatusCode::OK, "{}", cancelled.body);
+    assert_eq!(cancelled.body["status"], "cancelled");
+    assert!(
+        cancelled.body["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["status"] == "cancelled")
+    );
+
+    // The plan step's message was already queued: delivering it now runs nothing.
+    let job = serde_json::to_string(&json!({"execution_id": id, "step_id": "plan"})).unwrap();
+    let event = sqs_event(&job);
+    let response = forgeflow_workers::step::handler(
+        &app.step_worker,
+        event,
+        chrono::Utc::now() + chrono::Duration::minutes(1),
+    )
+    .await;
+    assert!(response.batch_item_failures.is_empty());
+    let after = app
+        .call(Method::GET, &format!("/executions/{id}"), Some(&user.token), None)
+        .await;
+    assert_eq!(step(&after.body, "plan")["deliveries"], 0);
+    assert_eq!(after.body["status"], "cancelled");
+
+    let again = app
+        .call(
+            Method::POST,
+            &format!("/executions/{id}/cancel"),
+            Some(&user.token),
+            None,
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+}
+
+#[tokio::test]
+async fn a_worker_that_dies_mid_step_is_replaced_after_the_visibility_timeout() {
+    let app = spawn_app_with(Options {
+        visibility_timeout: Some(1),
+        workers: false,
+        ..Options::default()
+    })
+    .await;
+    let user = app.register().await;
+    let project = app.create_project(&user, "Crash").await;
+    let workflow = app
+        .create_workflow(&user, json!([{"id": "plan", "agent": "product-manager"}]))
+        .await;
+    let id = app
+        .start_execution(&user, project["id"].as_str().unwrap(), Some(&workflow))
+        .await;
+    let execution_id: Id<Execution> = id.parse().unwrap();
+    let now = chrono::Utc::now();
+    app.context
+        .engine
+        .executions
+        .start_step(execution_id, "plan", now, now + chrono::Duration::milliseconds(500))
+        .await
+        .expect("the doomed worker takes the step");
+    // The message is still on the queue; a worker started now receives it once it is visible.
+    let workers = forgeflow_local::workers::start(
+        &app.context.clients,
+        &app.stack,
+        forgeflow_agents::Agents::new(forgeflow_agents::AgentsConfig::default()),
+        &forgeflow_local::workers::WorkerSettings {
+            visibility_timeout: Some(1),
+        },
+    )
+    .await;
+    let finished = app.wait_for_execution(&user, &id).await;
+    drop(workers);
+    assert_eq!(finished["status"], "succeeded", "{finished}");
+    let plan = step(&finished, "plan");
+    assert_eq!(plan["deliveries"], 2, "the second delivery took over: {plan}");
+    assert_eq!(plan["status"], "succeeded");
+}
+
+#[tokio::test]
+async fn a_step_that_keeps_failing_ends_in_the_dlq_and_says_why() {
+    let app = spawn_app_with(Options {
+        visibility_timeout: Some(1),
+        workers: false,
+        ..Options::default()
+    })
+    .await;
+    let user = app.register().await;
+    let project = app.create_project(&user, "Poison").await;
+    let workflow = app
+        .create_workflow(&user, json!([{"id": "plan", "agent": "product-manager"}, {"id": "layout", "agent": "architect", "depends_on": ["plan"]}]))
+        .await;
+    let id = app
+        .start_execution(&user, project["id"].as_str().unwrap(), Some(&workflow))
+        .await;
+    let execution_id: Id<Execution> = id.parse().unwrap();
+    // Finish `plan` by hand without writing its output: `layout` can never read its input.
+    let engine = &app.context.engine;
+    app.drain_queue("steps").await;
+    let mut plan = engine
+        .executions
+        .start_step(execution_id, "plan", chrono::Utc::now(), chrono::Utc::now())
+        .await
+        .unwrap();
+    plan.status = StepStatus::Succeeded;
+    engine.executions.finish_step(execution_id, &plan).await.unwrap();
+    let (execution, runs) = engine.executions.load(execution_id).await.unwrap().unwrap();
+    engine.enqueue_ready(&execution, &runs).await.unwrap();
+
+    let workers = forgeflow_local::workers::start(
+        &app.context.clients,
+        &app.stack,
+        forgeflow_agents::Agents::new(forgeflow_agents::AgentsConfig::default()),
+        &forgeflow_local::workers::WorkerSettings {
+            visibility_timeout: Some(1),
+        },
+    )
+    .await;
+    let finished = app.wait_for_execution(&user, &id).await;
+    drop(workers);
+    assert_eq!(finished["status"], "failed", "{finished}");
+    let layout = step(&finished, "layout");
+    assert_eq!(layout["status"], "failed");
+    assert!(
+        layout["error"].as_str().unwrap().contains("gave up after 5 deliveries"),
+        "{layout}"
+    );
+    assert!(finished["error"].as_str().unwrap().contains("layout"));
+    // SQS moves the message to the DLQ on the receive after the last allowed one.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let mut dead = Vec::new();
+    while dead.is_empty() && std::time::Instant::now() < deadline {
+        let _ = app.drain_queue("steps").await;
+        tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+        dead = app.drain_queue("steps-dlq").await;
+    }
+    assert_eq!(dead, [json!({"execution_id": id, "step_id": "layout"})]);
+}
+
+#[tokio::test]
+async fn another_users_execution_is_not_found() {
+    let app = spawn_app_with(Options {
+        workers: false,
+        ..Options::default()
+    })
+    .await;
+    let owner = app.register().await;
+    let stranger = app.register().await;
+    let project = app.create_project(&owner, "Mine").await;
+    let project_id = project["id"].as_str().unwrap();
+    let id = app.start_execution(&owner, project_id, None).await;
+    for (method, path) in [
+        (Method::GET, format!("/executions/{id}")),
+        (Method::POST, format!("/executions/{id}/cancel")),
+        (Method::POST, format!("/executions/{id}/retry")),
+        (Method::GET, format!("/projects/{project_id}/executions")),
+        (Method::POST, format!("/projects/{project_id}/executions")),
+        (Method::GET, format!("/projects/{project_id}/stories")),
+    ] {
+        let response = app.call(method, &path, Some(&stranger.token), None).await;
+        assert_eq!(response.status, StatusCode::NOT_FOUND, "{path}");
+    }
+}
+
+#[tokio::test]
+async fn starting_with_an_unknown_workflow_is_a_400_on_workflow() {
+    let app = spawn_app_with(Options {
+        workers: false,
+        ..Options::default()
+    })
+    .await;
+    let user = app.register().await;
+    let project = app.create_project(&user, "P").await;
+    let path = format!("/projects/{}/executions", project["id"].as_str().unwrap());
+    let response = app
+        .call(
+            Method::POST,
+            &path,
+            Some(&user.token),
+            Some(json!({"workflow": "nope"})),
+        )
+        .await;
+    assert_eq!(response.status, StatusCode::BAD_REQUEST);
+    assert_eq!(response.error_field(), "workflow");
+    let retry = app
+        .call(
+            Method::POST,
+            &format!("/executions/{}/retry", Id::<Execution>::new()),
+            Some(&user.token),
+            None,
+        )
+        .await;
+    assert_eq!(retry.status, StatusCode::NOT_FOUND);
+}
+
+fn sqs_event(body: &str) -> aws_lambda_events::sqs::SqsEvent {
+    serde_json::from_value(json!({"Records": [{
+        "messageId": "m-1", "receiptHandle": "r-1", "body": body,
+        "attributes": {"ApproximateReceiveCount": "1"}, "messageAttributes": {},
+        "eventSource": "aws:sqs", "eventSourceARN": "arn:aws:sqs:us-east-1:000000000000:q", "awsRegion": "us-east-1"
+    }]}))
+    .unwrap()
+}

@@ -1,0 +1,405 @@
+//! A local, scriptable stand-in for the OpenAI and Anthropic APIs (127.0.0.1, a free port).
+//!
+//! It speaks both wire formats faithfully — streamed SSE (split across TCP writes, mid-line) or
+//! plain JSON, usage fields, the real error bodies, statuses and `Retry-After` — and checks the
+//! key like the real services (401 with their error body). Tests script it with a queue of
+//! [`Reply`]s, consumed one per authorised request; when the queue is empty, the
+//! [`AiServer::otherwise`] responder answers (by default a 500 that says no reply was scripted).
+//! Every request is recorded ([`Recorded`]: time, path, headers, JSON body) for assertions.
+//!
+//! ```ignore
+//! let server = AiServer::start().await;
+//! server.push(Reply::Status(429, Some("0".into()))).push(Reply::text(r#"{"summary":"ok","findings":[]}"#));
+//! let agents = Agents::new(server.config());          // both providers → this server, fast retries
+//! // … run an agent whose provider is openai or anthropic …
+//! assert_eq!(server.requests().len(), 2);
+//! ```
+
+mod wire;
+
+use std::collections::{BTreeMap, VecDeque};
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use forgeflow_agents::{AgentsConfig, ProviderConfig, RetryPolicy};
+use http_body_util::combinators::BoxBody;
+use http_body_util::{BodyExt, Full, StreamBody};
+use hyper::body::{Bytes, Frame, Incoming};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Request, Response};
+use hyper_util::rt::TokioIo;
+use serde_json::Value;
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+
+use wire::{Ending, answer, error_body, pieces, stream_events};
+pub use wire::{Usage, Wire};
+
+/// The key the server accepts (`Authorization: Bearer …` for OpenAI, `x-api-key` for Anthropic).
+pub const API_KEY: &str = "sk-test-forgeflow-0123456789abcdef";
+
+/// Usage reported unless a test sets its own ([`AiServer::set_usage`]).
+pub const DEFAULT_USAGE: Usage = Usage {
+    input_tokens: 1_000,
+    output_tokens: 500,
+};
+
+/// One scripted answer.
+#[derive(Debug, Clone)]
+pub enum Reply {
+    /// The model answers this text: as SSE if the request asked to stream (in small pieces), as
+    /// one JSON body if it did not.
+    Text(String),
+    /// This text as one JSON body even if streaming was asked for (a server that ignores `stream`).
+    Json(String),
+    /// This text streamed in exactly these pieces, whatever the request asked.
+    Stream(Vec<String>),
+    /// An error status with the provider's real error body; `Some(v)` sends `Retry-After: v`.
+    Status(u16, Option<String>),
+    /// A stream that sends this text, then the provider's in-stream error event (OpenAI
+    /// `server_error` chunk, Anthropic `overloaded_error`).
+    StreamError(String),
+    /// A stream that sends this text and stops without finishing (no `[DONE]`/`message_stop`).
+    Cut(String),
+    /// Exactly this status, headers and body.
+    Raw {
+        status: u16,
+        headers: Vec<(String, String)>,
+        body: String,
+    },
+}
+
+impl Reply {
+    pub fn text(text: impl Into<String>) -> Self {
+        Reply::Text(text.into())
+    }
+
+    /// A JSON value as the model's text.
+    pub fn value(value: &Value) -> Self {
+        Reply::Text(value.to_string())
+    }
+
+    pub fn status(code: u16) -> Self {
+        Reply::Status(code, None)
+    }
+
+    /// 429 with `Retry-After: seconds`.
+    pub fn rate_limited(seconds: &str) -> Self {
+        Reply::Status(429, Some(seconds.to_owned()))
+    }
+}
+
+/// A request as the server received it.
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    pub at: Instant,
+    pub method: String,
+    pub path: String,
+    /// Lowercase names; the last value wins.
+    pub headers: BTreeMap<String, String>,
+    /// The JSON body (`Null` if it was not JSON).
+    pub body: Value,
+}
+
+impl Recorded {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(&name.to_ascii_lowercase()).map(String::as_str)
+    }
+
+    pub fn wire(&self) -> Option<Wire> {
+        Wire::from_path(&self.path)
+    }
+
+    pub fn model(&self) -> &str {
+        self.body["model"].as_str().unwrap_or_default()
+    }
+
+    pub fn streamed(&self) -> bool {
+        self.body["stream"] == true
+    }
+
+    /// The conversation's messages (`messages[]`; OpenAI's include the system message).
+    pub fn messages(&self) -> Vec<Value> {
+        self.body["messages"].as_array().cloned().unwrap_or_default()
+    }
+
+    /// The text of the last message.
+    pub fn last_message(&self) -> String {
+        self.messages()
+            .last()
+            .and_then(|m| m["content"].as_str().map(str::to_owned))
+            .unwrap_or_default()
+    }
+}
+
+type Responder = Arc<dyn Fn(&Recorded) -> Reply + Send + Sync>;
+
+struct State {
+    queue: VecDeque<Reply>,
+    otherwise: Responder,
+    requests: Vec<Recorded>,
+    usage: Usage,
+}
+
+pub struct AiServer {
+    addr: SocketAddr,
+    state: Arc<Mutex<State>>,
+    task: JoinHandle<()>,
+}
+
+impl Drop for AiServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl AiServer {
+    pub async fn start() -> Self {
+        let listener = TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
+            .await
+            .expect("bind the AI server");
+        let addr = listener.local_addr().expect("local address");
+        let state = Arc::new(Mutex::new(State {
+            queue: VecDeque::new(),
+            otherwise: Arc::new(|_| {
+                Reply::Raw {
+                status: 500,
+                headers: vec![("content-type".into(), "application/json".into())],
+                body: r#"{"error":{"message":"ai_server: no scripted reply left for this request","type":"server_error"}}"#
+                    .into(),
+            }
+            }),
+            requests: Vec::new(),
+            usage: DEFAULT_USAGE,
+        }));
+        let shared = state.clone();
+        let task = tokio::spawn(async move {
+            loop {
+                let Ok((stream, _)) = listener.accept().await else {
+                    continue;
+                };
+                let state = shared.clone();
+                tokio::spawn(async move {
+                    let service = service_fn(move |request| {
+                        let state = state.clone();
+                        async move { Ok::<_, Infallible>(handle(&state, request).await) }
+                    });
+                    let _ = http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), service)
+                        .await;
+                });
+            }
+        });
+        AiServer { addr, state, task }
+    }
+
+    /// Base URL for `FORGEFLOW_OPENAI_BASE_URL` (`http://127.0.0.1:PORT/v1`).
+    pub fn openai_url(&self) -> String {
+        format!("http://{}/v1", self.addr)
+    }
+
+    /// Base URL for `FORGEFLOW_ANTHROPIC_BASE_URL` (`http://127.0.0.1:PORT`).
+    pub fn anthropic_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Both providers pointed here with [`API_KEY`], and a retry budget fit for tests: 5
+    /// attempts, 10 ms base backoff, 3 s of sleep at most.
+    pub fn config(&self) -> AgentsConfig {
+        AgentsConfig {
+            openai: ProviderConfig::new(self.openai_url(), Some(API_KEY)),
+            anthropic: ProviderConfig::new(self.anthropic_url(), Some(API_KEY)),
+            retry: RetryPolicy {
+                max_attempts: 5,
+                base_delay: Duration::from_millis(10),
+                max_delay: Duration::from_millis(100),
+                max_total_sleep: Duration::from_secs(3),
+            },
+            ..AgentsConfig::default()
+        }
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Queues a reply for the next authorised request.
+    pub fn push(&self, reply: Reply) -> &Self {
+        self.state().queue.push_back(reply);
+        self
+    }
+
+    /// Answers requests once the queue is empty.
+    pub fn otherwise(&self, responder: impl Fn(&Recorded) -> Reply + Send + Sync + 'static) -> &Self {
+        self.state().otherwise = Arc::new(responder);
+        self
+    }
+
+    /// Answers every request after the queue with `reply` (e.g. `Reply::status(500)` forever).
+    pub fn always(&self, reply: Reply) -> &Self {
+        self.otherwise(move |_| reply.clone())
+    }
+
+    pub fn set_usage(&self, input_tokens: u64, output_tokens: u64) -> &Self {
+        self.state().usage = Usage {
+            input_tokens,
+            output_tokens,
+        };
+        self
+    }
+
+    /// Every request so far, in arrival order.
+    pub fn requests(&self) -> Vec<Recorded> {
+        self.state().requests.clone()
+    }
+}
+
+type Body = BoxBody<Bytes, Infallible>;
+
+async fn handle(state: &Mutex<State>, request: Request<Incoming>) -> Response<Body> {
+    let (parts, body) = request.into_parts();
+    let bytes = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+    let recorded = Recorded {
+        at: Instant::now(),
+        method: parts.method.to_string(),
+        path: parts.uri.path().to_owned(),
+        headers: parts
+            .headers
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.as_str().to_owned(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
+            .collect(),
+        body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    };
+    let (reply, usage) = {
+        let mut state = state.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        state.requests.push(recorded.clone());
+        let refusal = refusal(&recorded);
+        let reply = match refusal {
+            Some(reply) => reply,
+            None => match state.queue.pop_front() {
+                Some(reply) => reply,
+                None => (state.otherwise.clone())(&recorded),
+            },
+        };
+        (reply, state.usage)
+    };
+    let Some(wire) = recorded.wire() else {
+        return json(
+            404,
+            &serde_json::json!({"error": {"message": format!("no route {}", recorded.path)}}),
+            None,
+        );
+    };
+    render(wire, &recorded, reply, usage)
+}
+
+/// What the real services answer before looking at the request: a wrong key, a missing header.
+fn refusal(request: &Recorded) -> Option<Reply> {
+    let wire = request.wire()?;
+    let (given, expected) = match wire {
+        Wire::OpenAi => (
+            request.header("authorization").map(str::to_owned),
+            format!("Bearer {API_KEY}"),
+        ),
+        Wire::Anthropic => (request.header("x-api-key").map(str::to_owned), API_KEY.to_owned()),
+    };
+    if given.as_deref() != Some(expected.as_str()) {
+        let shown = given.unwrap_or_default();
+        let shown = shown.trim_start_matches("Bearer ");
+        // The real OpenAI message echoes (part of) the key it got: the client must scrub it.
+        let detail = match wire {
+            Wire::OpenAi => format!(
+                "Incorrect API key provided: {shown}. You can find your API key at https://platform.openai.com/account/api-keys."
+            ),
+            Wire::Anthropic => "invalid x-api-key".to_owned(),
+        };
+        let body = error_body(wire, 401, Some(&detail)).to_string();
+        return Some(Reply::Raw {
+            status: 401,
+            headers: vec![("content-type".into(), "application/json".into())],
+            body,
+        });
+    }
+    if wire == Wire::Anthropic && request.header("anthropic-version").is_none() {
+        let body = error_body(wire, 400, Some("anthropic-version: header is required")).to_string();
+        return Some(Reply::Raw {
+            status: 400,
+            headers: vec![("content-type".into(), "application/json".into())],
+            body,
+        });
+    }
+    None
+}
+
+fn render(wire: Wire, request: &Recorded, reply: Reply, usage: Usage) -> Response<Body> {
+    let model = request.model().to_owned();
+    let include_usage = wire == Wire::Anthropic || request.body["stream_options"]["include_usage"] == true;
+    let stream = |text_pieces: Vec<String>, ending: Ending| {
+        sse(stream_events(wire, &model, &text_pieces, usage, include_usage, ending))
+    };
+    match reply {
+        Reply::Text(text) if request.streamed() => stream(pieces(&text, 7), Ending::Complete),
+        Reply::Text(text) | Reply::Json(text) => json(200, &answer(wire, &model, &text, usage), None),
+        Reply::Stream(text_pieces) => stream(text_pieces, Ending::Complete),
+        Reply::StreamError(text) => stream(pieces(&text, 7), Ending::Error),
+        Reply::Cut(text) => stream(pieces(&text, 7), Ending::Cut),
+        Reply::Status(status, retry_after) => json(status, &error_body(wire, status, None), retry_after),
+        Reply::Raw { status, headers, body } => {
+            let mut response = Response::builder().status(status);
+            for (name, value) in headers {
+                response = response.header(name, value);
+            }
+            response
+                .body(Full::new(Bytes::from(body)).boxed())
+                .expect("raw response")
+        }
+    }
+}
+
+fn json(status: u16, body: &Value, retry_after: Option<String>) -> Response<Body> {
+    let mut response = Response::builder()
+        .status(status)
+        .header("content-type", "application/json");
+    if let Some(value) = retry_after {
+        response = response.header("retry-after", value);
+    }
+    response
+        .body(Full::new(Bytes::from(body.to_string())).boxed())
+        .expect("json response")
+}
+
+/// Streams the events, each split in two writes mid-event with a pause between, so the client
+/// sees lines (and UTF-8 characters) cut across reads as on a real network.
+fn sse(events: Vec<String>) -> Response<Body> {
+    let (sender, receiver) = tokio::sync::mpsc::channel::<Bytes>(4);
+    tokio::spawn(async move {
+        for event in events {
+            let bytes = event.into_bytes();
+            let (head, tail) = bytes.split_at(bytes.len() / 2);
+            for part in [head, tail] {
+                if sender.send(Bytes::copy_from_slice(part)).await.is_err() {
+                    return;
+                }
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+        }
+    });
+    let frames = futures_util::stream::unfold(receiver, |mut receiver| async move {
+        let bytes = receiver.recv().await?;
+        Some((Ok::<_, Infallible>(Frame::data(bytes)), receiver))
+    });
+    Response::builder()
+        .status(200)
+        .header("content-type", "text/event-stream; charset=utf-8")
+        .header("cache-control", "no-cache")
+        .body(BodyExt::boxed(StreamBody::new(frames)))
+        .expect("sse response")
+}
