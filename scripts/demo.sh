@@ -38,4 +38,33 @@ call GET "/projects?limit=10" | python3 -c '
 import json, sys
 for p in json.load(sys.stdin)["items"]:
     print("   - %s  %s  [%s]  v%s" % (p["id"], p["name"], p["template"], p["version"]))'
+echo "6. run the full-project workflow (product manager → architect → engineers → reviewer, offline AI)"
+execution_id="$(call POST "/projects/$project_id/executions" '{"workflow":"full-project"}' | json '["id"]')"
+echo "   execution $execution_id"
+last=""
+for _ in $(seq 1 600); do
+  execution="$(call GET "/executions/$execution_id" 3>/dev/null)"
+  line="$(printf '%s' "$execution" | python3 -c '
+import json, sys
+e = json.load(sys.stdin)
+print(e["status"] + ": " + "  ".join("%s=%s" % (s["id"], s["status"]) for s in e["steps"]))')"
+  [ "$line" != "$last" ] && echo "   $line" && last="$line"
+  case "$line" in running*) sleep 0.2 ;; *) break ;; esac
+done
+printf '%s' "$execution" | python3 -c '
+import json, sys
+e = json.load(sys.stdin)
+t = e["totals"]
+print("   %s in %d steps; %d tokens in, %d out; $%.4f" % (e["status"], len(e["steps"]), t["input_tokens"], t["output_tokens"], t["cost_usd"]))
+if e["status"] != "succeeded":
+    sys.exit("the workflow did not succeed: %s" % e.get("error"))'
+echo "7. the plan it wrote"
+call GET "/projects/$project_id/stories" | python3 -c '
+import json, sys
+for s in json.load(sys.stdin)["items"]:
+    print("   %-4s %-6s %2d pts  %s" % (s["id"], s["priority"], s["estimate_points"], s["title"]))'
+call GET "/projects/$project_id/sprints" | python3 -c '
+import json, sys
+for s in json.load(sys.stdin)["items"]:
+    print("   sprint %d: %s (%s)" % (s["number"], s["goal"], ", ".join(s["story_ids"])))'
 echo "== done"
