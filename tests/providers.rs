@@ -2,7 +2,6 @@
 //! usage and cost, retries and their budget, key hygiene, and the one-repair contract rule.
 
 use std::sync::Mutex;
-use std::time::Duration;
 
 use forgeflow_agents::{AgentError, AgentInput, AgentRun, Agents, AgentsConfig, ProviderConfig, TokenProgress};
 use forgeflow_domain::agent::{Agent, ProviderKind};
@@ -11,8 +10,13 @@ use forgeflow_domain::project::Template;
 use forgeflow_tests::ai_server::{API_KEY, AiServer, Reply};
 use serde_json::{Value, json};
 
-const REVIEW: &str = r#"{"summary": "Café ✓: the code is ready to ship.", "findings": []}"#;
-const BROKEN: &str = r#"{"summary": "", "findings": [{"severity": "urgent", "message": "x"}]}"#;
+#[path = "providers/contracts.rs"]
+mod contracts;
+#[path = "providers/retries.rs"]
+mod retries;
+
+pub const REVIEW: &str = r#"{"summary": "Café ✓: the code is ready to ship.", "findings": []}"#;
+pub const BROKEN: &str = r#"{"summary": "", "findings": [{"severity": "urgent", "message": "x"}]}"#;
 
 fn reviewer(provider: ProviderKind, model: &str) -> Agent {
     let mut agent = builtin_agent("reviewer").unwrap();
@@ -21,11 +25,11 @@ fn reviewer(provider: ProviderKind, model: &str) -> Agent {
     agent
 }
 
-fn openai() -> Agent {
+pub fn openai() -> Agent {
     reviewer(ProviderKind::Openai, "gpt-4o-mini")
 }
 
-fn anthropic() -> Agent {
+pub fn anthropic() -> Agent {
     reviewer(ProviderKind::Anthropic, "claude-3-5-haiku-latest")
 }
 
@@ -44,7 +48,7 @@ fn input() -> AgentInput {
     }
 }
 
-async fn run(agents: &Agents, agent: &Agent) -> Result<AgentRun, AgentError> {
+pub async fn run(agents: &Agents, agent: &Agent) -> Result<AgentRun, AgentError> {
     agents.run(agent, &input(), &|_| {}).await
 }
 
@@ -160,53 +164,6 @@ async fn progress_is_reported_while_streaming_and_ends_on_the_exact_count() {
 }
 
 #[tokio::test]
-async fn rate_limited_twice_then_answered_takes_three_attempts() {
-    let server = AiServer::start().await;
-    server
-        .push(Reply::rate_limited("0"))
-        .push(Reply::rate_limited("0"))
-        .push(Reply::text(REVIEW));
-    let result = run(&Agents::new(server.config()), &openai()).await.unwrap();
-    assert_eq!(result.attempts, 3);
-    assert_eq!(server.requests().len(), 3);
-}
-
-#[tokio::test]
-async fn a_server_failing_forever_is_given_up_after_the_budget_with_the_reason() {
-    let server = AiServer::start().await;
-    server.always(Reply::status(500));
-    let config = server.config();
-    let error = run(&Agents::new(config.clone()), &openai()).await.unwrap_err();
-    assert_eq!(error.attempts(), config.retry.max_attempts);
-    assert_eq!(server.requests().len() as u32, config.retry.max_attempts);
-    assert!(
-        matches!(error, AgentError::Exhausted { status: Some(500), .. }),
-        "{error:?}"
-    );
-    assert!(error.to_string().contains("The server had an error"), "{error}");
-    assert!(error.is_transient());
-}
-
-#[tokio::test]
-async fn overloaded_and_broken_streams_are_retried() {
-    let server = AiServer::start().await;
-    server
-        .push(Reply::status(529))
-        .push(Reply::StreamError("{\"summary\":".into()))
-        .push(Reply::Cut("{\"summary\": \"half".into()))
-        .push(Reply::text(REVIEW));
-    let result = run(&Agents::new(server.config()), &anthropic()).await.unwrap();
-    assert_eq!(result.attempts, 4);
-
-    server.push(Reply::StreamError(String::new())).push(Reply::Stream(vec![
-        "{\"summary\": \"ok\",".into(),
-        " \"findings\": []}".into(),
-    ]));
-    let result = run(&Agents::new(server.config()), &openai()).await.unwrap();
-    assert_eq!((result.attempts, result.output["summary"].as_str()), (2, Some("ok")));
-}
-
-#[tokio::test]
 async fn a_wrong_key_fails_at_once_and_the_error_does_not_show_it() {
     let server = AiServer::start().await;
     let wrong = "sk-wrong-secret-key-987654321";
@@ -239,81 +196,6 @@ async fn a_wrong_key_fails_at_once_and_the_error_does_not_show_it() {
 }
 
 #[tokio::test]
-async fn a_bad_request_is_not_retried_and_says_why() {
-    let server = AiServer::start().await;
-    server.always(Reply::status(400));
-    let error = run(&Agents::new(server.config()), &openai()).await.unwrap_err();
-    assert_eq!(error.attempts(), 1);
-    assert!(error.to_string().contains("'messages' is malformed"), "{error}");
-}
-
-#[tokio::test]
-async fn a_contract_breach_gets_exactly_one_repair_request() {
-    let server = AiServer::start().await;
-    server.push(Reply::text(BROKEN)).push(Reply::text(REVIEW));
-    let result = run(&Agents::new(server.config()), &openai()).await.unwrap();
-    assert!(result.repaired);
-    assert_eq!(
-        (result.attempts, result.input_tokens, result.output_tokens),
-        (2, 2_000, 1_000)
-    );
-    let requests = server.requests();
-    assert_eq!(requests.len(), 2);
-    let repair = requests[1].messages();
-    assert_eq!(
-        repair[repair.len() - 2],
-        json!({"role": "assistant", "content": BROKEN})
-    );
-    let ask = requests[1].last_message();
-    assert!(
-        ask.contains("/findings/0/severity") && ask.contains("/summary"),
-        "{ask}"
-    );
-}
-
-#[tokio::test]
-async fn a_second_breach_is_a_contract_error() {
-    let server = AiServer::start().await;
-    server
-        .push(Reply::text("I would rather not."))
-        .push(Reply::text(BROKEN))
-        .always(Reply::text(REVIEW));
-    let error = run(&Agents::new(server.config()), &anthropic()).await.unwrap_err();
-    assert!(matches!(error, AgentError::Contract { attempts: 2, .. }), "{error:?}");
-    assert!(error.to_string().contains("/summary"), "{error}");
-    assert!(server.requests()[1].last_message().contains("no JSON object"));
-    assert_eq!(server.requests().len(), 2, "one repair, no more");
-}
-
-#[tokio::test]
-async fn a_failing_repair_request_counts_every_attempt() {
-    let server = AiServer::start().await;
-    server.push(Reply::text(BROKEN)).always(Reply::status(503));
-    let error = run(&Agents::new(server.config()), &openai()).await.unwrap_err();
-    assert_eq!(error.attempts(), 1 + 5);
-}
-
-#[tokio::test]
-async fn retry_after_is_honoured() {
-    let server = AiServer::start().await;
-    server.push(Reply::rate_limited("1")).push(Reply::text(REVIEW));
-    run(&Agents::new(server.config()), &openai()).await.unwrap();
-    let requests = server.requests();
-    let waited = requests[1].at - requests[0].at;
-    assert!(waited >= Duration::from_secs(1), "waited only {waited:?}");
-    assert!(waited < Duration::from_secs(3), "waited {waited:?}");
-}
-
-#[tokio::test]
-async fn a_retry_after_beyond_the_budget_gives_up_at_once() {
-    let server = AiServer::start().await;
-    server.always(Reply::rate_limited("120"));
-    let error = run(&Agents::new(server.config()), &anthropic()).await.unwrap_err();
-    assert_eq!(error.attempts(), 1);
-    assert!(error.to_string().contains("beyond the retry budget"), "{error}");
-}
-
-#[tokio::test]
 async fn a_missing_key_is_reported_before_any_request() {
     let server = AiServer::start().await;
     let config = AgentsConfig {
@@ -324,33 +206,6 @@ async fn a_missing_key_is_reported_before_any_request() {
     assert!(error.to_string().contains("set FORGEFLOW_ANTHROPIC_API_KEY"), "{error}");
     assert_eq!(error.attempts(), 0);
     assert!(server.requests().is_empty());
-}
-
-#[tokio::test]
-async fn an_unreachable_provider_is_retried_then_reported() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let server = AiServer::start().await;
-    let config = AgentsConfig {
-        openai: ProviderConfig::new(format!("http://127.0.0.1:{port}/v1"), Some(API_KEY)),
-        ..server.config()
-    };
-    let error = run(&Agents::new(config), &openai()).await.unwrap_err();
-    assert!(
-        matches!(
-            error,
-            AgentError::Exhausted {
-                status: None,
-                attempts: 5,
-                ..
-            }
-        ),
-        "{error:?}"
-    );
-    assert!(error.to_string().contains("request failed"), "{error}");
 }
 
 #[tokio::test]

@@ -280,3 +280,4 @@ impl TestApp {
 }
 
 pub mod ai_server;
+pub mod bench;

@@ -36,6 +36,8 @@ enum Remote {
 struct Answer {
     completion: Completion,
     attempts: u32,
+    /// What was sent, in estimated tokens, for providers that report no usage.
+    prompt_tokens: u64,
 }
 
 impl Agents {
@@ -80,7 +82,7 @@ impl Agents {
         };
         let first = self.complete(remote, agent, &prompt, progress).await?;
         let reason = match judge(&contract, &first.completion) {
-            Ok(output) => return Ok(finish(agent, &prompt, output, &[first], false)),
+            Ok(output) => return Ok(finish(agent, output, &[first], false)),
             Err(reason) => reason,
         };
         tracing::info!(agent = %agent.id, step = %input.step_id, %reason, "contract breach; asking for a repair");
@@ -90,7 +92,7 @@ impl Agents {
             .await
             .map_err(|error| with_more_attempts(error, first.attempts))?;
         match judge(&contract, &second.completion) {
-            Ok(output) => Ok(finish(agent, &repair, output, &[first, second], true)),
+            Ok(output) => Ok(finish(agent, output, &[first, second], true)),
             Err(reason) => Err(AgentError::Contract {
                 reason: format!("still broken after one repair attempt: {reason}"),
                 attempts: first.attempts + second.attempts,
@@ -143,7 +145,11 @@ impl Agents {
                 .output_tokens
                 .unwrap_or_else(|| estimate_tokens(&completion.text)),
         );
-        Ok(Answer { completion, attempts })
+        Ok(Answer {
+            completion,
+            attempts,
+            prompt_tokens: estimate_tokens(&prompt.all_text()),
+        })
     }
 }
 
@@ -159,18 +165,14 @@ fn judge(contract: &Contract, completion: &Completion) -> Result<Value, String> 
     })
 }
 
-fn finish(agent: &Agent, last_prompt: &Prompt, output: Value, answers: &[Answer], repaired: bool) -> AgentRun {
+fn finish(agent: &Agent, output: Value, answers: &[Answer], repaired: bool) -> AgentRun {
     let last = answers.last().map(|a| &a.completion);
     let reported = last
         .and_then(|c| c.model.clone())
         .unwrap_or_else(|| agent.model.clone());
     let input_tokens = answers
         .iter()
-        .map(|a| {
-            a.completion
-                .input_tokens
-                .unwrap_or_else(|| estimate_tokens(&last_prompt.all_text()))
-        })
+        .map(|a| a.completion.input_tokens.unwrap_or(a.prompt_tokens))
         .sum();
     let output_tokens = answers
         .iter()
@@ -252,4 +254,51 @@ fn run_offline(
         attempts: 1,
         repaired: false,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use forgeflow_domain::catalog::builtin_agent;
+    use forgeflow_domain::project::Template;
+
+    fn assert_send<T: Send>(_: &T) {}
+
+    #[tokio::test]
+    async fn a_run_can_move_between_threads_and_offline_runs_count_one_attempt() {
+        let agents = Agents::new(AgentsConfig::default());
+        let agent = builtin_agent("architect").unwrap();
+        let input = AgentInput {
+            step_id: "design".into(),
+            project_name: "Loans".into(),
+            brief: "Members borrow books.".into(),
+            template: Template::RustAxum,
+            instructions: None,
+            inputs: Default::default(),
+        };
+        let future = agents.run(&agent, &input, &|_| {});
+        assert_send(&future);
+        let run = future.await.unwrap();
+        assert_eq!((run.attempts, run.repaired, run.cost_usd), (1, false, 0.0));
+        assert!(run.input_tokens > 0 && run.output_tokens > 0);
+    }
+
+    #[tokio::test]
+    async fn an_invalid_contract_is_refused_before_anything_runs() {
+        let mut agent = builtin_agent("reviewer").unwrap();
+        agent.output_contract = serde_json::json!({"type": "object", "required": "summary"});
+        let input = AgentInput {
+            step_id: "review".into(),
+            project_name: "Loans".into(),
+            brief: "Members borrow books.".into(),
+            template: Template::RustAxum,
+            instructions: None,
+            inputs: Default::default(),
+        };
+        let error = Agents::new(AgentsConfig::default())
+            .run(&agent, &input, &|_| {})
+            .await
+            .unwrap_err();
+        assert!(matches!(error, AgentError::InvalidContract(_)), "{error:?}");
+    }
 }

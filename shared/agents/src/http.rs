@@ -9,7 +9,8 @@ use serde_json::Value;
 
 use crate::error::scrub;
 use crate::input::ProgressMeter;
-use crate::retry::{Failure, is_retryable_status, retry_hint};
+use crate::retry::{Failure, is_retryable_status};
+use crate::retry_after::retry_hint;
 use crate::sse::{SseDecoder, SseEvent};
 
 /// A model's complete answer, before its JSON is looked at.

@@ -26,6 +26,7 @@ mod offline;
 mod openai;
 mod prompt;
 mod retry;
+mod retry_after;
 mod sse;
 
 pub use agents::Agents;

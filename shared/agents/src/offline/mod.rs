@@ -8,7 +8,9 @@
 //! `pattern`, `not`, `if/then`, `dependentSchemas` or remote `$ref`s.
 
 mod architect;
+mod criteria;
 mod engineer;
+mod lexicon;
 mod placeholder;
 mod plan;
 mod python_fastapi;

@@ -194,3 +194,73 @@ fn number(map: &Map<String, Value>, integer: bool) -> Value {
     }
     Number::from_f64(value).map(Value::Number).unwrap_or(Value::Null)
 }
+
+#[cfg(test)]
+mod tests {
+    use forgeflow_domain::agent::AgentRole;
+    use forgeflow_domain::catalog::builtin_agent;
+    use forgeflow_domain::project::Template;
+    use serde_json::json;
+
+    use crate::contract::Contract;
+    use crate::input::AgentInput;
+    use crate::offline::respond;
+
+    fn input() -> AgentInput {
+        AgentInput {
+            step_id: "custom".into(),
+            project_name: "Book Loans".into(),
+            brief: "Members borrow books.".into(),
+            template: Template::RustAxum,
+            instructions: None,
+            inputs: Default::default(),
+        }
+    }
+
+    #[test]
+    fn custom_contracts_get_placeholders_that_validate() {
+        let schema = json!({
+            "type": "object",
+            "required": ["title", "tags", "score", "ratio", "kind", "when", "contact", "nested", "maybe", "ref"],
+            "properties": {
+                "title": {"type": "string", "minLength": 3, "maxLength": 40},
+                "tags": {"type": "array", "minItems": 2, "items": {"type": "string", "minLength": 1}},
+                "score": {"type": "integer", "minimum": 10, "maximum": 20, "multipleOf": 3},
+                "ratio": {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1, "multipleOf": 0.25},
+                "kind": {"enum": ["a", "b"]},
+                "when": {"type": "string", "format": "date-time"},
+                "contact": {"type": "string", "format": "email"},
+                "nested": {"allOf": [{"type": "object", "required": ["x"], "properties": {"x": {"type": "boolean"}}}]},
+                "maybe": {"type": ["null", "integer"]},
+                "ref": {"$ref": "#/$defs/thing"}
+            },
+            "$defs": {"thing": {"type": "object", "required": ["id"], "properties": {"id": {"const": 7}}}}
+        });
+        let mut agent = builtin_agent("reviewer").unwrap();
+        agent.role = AgentRole::Custom;
+        agent.output_contract = schema;
+        let contract = Contract::compile(&agent.output_contract).unwrap();
+        let custom = input();
+        let output = respond(&agent, &custom, &contract).unwrap();
+        assert_eq!(output["score"], 12);
+        assert_eq!(output["ratio"], 0.25);
+        assert_eq!(output["ref"], json!({"id": 7}));
+        assert_eq!(respond(&agent, &custom, &contract).unwrap(), output, "deterministic");
+
+        agent.output_contract =
+            json!({"type": "object", "required": ["code"], "properties": {"code": {"pattern": "^[A-Z]{3}$"}}});
+        let contract = Contract::compile(&agent.output_contract).unwrap();
+        let error = respond(&agent, &custom, &contract).unwrap_err();
+        assert!(error.contains("real provider") && error.contains("/code"), "{error}");
+    }
+
+    #[test]
+    fn a_built_in_role_with_a_stricter_contract_falls_back_to_placeholders() {
+        let mut agent = builtin_agent("reviewer").unwrap();
+        agent.output_contract =
+            json!({"type": "object", "required": ["verdict"], "properties": {"verdict": {"enum": ["ship"]}}});
+        let contract = Contract::compile(&agent.output_contract).unwrap();
+        let output = respond(&agent, &input(), &contract).unwrap();
+        assert_eq!(output, json!({"verdict": "ship"}));
+    }
+}

@@ -3,95 +3,13 @@
 use forgeflow_domain::agent::{PlanOutput, Priority, Sprint, Story};
 
 use super::Context;
+use super::criteria::{benefit, criteria};
+use super::lexicon::{Kind, VERBS};
 use super::words::{self, Entity};
 
 const MAX_STORIES: usize = 12;
 const SPRINT_POINTS: u32 = 13;
 const FIBONACCI: [u32; 6] = [1, 2, 3, 5, 8, 13];
-
-/// What kind of work a clause asks for, read from its first recognised verb.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    Create,
-    View,
-    Change,
-    Remove,
-    Search,
-    Transact,
-    Notify,
-    Access,
-    Export,
-    General,
-}
-
-const VERBS: &[(&str, Kind)] = &[
-    ("add", Kind::Create),
-    ("create", Kind::Create),
-    ("write", Kind::Create),
-    ("post", Kind::Create),
-    ("record", Kind::Create),
-    ("upload", Kind::Create),
-    ("import", Kind::Create),
-    ("submit", Kind::Create),
-    ("save", Kind::Create),
-    ("store", Kind::Create),
-    ("log", Kind::Create),
-    ("make", Kind::Create),
-    ("see", Kind::View),
-    ("view", Kind::View),
-    ("list", Kind::View),
-    ("browse", Kind::View),
-    ("show", Kind::View),
-    ("display", Kind::View),
-    ("read", Kind::View),
-    ("track", Kind::View),
-    ("monitor", Kind::View),
-    ("check", Kind::View),
-    ("open", Kind::View),
-    ("edit", Kind::Change),
-    ("update", Kind::Change),
-    ("change", Kind::Change),
-    ("rename", Kind::Change),
-    ("mark", Kind::Change),
-    ("complete", Kind::Change),
-    ("approve", Kind::Change),
-    ("reject", Kind::Change),
-    ("assign", Kind::Change),
-    ("return", Kind::Change),
-    ("renew", Kind::Change),
-    ("move", Kind::Change),
-    ("rate", Kind::Change),
-    ("delete", Kind::Remove),
-    ("remove", Kind::Remove),
-    ("archive", Kind::Remove),
-    ("cancel", Kind::Remove),
-    ("search", Kind::Search),
-    ("find", Kind::Search),
-    ("filter", Kind::Search),
-    ("sort", Kind::Search),
-    ("tag", Kind::Search),
-    ("borrow", Kind::Transact),
-    ("reserve", Kind::Transact),
-    ("book", Kind::Transact),
-    ("order", Kind::Transact),
-    ("buy", Kind::Transact),
-    ("pay", Kind::Transact),
-    ("rent", Kind::Transact),
-    ("notify", Kind::Notify),
-    ("remind", Kind::Notify),
-    ("alert", Kind::Notify),
-    ("send", Kind::Notify),
-    ("email", Kind::Notify),
-    ("sign", Kind::Access),
-    ("login", Kind::Access),
-    ("register", Kind::Access),
-    ("authenticate", Kind::Access),
-    ("export", Kind::Export),
-    ("download", Kind::Export),
-    ("print", Kind::Export),
-    ("share", Kind::Export),
-    ("publish", Kind::Export),
-];
 
 struct Clause {
     actor: String,
@@ -129,7 +47,7 @@ fn story(index: usize, count: usize, text: &str, entity: Option<&Entity>) -> Sto
         .map(|e| (e.label.clone(), e.labels.clone()))
         .unwrap_or(("item".into(), "items".into()));
     let goal = clause.want.trim_start_matches("to ").to_owned();
-    let title: String = capitalize_first(&goal.split_whitespace().take(8).collect::<Vec<_>>().join(" "));
+    let title = title_of(&goal);
     Story {
         id: format!("S{}", index + 1),
         title: if title.is_empty() {
@@ -146,8 +64,19 @@ fn story(index: usize, count: usize, text: &str, entity: Option<&Entity>) -> Sto
     }
 }
 
-fn capitalize_first(text: &str) -> String {
-    words::capitalize(text.trim())
+/// At most eight words, not ending on a dangling `and`/`to`/comma.
+fn title_of(goal: &str) -> String {
+    const DANGLING: &[&str] = &[
+        "and", "or", "but", "to", "a", "an", "the", "of", "for", "with", "by", "when", "their",
+    ];
+    let mut kept: Vec<&str> = goal.split_whitespace().take(8).collect();
+    while kept
+        .last()
+        .is_some_and(|w| w.ends_with(',') || DANGLING.contains(&w.to_lowercase().as_str()))
+    {
+        kept.pop();
+    }
+    words::capitalize(&kept.join(" "))
 }
 
 /// `Members can borrow books` → (member, to borrow books); `Librarians see overdue loans` →
@@ -234,9 +163,16 @@ fn parse_clause(text: &str) -> Clause {
             };
         }
     }
+    // A bare instruction (`filter by tag`) reads as something to do; anything else as something to have.
+    let want = lowercase_first(body);
+    let want = if norm.first().is_some_and(|w| verb(w).is_some()) {
+        format!("to {want}")
+    } else {
+        want
+    };
     Clause {
         actor: "user".to_owned(),
-        want: lowercase_first(body),
+        want,
         so_that,
     }
 }
@@ -251,7 +187,10 @@ fn lowercase_first(text: &str) -> String {
 
 fn verb(token: &str) -> Option<Kind> {
     let base = stem_lookup(token)?;
-    VERBS.iter().find(|(v, _)| *v == base).map(|(_, kind)| *kind)
+    VERBS
+        .iter()
+        .find(|(_, verbs)| verbs.contains(&base))
+        .map(|(kind, _)| *kind)
 }
 
 /// `tracks` → `track`, `searches` → `search`, if it is a verb we know.
@@ -259,7 +198,7 @@ fn stem_lookup(token: &str) -> Option<&str> {
     [Some(token), token.strip_suffix("es"), token.strip_suffix('s')]
         .into_iter()
         .flatten()
-        .find(|candidate| VERBS.iter().any(|(v, _)| v == candidate))
+        .find(|candidate| VERBS.iter().any(|(_, verbs)| verbs.contains(candidate)))
 }
 
 fn kind_of(want: &str) -> Kind {
@@ -267,84 +206,6 @@ fn kind_of(want: &str) -> Kind {
         .iter()
         .find_map(|token| verb(token))
         .unwrap_or(Kind::General)
-}
-
-fn benefit(kind: Kind, labels: &str) -> String {
-    match kind {
-        Kind::Create => format!("the {labels} are recorded in one place"),
-        Kind::View => format!("I can see the state of the {labels} at a glance"),
-        Kind::Change => format!("the {labels} stay accurate"),
-        Kind::Remove => format!("outdated {labels} do not clutter the list"),
-        Kind::Search => format!("I can find the {labels} I need quickly"),
-        Kind::Transact => format!("I get the {labels} I need without paperwork"),
-        Kind::Notify => format!("I do not miss what matters about my {labels}"),
-        Kind::Access => format!("only the right people can reach the {labels}"),
-        Kind::Export => format!("I can use the {labels} in other tools"),
-        Kind::General => "the project does what its brief promises".to_owned(),
-    }
-}
-
-fn criteria(kind: Kind, actor: &str, e: &str, es: &str, goal: &str) -> Vec<String> {
-    let lines: Vec<String> = match kind {
-        Kind::Create => vec![
-            format!("Given valid details, when the {actor} adds a {e}, then it is saved and shown with its new id"),
-            format!(
-                "Given a {e} without a name, when it is submitted, then it is refused with a message naming the field"
-            ),
-            format!("A new {e} appears in the list of {es} straight away"),
-        ],
-        Kind::View => vec![
-            format!(
-                "Given several {es}, when the {actor} opens the list, then all of them are shown in a stable order"
-            ),
-            format!("Given no {es} yet, when the {actor} opens the list, then an empty state is shown, not an error"),
-            format!("Asking for a {e} that does not exist gives a clear not-found message"),
-        ],
-        Kind::Change => vec![
-            format!(
-                "Given an existing {e}, when the {actor} changes it, then the change is saved and visible on reload"
-            ),
-            format!("Changing a {e} that does not exist is refused as not found"),
-            format!("An invalid change is refused and leaves the {e} as it was"),
-        ],
-        Kind::Remove => vec![
-            format!("Given an existing {e}, when the {actor} removes it, then it no longer appears in the list"),
-            format!("Removing a {e} that does not exist is refused as not found"),
-        ],
-        Kind::Search => vec![
-            format!(
-                "Given {es} that match and some that do not, when the {actor} filters, then only the matching ones are shown"
-            ),
-            "A filter that matches nothing shows an empty result, not an error".to_owned(),
-        ],
-        Kind::Transact => vec![
-            format!(
-                "Given an available {e}, when the {actor} asks to {goal}, then the request is recorded against the {actor}"
-            ),
-            format!("Asking for a {e} that is not available is refused with the reason"),
-            format!("The {actor} can see the {es} they currently hold"),
-        ],
-        Kind::Notify => vec![
-            format!("When the event happens, the {actor} is notified within a minute"),
-            format!("The notification names the {e} it is about"),
-            format!("The {actor} can turn these notifications off"),
-        ],
-        Kind::Access => vec![
-            format!("Given a registered {actor}, when they sign in with the right password, then they are signed in"),
-            "A wrong password is refused without saying whether the account exists".to_owned(),
-            format!("Signed-out visitors cannot reach the {es}"),
-        ],
-        Kind::Export => vec![
-            format!("When the {actor} exports the {es}, then a file with every {e} is produced"),
-            format!("Exporting with no {es} gives an empty file with headers, not an error"),
-        ],
-        Kind::General => vec![
-            format!("The {actor} can {goal} from the main screen"),
-            format!("The {es} involved are saved and still there after a restart"),
-            "Errors are shown as a clear message, never as a blank screen".to_owned(),
-        ],
-    };
-    lines
 }
 
 /// Bigger clauses (more words, more verbs, more `and`s) are bigger stories, on the Fibonacci scale.

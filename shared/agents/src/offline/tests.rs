@@ -284,76 +284,33 @@ fn a_brief_without_clauses_still_gets_a_plan_and_an_entity() {
 }
 
 #[test]
-fn custom_contracts_get_placeholders_that_validate() {
-    let schema = json!({
-        "type": "object",
-        "required": ["title", "tags", "score", "ratio", "kind", "when", "contact", "nested", "maybe", "ref"],
-        "properties": {
-            "title": {"type": "string", "minLength": 3, "maxLength": 40},
-            "tags": {"type": "array", "minItems": 2, "items": {"type": "string", "minLength": 1}},
-            "score": {"type": "integer", "minimum": 10, "maximum": 20, "multipleOf": 3},
-            "ratio": {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1, "multipleOf": 0.25},
-            "kind": {"enum": ["a", "b"]},
-            "when": {"type": "string", "format": "date-time"},
-            "contact": {"type": "string", "format": "email"},
-            "nested": {"allOf": [{"type": "object", "required": ["x"], "properties": {"x": {"type": "boolean"}}}]},
-            "maybe": {"type": ["null", "integer"]},
-            "ref": {"$ref": "#/$defs/thing"}
-        },
-        "$defs": {"thing": {"type": "object", "required": ["id"], "properties": {"id": {"const": 7}}}}
-    });
-    let mut agent = builtin_agent("reviewer").unwrap();
-    agent.role = AgentRole::Custom;
-    agent.output_contract = schema;
-    let contract = Contract::compile(&agent.output_contract).unwrap();
-    let custom = input(Template::RustAxum, "custom", None, &[]);
-    let output = respond(&agent, &custom, &contract).unwrap();
-    assert_eq!(output["score"], 12);
-    assert_eq!(output["ratio"], 0.25);
-    assert_eq!(output["ref"], json!({"id": 7}));
-    assert_eq!(respond(&agent, &custom, &contract).unwrap(), output, "deterministic");
-
-    agent.output_contract =
-        json!({"type": "object", "required": ["code"], "properties": {"code": {"pattern": "^[A-Z]{3}$"}}});
-    let contract = Contract::compile(&agent.output_contract).unwrap();
-    let error = respond(&agent, &custom, &contract).unwrap_err();
-    assert!(error.contains("real provider") && error.contains("/code"), "{error}");
-}
-
-#[test]
-fn a_built_in_role_with_a_stricter_contract_falls_back_to_placeholders() {
-    let mut agent = builtin_agent("reviewer").unwrap();
-    agent.output_contract =
-        json!({"type": "object", "required": ["verdict"], "properties": {"verdict": {"enum": ["ship"]}}});
-    let contract = Contract::compile(&agent.output_contract).unwrap();
-    let output = respond(&agent, &input(Template::RustAxum, "r", None, &[]), &contract).unwrap();
-    assert_eq!(output, json!({"verdict": "ship"}));
-}
-
-#[test]
-#[ignore]
-fn dump_generated_projects() {
-    let root = std::path::PathBuf::from(std::env::var("DUMP_DIR").unwrap());
-    for template in Template::ALL {
-        let result = pipeline(template);
-        let dir = root.join(template.as_str());
-        for files in [&result.code, &result.tests] {
-            let files: FilesOutput = serde_json::from_value(files.clone()).unwrap();
-            for file in files.files {
-                let path = dir.join(&file.path);
-                std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-                std::fs::write(path, file.content).unwrap();
-            }
-        }
-        std::fs::write(
-            dir.join("plan.json"),
-            serde_json::to_string_pretty(&result.plan).unwrap(),
-        )
-        .unwrap();
-        std::fs::write(
-            dir.join("review.json"),
-            serde_json::to_string_pretty(&result.review).unwrap(),
-        )
-        .unwrap();
+fn other_briefs_yield_sensible_actors_and_entities() {
+    let cases = [
+        (
+            "A todo app where users create tasks with due dates, mark them done, and filter by tag.",
+            vec!["user", "user"],
+            vec!["task"],
+        ),
+        (
+            "An online shop. Customers browse products, add them to a cart and pay by card. Admins manage the \
+             catalog and see orders. Customers should get an email when their order ships.",
+            vec!["user", "customer", "admin", "customer"],
+            vec!["order", "product", "cart", "catalog"],
+        ),
+    ];
+    for (brief, actors, entities) in cases {
+        let mut step = input(Template::PythonFastapi, "plan", None, &[]);
+        step.brief = brief.to_owned();
+        let plan: PlanOutput = serde_json::from_value(run("product-manager", &step)).unwrap();
+        let found: Vec<&str> = plan.stories.iter().map(|s| s.as_a.as_str()).collect();
+        assert_eq!(found, actors, "{brief}");
+        assert!(
+            plan.stories
+                .iter()
+                .all(|s| !s.title.ends_with(" and") && !s.title.ends_with(',')),
+            "{plan:?}"
+        );
+        let names: Vec<String> = words::entities(brief).into_iter().map(|e| e.snake).collect();
+        assert_eq!(names, entities, "{brief}");
     }
 }
