@@ -210,15 +210,6 @@ pub struct StepJob {
     pub step_id: String,
 }
 
-/// The message that asks the generate-worker to build the project from a finished execution.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct GenerationJob {
-    pub execution_id: Id<Execution>,
-    pub project_id: Id<Project>,
-    pub owner: Id<User>,
-    pub template: Template,
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

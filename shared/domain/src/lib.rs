@@ -5,6 +5,7 @@ pub mod agent;
 pub mod catalog;
 pub mod error;
 pub mod execution;
+pub mod generation;
 pub mod id;
 pub mod plan;
 pub mod project;

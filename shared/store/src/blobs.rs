@@ -1,10 +1,12 @@
+use aws_sdk_s3::presigning::PresigningConfig;
 use aws_sdk_s3::primitives::ByteStream;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::StoreError;
 
-/// JSON documents in the artifacts bucket (step outputs, which outgrow a DynamoDB item).
+/// Objects in the artifacts bucket: step outputs (which outgrow a DynamoDB item), generated
+/// files and manifests, archives.
 #[derive(Clone, Debug)]
 pub struct Blobs {
     client: aws_sdk_s3::Client,
@@ -21,19 +23,23 @@ impl Blobs {
 
     pub async fn put_json(&self, key: &str, value: &impl Serialize) -> Result<(), StoreError> {
         let body = serde_json::to_vec(value).map_err(|err| StoreError::backend("encode blob", err))?;
+        self.put_bytes(key, body, "application/json").await
+    }
+
+    pub async fn put_bytes(&self, key: &str, bytes: Vec<u8>, content_type: &str) -> Result<(), StoreError> {
         self.client
             .put_object()
             .bucket(&self.bucket)
             .key(key)
-            .content_type("application/json")
-            .body(ByteStream::from(body))
+            .content_type(content_type)
+            .body(ByteStream::from(bytes))
             .send()
             .await
-            .map_err(|err| StoreError::backend("put blob", aws_sdk_s3::Error::from(err)))?;
+            .map_err(|err| StoreError::backend("put object", aws_sdk_s3::Error::from(err)))?;
         Ok(())
     }
 
-    pub async fn get_json<T: DeserializeOwned>(&self, key: &str) -> Result<T, StoreError> {
+    pub async fn get_bytes(&self, key: &str) -> Result<Vec<u8>, StoreError> {
         let output = self
             .client
             .get_object()
@@ -41,13 +47,34 @@ impl Blobs {
             .key(key)
             .send()
             .await
-            .map_err(|err| StoreError::backend("get blob", aws_sdk_s3::Error::from(err)))?;
+            .map_err(|err| match err.as_service_error() {
+                Some(e) if e.is_no_such_key() => StoreError::NotFound,
+                _ => StoreError::backend("get object", aws_sdk_s3::Error::from(err)),
+            })?;
         let bytes = output
             .body
             .collect()
             .await
-            .map_err(|err| StoreError::backend("read blob", err))?
-            .into_bytes();
+            .map_err(|err| StoreError::backend("read object", err))?;
+        Ok(bytes.into_bytes().to_vec())
+    }
+
+    /// A URL that lets its holder GET the object for `expires_in`, without credentials.
+    pub async fn presigned_get(&self, key: &str, expires_in: std::time::Duration) -> Result<String, StoreError> {
+        let config = PresigningConfig::expires_in(expires_in).map_err(|err| StoreError::backend("presign", err))?;
+        let request = self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .presigned(config)
+            .await
+            .map_err(|err| StoreError::backend("presign", aws_sdk_s3::Error::from(err)))?;
+        Ok(request.uri().to_owned())
+    }
+
+    pub async fn get_json<T: DeserializeOwned>(&self, key: &str) -> Result<T, StoreError> {
+        let bytes = self.get_bytes(key).await?;
         serde_json::from_slice(&bytes).map_err(|err| StoreError::backend("decode blob", err))
     }
 }

@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 
 use chrono::Utc;
 use forgeflow_domain::agent::{AgentRole, PlanOutput};
-use forgeflow_domain::execution::{self, Execution, ExecutionStatus, GenerationJob, StepJob, StepRun, StepStatus};
+use forgeflow_domain::execution::{self, Execution, ExecutionStatus, StepJob, StepRun, StepStatus};
+use forgeflow_domain::generation::GenerationJob;
 use forgeflow_domain::plan::ProjectPlan;
 
 use crate::{Blobs, Clients, ExecutionStore, JobQueue, Owned, Resources, StoreError};
@@ -90,12 +91,7 @@ impl Engine {
                 .await?;
         }
         self.generations_queue
-            .send(&GenerationJob {
-                execution_id: execution.id,
-                project_id: execution.project,
-                owner: execution.owner,
-                template: execution.template,
-            })
+            .send(&GenerationJob::after(execution))
             .await?;
         match self
             .executions

@@ -116,40 +116,13 @@ impl ExecutionStore {
         limit: usize,
         after: Option<Id<Execution>>,
     ) -> Result<Page<Execution, Id<Execution>>, StoreError> {
-        let mut start = after.map(|id| {
+        let start = after.map(|id| {
             let mut key = key(partition(id), EXEC_SK);
             key.insert("gsi1pk".into(), s(project_index(project)));
             key.insert("gsi1sk".into(), s(id.to_string()));
             key
         });
-        let mut items = Vec::with_capacity(limit + 1);
-        loop {
-            let output = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .index_name("gsi1")
-                .key_condition_expression("gsi1pk = :pk")
-                .expression_attribute_values(":pk", s(project_index(project)))
-                .scan_index_forward(false)
-                .limit(i32::try_from(limit + 1 - items.len()).unwrap_or(i32::MAX))
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(|err| StoreError::backend("list executions", err))?;
-            for item in output.items.unwrap_or_default() {
-                items.push(item::from_item::<Execution>(item)?);
-            }
-            start = output.last_evaluated_key;
-            if items.len() > limit || start.is_none() {
-                break;
-            }
-        }
-        let next = (items.len() > limit).then(|| {
-            items.truncate(limit);
-            items[limit - 1].id
-        });
-        Ok(Page { items, next })
+        crate::index::page(&self.client, &self.table, "gsi1", &project_index(project), limit, start, |e: &Execution| e.id).await
     }
 
     /// Takes a step for one delivery: it must be queued, or running with an expired lease.

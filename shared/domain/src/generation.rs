@@ -1,0 +1,128 @@
+//! Generations: a project's files, rendered from a template and an execution's agent output,
+//! stored in S3 under the generation's prefix with a manifest.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::Id;
+use crate::execution::Execution;
+use crate::project::{Project, Template};
+use crate::user::User;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GenerationStatus {
+    Queued,
+    Running,
+    Ready,
+    Failed,
+}
+
+impl GenerationStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Queued => "queued",
+            Self::Running => "running",
+            Self::Ready => "ready",
+            Self::Failed => "failed",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Generation {
+    pub id: Id<Generation>,
+    pub project_id: Id<Project>,
+    pub owner: Id<User>,
+    pub execution_id: Id<Execution>,
+    pub template: Template,
+    pub status: GenerationStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    #[serde(default)]
+    pub file_count: u64,
+    #[serde(default)]
+    pub total_bytes: u64,
+    /// Paths where an agent's file replaced the template's.
+    #[serde(default)]
+    pub conflicts: Vec<String>,
+    /// Agent files refused (unsafe paths), with the reason.
+    #[serde(default)]
+    pub refused: Vec<RefusedFile>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefusedFile {
+    pub path: String,
+    pub reason: String,
+}
+
+impl Generation {
+    pub fn new(job: &GenerationJob, now: DateTime<Utc>) -> Self {
+        Self {
+            id: job.generation_id,
+            project_id: job.project_id,
+            owner: job.owner,
+            execution_id: job.execution_id,
+            template: job.template,
+            status: GenerationStatus::Queued,
+            error: None,
+            file_count: 0,
+            total_bytes: 0,
+            conflicts: Vec::new(),
+            refused: Vec::new(),
+            created_at: now,
+            updated_at: now,
+            finished_at: None,
+        }
+    }
+
+    /// Where this generation's files live in the bucket: `{prefix}{path}`.
+    pub fn files_prefix(&self) -> String {
+        files_prefix(self.id)
+    }
+
+    pub fn manifest_key(&self) -> String {
+        format!("generations/{}/manifest.json", self.id)
+    }
+}
+
+pub fn files_prefix(id: Id<Generation>) -> String {
+    format!("generations/{id}/files/")
+}
+
+/// The job that asks the generate-worker to build one generation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GenerationJob {
+    pub generation_id: Id<Generation>,
+    pub execution_id: Id<Execution>,
+    pub project_id: Id<Project>,
+    pub owner: Id<User>,
+    pub template: Template,
+}
+
+impl GenerationJob {
+    /// The generation an execution's success starts: its id is the execution's, so a
+    /// redelivered completion names the same generation instead of a second one.
+    pub fn after(execution: &Execution) -> Self {
+        Self {
+            generation_id: Id::from_uuid(execution.id.as_uuid()),
+            execution_id: execution.id,
+            project_id: execution.project,
+            owner: execution.owner,
+            template: execution.template,
+        }
+    }
+}
+
+/// Body of `POST /projects/{id}/generations`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Regenerate {
+    pub execution_id: Id<Execution>,
+    pub template: Option<Template>,
+}

@@ -1,0 +1,122 @@
+use aws_sdk_dynamodb::types::AttributeValue;
+use chrono::{DateTime, Utc};
+use forgeflow_domain::Id;
+use forgeflow_domain::generation::{Generation, GenerationStatus};
+use forgeflow_domain::project::Project;
+
+use crate::error::dynamo;
+use crate::item::{self, Item, key, s, to_item};
+use crate::projects::Page;
+use crate::StoreError;
+
+/// Generations: `GEN#{id}` / `GEN`; `gsi1` lists a project's (`PROJECT#{id}#GENERATIONS`).
+#[derive(Clone, Debug)]
+pub struct GenerationStore {
+    client: aws_sdk_dynamodb::Client,
+    table: String,
+}
+
+fn generation_key(id: Id<Generation>) -> Item {
+    key(format!("GEN#{id}"), "GEN")
+}
+
+fn project_index(project: Id<Project>) -> String {
+    format!("PROJECT#{project}#GENERATIONS")
+}
+
+impl GenerationStore {
+    pub fn new(client: aws_sdk_dynamodb::Client, table: impl Into<String>) -> Self {
+        Self {
+            client,
+            table: table.into(),
+        }
+    }
+
+    /// Writes the generation unless one with its id exists (a redelivered job): `Conflict` then.
+    pub async fn create(&self, generation: &Generation) -> Result<(), StoreError> {
+        let mut item = to_item(generation_key(generation.id), generation)?;
+        item.insert("gsi1pk".into(), s(project_index(generation.project_id)));
+        item.insert("gsi1sk".into(), s(generation.id.to_string()));
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(pk)")
+            .send()
+            .await
+            .map_err(|err| dynamo("create generation", "generation exists", err))?;
+        Ok(())
+    }
+
+    pub async fn get(&self, id: Id<Generation>) -> Result<Option<Generation>, StoreError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(generation_key(id)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|err| StoreError::backend("get generation", err))?;
+        output.item.map(item::from_item).transpose()
+    }
+
+    /// Replaces the generation's row if its status is still one of `from`.
+    pub async fn save(&self, generation: &Generation, from: &[GenerationStatus]) -> Result<(), StoreError> {
+        let mut item = to_item(generation_key(generation.id), generation)?;
+        item.insert("gsi1pk".into(), s(project_index(generation.project_id)));
+        item.insert("gsi1sk".into(), s(generation.id.to_string()));
+        let placeholders: Vec<String> = (0..from.len()).map(|i| format!(":from{i}")).collect();
+        let mut request = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression(format!("#status IN ({})", placeholders.join(", ")))
+            .expression_attribute_names("#status", "status");
+        for (placeholder, status) in placeholders.iter().zip(from) {
+            request = request.expression_attribute_values(placeholder, s(status.as_str()));
+        }
+        request
+            .send()
+            .await
+            .map_err(|err| dynamo("save generation", "generation moved on", err))?;
+        Ok(())
+    }
+
+    /// Moves a generation that is not finished to `failed` with `reason`.
+    pub async fn fail(&self, id: Id<Generation>, reason: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(generation_key(id)))
+            .update_expression("SET #status = :failed, #error = :reason, finished_at = :now, updated_at = :now")
+            .condition_expression("#status IN (:queued, :running)")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_names("#error", "error")
+            .expression_attribute_values(":failed", s(GenerationStatus::Failed.as_str()))
+            .expression_attribute_values(":queued", s(GenerationStatus::Queued.as_str()))
+            .expression_attribute_values(":running", s(GenerationStatus::Running.as_str()))
+            .expression_attribute_values(":reason", s(reason))
+            .expression_attribute_values(":now", AttributeValue::S(now.to_rfc3339()))
+            .send()
+            .await
+            .map_err(|err| dynamo("fail generation", "generation already finished", err))?;
+        Ok(())
+    }
+
+    pub async fn list_for_project(
+        &self,
+        project: Id<Project>,
+        limit: usize,
+        after: Option<Id<Generation>>,
+    ) -> Result<Page<Generation, Id<Generation>>, StoreError> {
+        let start = after.map(|id| {
+            let mut key = generation_key(id);
+            key.insert("gsi1pk".into(), s(project_index(project)));
+            key.insert("gsi1sk".into(), s(id.to_string()));
+            key
+        });
+        crate::index::page(&self.client, &self.table, "gsi1", &project_index(project), limit, start, |g: &Generation| g.id).await
+    }
+}
