@@ -1,13 +1,16 @@
 //! Every sample in `events/` is fed to its function's handler, so the samples never rot.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
+use aws_lambda_events::sqs::SqsEvent;
+use chrono::{Duration, Utc};
 use forgeflow_api::respond;
+use forgeflow_domain::execution::{ExecutionStatus, StepStatus};
 use forgeflow_local::{manifest, registry};
-use forgeflow_tests::{Options, spawn_app_with};
-use forgeflow_workers::step;
+use forgeflow_tests::{Options, TestApp, spawn_app_with};
 use serde_json::Value;
+use serde_json::json;
 
 fn events_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../events")
@@ -43,97 +46,146 @@ fn every_route_has_a_sample_whose_route_key_matches_the_manifest() {
         assert!(sample["requestContext"]["requestId"].is_string());
     }
     assert_eq!(samples.len(), manifest::routes().len(), "a sample without a route");
+    for worker in manifest::workers().into_iter().filter(|worker| worker.queue.is_some()) {
+        let path = events_dir().join(format!("sqs-{}.json", worker.function));
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|_| panic!("{} is missing", path.display()));
+        let event: SqsEvent = serde_json::from_str(&text).expect("a valid SQS event");
+        assert_eq!(event.records[0].event_source.as_deref(), Some("aws:sqs"));
+    }
+}
+
+/// The step-worker and generate-worker samples, with this run's ids in their bodies.
+fn sqs_sample(name: &str, body: Value) -> SqsEvent {
+    let text = std::fs::read_to_string(events_dir().join(format!("sqs-{name}.json"))).unwrap();
+    let mut sample: Value = serde_json::from_str(&text).unwrap();
+    sample["Records"][0]["body"] = Value::String(body.to_string());
+    serde_json::from_value(sample).expect("the sample is a valid SQS event")
+}
+
+/// Delivers the step-worker sample for every queued step until the execution finishes.
+async fn run_steps(app: &TestApp, execution: &str) {
+    let id = execution.parse().unwrap();
+    for _ in 0..10 {
+        let (run, steps) = app.context.engine.executions.load(id).await.unwrap().unwrap();
+        if run.status != ExecutionStatus::Running {
+            assert_eq!(run.status, ExecutionStatus::Succeeded);
+            return;
+        }
+        for step in steps.values().filter(|step| step.status == StepStatus::Queued) {
+            let event = sqs_sample(
+                "step-worker",
+                json!({"execution_id": execution, "step_id": step.step_id}),
+            );
+            let response =
+                forgeflow_workers::step::handler(&app.step_worker, event, Utc::now() + Duration::minutes(5)).await;
+            assert!(response.batch_item_failures.is_empty(), "{response:?}");
+        }
+    }
+    panic!("the execution did not finish");
 }
 
 #[tokio::test]
 async fn every_sample_runs_through_its_handler() {
-    // No workers: this test delivers the step-worker's sample itself.
+    // No pollers: this test delivers the workers' samples itself.
     let app = spawn_app_with(Options {
         workers: false,
         ..Options::default()
     })
     .await;
     let samples = samples();
-    let routes = manifest::routes();
     let mut token = String::new();
+    let mut user_id = String::new();
     let mut ids: BTreeMap<&str, String> = BTreeMap::new();
-    // In the order a user would go: each step leaves what the next sample needs.
-    let expectations = [
-        ("auth-register", 201),
-        ("auth-login", 200),
-        ("auth-me", 200),
-        ("projects-create", 201),
-        ("projects-list", 200),
-        ("projects-get", 200),
-        ("projects-update", 200),
-        ("agents-list", 200),
-        ("agents-get", 200),
-        ("agents-create", 201),
-        ("workflows-list", 200),
-        ("workflows-get", 200),
-        ("workflows-create", 201),
-        ("executions-create", 202),
-        ("executions-list", 200),
-        ("executions-get", 200),
-        ("executions-cancel", 200),
-        ("executions-retry", 202),
-        ("projects-stories", 200),
-        ("projects-sprints", 200),
-        ("projects-delete", 204),
+    let mut walked = BTreeSet::new();
+    // In the order a user would go: each call leaves what the next sample needs.
+    let walk: &[&[(&str, u16)]] = &[
+        &[("auth-register", 201), ("auth-login", 200), ("auth-me", 200)],
+        &[
+            ("projects-create", 201),
+            ("projects-list", 200),
+            ("projects-get", 200),
+            ("projects-update", 200),
+        ],
+        &[("agents-list", 200), ("agents-get", 200), ("agents-create", 201)],
+        &[
+            ("workflows-list", 200),
+            ("workflows-get", 200),
+            ("workflows-create", 201),
+        ],
+        &[("executions-create", 202)],
+        // here the workers' samples run the execution and its generation
+        &[
+            ("executions-list", 200),
+            ("executions-get", 200),
+            ("projects-stories", 200),
+            ("projects-sprints", 200),
+        ],
+        &[
+            ("generations-list", 200),
+            ("generations-get", 200),
+            ("generations-file", 200),
+            ("generations-create", 202),
+        ],
+        &[
+            ("executions-create", 202),
+            ("executions-cancel", 200),
+            ("executions-retry", 202),
+        ],
+        &[("projects-delete", 204)],
     ];
-    assert_eq!(expectations.len(), routes.len(), "add the new function to this walk");
-    for (function, status) in expectations {
-        let mut event = samples[&format!("apigw-{function}")].clone();
-        if event["headers"].get("authorization").is_some() {
-            event["headers"]["authorization"] = Value::String(format!("Bearer {token}"));
+    for (stage, calls) in walk.iter().enumerate() {
+        if stage == 5 {
+            let execution = ids["executions"].clone();
+            run_steps(&app, &execution).await;
+            let job = json!({"generation_id": execution, "execution_id": execution, "project_id": ids["projects"], "owner": user_id, "template": "python-fastapi"});
+            let response =
+                forgeflow_workers::generate::handler(&app.workers_generate(), sqs_sample("generate-worker", job)).await;
+            assert!(response.batch_item_failures.is_empty(), "{response:?}");
+            ids.insert("generations", execution);
         }
-        if let Some(sample_id) = event
-            .get("pathParameters")
-            .and_then(|p| p.get("id"))
-            .and_then(Value::as_str)
-        {
-            let raw_path = event["rawPath"].as_str().unwrap().to_owned();
-            let resource = raw_path.split('/').nth(1).unwrap_or_default();
-            if let Some(id) = ids.get(resource) {
-                let raw_path = raw_path.replace(sample_id, id);
-                event["rawPath"] = Value::String(raw_path.clone());
-                event["requestContext"]["http"]["path"] = Value::String(raw_path);
-                event["pathParameters"]["id"] = Value::String(id.clone());
+        for (function, status) in calls.iter() {
+            walked.insert(function.to_string());
+            let mut event = samples[&format!("apigw-{function}")].clone();
+            if event["headers"].get("authorization").is_some() {
+                event["headers"]["authorization"] = Value::String(format!("Bearer {token}"));
             }
+            if let Some(sample_id) = event
+                .get("pathParameters")
+                .and_then(|p| p.get("id"))
+                .and_then(Value::as_str)
+            {
+                let raw_path = event["rawPath"].as_str().unwrap().to_owned();
+                let resource = raw_path.split('/').nth(1).unwrap_or_default();
+                if let Some(id) = ids.get(resource) {
+                    let raw_path = raw_path.replace(sample_id, id);
+                    event["rawPath"] = Value::String(raw_path.clone());
+                    event["requestContext"]["http"]["path"] = Value::String(raw_path);
+                    event["pathParameters"]["id"] = Value::String(id.clone());
+                }
+            }
+            if *function == "generations-create" {
+                event["body"] =
+                    Value::String(json!({"execution_id": ids["executions"], "template": "react-vite"}).to_string());
+            }
+            let request =
+                lambda_http::request::from_str(&event.to_string()).expect("the sample is a valid payload 2.0 event");
+            let result = registry::invoke(function, &app.context, request)
+                .await
+                .expect("the function has a handler");
+            let response = respond(result, "sample");
+            let body: Value = serde_json::from_slice(response.body().as_ref()).unwrap_or(Value::Null);
+            assert_eq!(response.status().as_u16(), *status, "{function}: {body}");
+            if let Some(issued) = body["token"].as_str() {
+                token = issued.to_owned();
+                user_id = body["user"]["id"].as_str().unwrap().to_owned();
+            }
+            match *function {
+                "projects-create" => ids.insert("projects", body["id"].as_str().unwrap().to_owned()),
+                "executions-create" => ids.insert("executions", body["id"].as_str().unwrap().to_owned()),
+                _ => None,
+            };
         }
-        let request =
-            lambda_http::request::from_str(&event.to_string()).expect("the sample is a valid payload 2.0 event");
-        let result = registry::invoke(function, &app.context, request)
-            .await
-            .expect("the function has a handler");
-        let response = respond(result, "sample");
-        let body: Value = serde_json::from_slice(response.body().as_ref()).unwrap_or(Value::Null);
-        assert_eq!(response.status().as_u16(), status, "{function}: {body}");
-        if let Some(issued) = body["token"].as_str() {
-            token = issued.to_owned();
-        }
-        match function {
-            "projects-create" => ids.insert("projects", body["id"].as_str().unwrap().to_owned()),
-            "executions-create" => ids.insert("executions", body["id"].as_str().unwrap().to_owned()),
-            _ => None,
-        };
     }
-
-    let mut sqs: Value =
-        serde_json::from_str(&std::fs::read_to_string(events_dir().join("sqs-step-worker.json")).unwrap()).unwrap();
-    let job = serde_json::json!({"execution_id": ids["executions"], "step_id": "plan"});
-    sqs["Records"][0]["body"] = Value::String(job.to_string());
-    let event: aws_lambda_events::sqs::SqsEvent = serde_json::from_value(sqs).expect("the sample is a valid SQS event");
-    let deadline = chrono::Utc::now() + chrono::Duration::minutes(5);
-    let response = step::handler(&app.step_worker, event, deadline).await;
-    assert!(response.batch_item_failures.is_empty(), "{response:?}");
-    let (_, runs) = app
-        .context
-        .engine
-        .executions
-        .load(ids["executions"].parse().unwrap())
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(runs["plan"].status, forgeflow_domain::execution::StepStatus::Succeeded);
+    let routes: BTreeSet<String> = manifest::routes().into_iter().map(|route| route.function).collect();
+    assert_eq!(walked, routes, "every route's sample must be in the walk");
 }

@@ -63,10 +63,19 @@ async fn the_full_project_workflow_succeeds_offline_and_plans_the_project() {
     let planned: usize = sprints.iter().map(|s| s["story_ids"].as_array().unwrap().len()).sum();
     assert_eq!(planned, stories.len(), "every story is in exactly one sprint");
 
-    let jobs = app.drain_queue("generations").await;
-    assert_eq!(jobs.len(), 1, "one generation job: {jobs:?}");
-    assert_eq!(jobs[0]["execution_id"], id.as_str());
-    assert_eq!(jobs[0]["project_id"], project_id);
+    // Its generation job was sent: the generation carries the execution's id.
+    let generation_path = format!("/generations/{id}");
+    let mut generation = app.call(Method::GET, &generation_path, Some(&user.token), None).await;
+    for _ in 0..100 {
+        if generation.status == StatusCode::OK {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        generation = app.call(Method::GET, &generation_path, Some(&user.token), None).await;
+    }
+    assert_eq!(generation.status, StatusCode::OK, "{}", generation.body);
+    assert_eq!(generation.body["execution_id"], id.as_str());
+    assert_eq!(generation.body["project_id"], project_id);
 
     let listed = app
         .call(

@@ -98,11 +98,7 @@ async fn dispatch(shared: &Shared, req: Request<Incoming>, peer: SocketAddr) -> 
     let matching: Vec<(&Route, BTreeMap<String, String>)> = shared
         .routes
         .iter()
-        .filter_map(|route| {
-            route
-                .match_path(&path)
-                .map(|params| (route, params.into_iter().collect()))
-        })
+        .filter_map(|route| route.match_path(&path).map(|params| (route, decoded(params))))
         .collect();
     let Some((route, params)) = matching.iter().find(|(route, _)| route.method == parts.method.as_str()) else {
         if matching.is_empty() {
@@ -171,6 +167,21 @@ async fn dispatch(shared: &Shared, req: Request<Incoming>, peer: SocketAddr) -> 
         response.headers_mut().insert("apigw-requestid", value);
     }
     response
+}
+
+/// API Gateway hands functions percent-decoded path parameters (`a%2Fb` arrives as `a/b`).
+fn decoded(params: std::collections::HashMap<String, String>) -> BTreeMap<String, String> {
+    params
+        .into_iter()
+        .map(|(name, value)| {
+            (
+                name,
+                percent_encoding::percent_decode_str(&value)
+                    .decode_utf8_lossy()
+                    .into_owned(),
+            )
+        })
+        .collect()
 }
 
 /// An answer from the gateway itself, in the API's error format.

@@ -25,6 +25,10 @@ pub const HTTP_FUNCTIONS: &[&str] = &[
     "executions-get",
     "executions-cancel",
     "executions-retry",
+    "generations-create",
+    "generations-list",
+    "generations-get",
+    "generations-file",
 ];
 
 /// Runs the named function's handler, or `None` if no such function exists.
@@ -32,6 +36,7 @@ pub async fn invoke(function: &str, ctx: &ApiContext, req: Request) -> Option<Ap
     use forgeflow_auth as auth;
     use forgeflow_catalog::{agents, workflows};
     use forgeflow_executions as executions;
+    use forgeflow_generations as generations;
     use forgeflow_projects as projects;
     Some(match function {
         "auth-register" => auth::register::handler(ctx, req).await,
@@ -55,6 +60,10 @@ pub async fn invoke(function: &str, ctx: &ApiContext, req: Request) -> Option<Ap
         "executions-get" => executions::get::handler(ctx, req).await,
         "executions-cancel" => executions::cancel::handler(ctx, req).await,
         "executions-retry" => executions::retry::handler(ctx, req).await,
+        "generations-create" => generations::create::handler(ctx, req).await,
+        "generations-list" => generations::list::handler(ctx, req).await,
+        "generations-get" => generations::get::handler(ctx, req).await,
+        "generations-file" => generations::file::handler(ctx, req).await,
         _ => return None,
     })
 }

@@ -4,7 +4,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use forgeflow_agents::Agents;
-use forgeflow_store::Clients;
+use forgeflow_store::{Clients, GenerationStore, JobQueue, Resources};
+use forgeflow_workers::generate::{self, GenerateWorker};
 use forgeflow_workers::step::{self, StepWorker};
 use tokio::task::JoinHandle;
 
@@ -23,6 +24,7 @@ pub struct WorkerSettings {
 pub struct Workers {
     tasks: Vec<JoinHandle<()>>,
     pub step: Arc<StepWorker>,
+    pub generate: Arc<GenerateWorker>,
 }
 
 impl Drop for Workers {
@@ -39,6 +41,7 @@ pub async fn start(clients: &Clients, stack: &Stack, agents: Agents, settings: &
         forgeflow_store::engine::engine(clients, &resources),
         agents,
     ));
+    let generator = Arc::new(generate_worker(clients, &resources));
     let queues = manifest::resources().queues;
     let mut tasks = Vec::new();
     for worker in manifest::workers() {
@@ -64,6 +67,13 @@ pub async fn start(clients: &Clients, stack: &Stack, agents: Agents, settings: &
                     async move { step::handler(&worker, event, deadline).await }
                 })
             }
+            "generate-worker" => {
+                let worker = generator.clone();
+                source.spawn(move |event, _deadline| {
+                    let worker = worker.clone();
+                    async move { generate::handler(&worker, event).await }
+                })
+            }
             other => {
                 tracing::warn!(function = other, "no local handler for this worker yet");
                 continue;
@@ -71,5 +81,18 @@ pub async fn start(clients: &Clients, stack: &Stack, agents: Agents, settings: &
         };
         tasks.push(task);
     }
-    Workers { tasks, step }
+    Workers {
+        tasks,
+        step,
+        generate: generator,
+    }
+}
+
+/// The generate-worker as its Lambda builds it.
+pub fn generate_worker(clients: &Clients, resources: &Resources) -> GenerateWorker {
+    GenerateWorker::new(
+        forgeflow_store::engine::engine(clients, resources),
+        GenerationStore::new(clients.dynamo.clone(), &resources.table),
+        JobQueue::new(clients.sqs.clone(), &resources.generations_queue),
+    )
 }

@@ -50,7 +50,9 @@ pub struct TestApp {
     pub jwt_secret: String,
     /// The step-worker, for tests that deliver messages themselves.
     pub step_worker: Arc<StepWorker>,
-    _workers: Option<Workers>,
+    ai: AgentsConfig,
+    settings: WorkerSettings,
+    workers: Option<Workers>,
     _gateway: Gateway,
 }
 
@@ -101,11 +103,11 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         visibility_timeout: options.visibility_timeout,
     };
     let (step_worker, workers) = if options.workers {
-        let workers = workers::start(&clients, &stack, Agents::new(options.ai), &settings).await;
+        let workers = workers::start(&clients, &stack, Agents::new(options.ai.clone()), &settings).await;
         (workers.step.clone(), Some(workers))
     } else {
         let engine = forgeflow_store::engine::engine(&clients, &stack.resources());
-        (Arc::new(StepWorker::new(engine, Agents::new(options.ai))), None)
+        (Arc::new(StepWorker::new(engine, Agents::new(options.ai.clone()))), None)
     };
     let context = ApiContext::load(clients, stack.resources(), SecretSource::SecretsManager(secret_id))
         .await
@@ -121,7 +123,9 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         stack,
         jwt_secret,
         step_worker,
-        _workers: workers,
+        ai: options.ai,
+        settings,
+        workers,
         _gateway: gateway,
     }
 }
@@ -200,6 +204,27 @@ impl TestApp {
 }
 
 impl TestApp {
+    /// The running workers (the app must have been spawned with them).
+    pub fn workers(&self) -> &Workers {
+        self.workers.as_ref().expect("spawned with workers")
+    }
+
+    /// The generate-worker, built as its Lambda builds it (also for apps without pollers).
+    pub fn workers_generate(&self) -> forgeflow_workers::generate::GenerateWorker {
+        workers::generate_worker(&self.context.clients, &self.stack.resources())
+    }
+
+    /// Starts the SQS workers for an app spawned without them; dropping the result stops them.
+    pub async fn start_workers(&self) -> Workers {
+        workers::start(
+            &self.context.clients,
+            &self.stack,
+            Agents::new(self.ai.clone()),
+            &self.settings,
+        )
+        .await
+    }
+
     /// Polls `GET /executions/{id}` until the execution leaves `running` (or 60 s pass).
     pub async fn wait_for_execution(&self, user: &User, id: &str) -> Value {
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);

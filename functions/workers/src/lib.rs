@@ -2,4 +2,5 @@
 //! the records to deliver again (partial batch failure); the local stack calls the same handlers.
 
 pub mod batch;
+pub mod generate;
 pub mod step;

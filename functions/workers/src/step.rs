@@ -63,7 +63,9 @@ async fn process_record(worker: &StepWorker, record: SqsMessage, deadline: DateT
         Ok(()) => Ok(()),
         Err(err) => {
             let deliveries = batch::receive_count(&record);
-            if deliveries >= worker.max_receives().await {
+            // A step held by a live lease is not given up on: its holder is still working and
+            // will record the outcome itself.
+            if !matches!(err, StepError::Held) && deliveries >= worker.max_receives().await {
                 give_up(worker, &job, deliveries, &err).await;
             }
             Err(err.to_string())

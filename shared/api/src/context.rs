@@ -1,7 +1,9 @@
 use chrono::Duration;
 use forgeflow_domain::agent::Agent;
 use forgeflow_domain::workflow::Workflow;
-use forgeflow_store::{Clients, Engine, Owned, ProjectStore, Resources, StoreError, UserStore, secrets};
+use forgeflow_store::{
+    Clients, Engine, GenerationStore, Owned, ProjectStore, Resources, StoreError, UserStore, secrets,
+};
 
 use crate::token::Tokens;
 
@@ -16,6 +18,7 @@ pub struct ApiContext {
     pub agents: Owned<Agent>,
     pub workflows: Owned<Workflow>,
     pub engine: Engine,
+    pub generations: GenerationStore,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -43,6 +46,7 @@ impl ApiContext {
             agents: Owned::new(dynamo(), &resources.table, "AGENT"),
             workflows: Owned::new(dynamo(), &resources.table, "WORKFLOW"),
             engine: forgeflow_store::engine::engine(&clients, &resources),
+            generations: GenerationStore::new(dynamo(), &resources.table),
             clients,
             resources,
             tokens,

@@ -45,25 +45,48 @@ pub struct Agent {
     pub owner: Option<Id<User>>,
 }
 
-/// Body of `POST /agents`.
+/// Body of `POST /agents`. An agent may take a built-in role (e.g. an engineer on another
+/// provider); it then keeps that role's contract, since later stages read its output.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CreateAgent {
     pub name: String,
     pub system_prompt: String,
+    #[serde(default = "custom")]
+    pub role: AgentRole,
     #[serde(default)]
     pub provider: ProviderKind,
     pub model: Option<String>,
-    pub output_contract: Value,
+    pub output_contract: Option<Value>,
+}
+
+fn custom() -> AgentRole {
+    AgentRole::Custom
 }
 
 impl CreateAgent {
     /// The agent, once its text fields pass. The contract's validity as a schema is checked by
     /// the caller, which owns the schema engine.
     pub fn into_agent(self, owner: Id<User>) -> Result<Agent, ValidationError> {
-        if !self.output_contract.is_object() {
-            return Err(ValidationError::new("output_contract", "must be a JSON Schema object"));
-        }
+        let output_contract = match (self.role, self.output_contract) {
+            (AgentRole::Custom, Some(contract)) if contract.is_object() => contract,
+            (AgentRole::Custom, Some(_)) => {
+                return Err(ValidationError::new("output_contract", "must be a JSON Schema object"));
+            }
+            (AgentRole::Custom, None) => {
+                return Err(ValidationError::new(
+                    "output_contract",
+                    "is required for a custom agent",
+                ));
+            }
+            (role, None) => crate::catalog::contract_of(role),
+            (_, Some(_)) => {
+                return Err(ValidationError::new(
+                    "output_contract",
+                    "must be left out for a built-in role: the role's own contract applies",
+                ));
+            }
+        };
         let model = match self.model {
             Some(model) => bounded("model", &model, 200, false)?,
             None => default_model(self.provider).to_owned(),
@@ -71,11 +94,11 @@ impl CreateAgent {
         Ok(Agent {
             id: Id::<Agent>::new().to_string(),
             name: bounded("name", &self.name, 100, false)?,
-            role: AgentRole::Custom,
+            role: self.role,
             system_prompt: bounded("system_prompt", &self.system_prompt, 20_000, true)?,
             provider: self.provider,
             model,
-            output_contract: self.output_contract,
+            output_contract,
             owner: Some(owner),
         })
     }

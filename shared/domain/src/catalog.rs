@@ -80,6 +80,17 @@ pub fn review_contract() -> Value {
     })
 }
 
+/// The contract of a built-in role (`Custom` has none of its own: an empty object schema).
+pub fn contract_of(role: AgentRole) -> Value {
+    match role {
+        AgentRole::ProductManager => plan_contract(),
+        AgentRole::Architect => file_tree_contract(),
+        AgentRole::Engineer => files_contract(),
+        AgentRole::Reviewer => review_contract(),
+        AgentRole::Custom => json!({"type": "object"}),
+    }
+}
+
 fn builtin(id: &str, name: &str, role: AgentRole, prompt: &str, contract: Value) -> Agent {
     Agent {
         id: id.to_owned(),

@@ -31,6 +31,17 @@ pub fn engine(clients: &Clients, resources: &Resources) -> Engine {
     }
 }
 
+/// The ids of the steps whose agent has `role`, in workflow order.
+pub fn steps_of_role(execution: &Execution, role: AgentRole) -> Vec<&str> {
+    execution
+        .workflow
+        .steps
+        .iter()
+        .filter(|step| execution.agent(&step.agent).is_some_and(|agent| agent.role == role))
+        .map(|step| step.id.as_str())
+        .collect()
+}
+
 /// Where a step's output lives: deterministic, so a redelivered step overwrites, never adds.
 pub fn output_key(execution: &Execution, step_id: &str) -> String {
     format!("executions/{}/steps/{step_id}.json", execution.id)
@@ -90,9 +101,7 @@ impl Engine {
                 .put(execution.owner, &execution.project.to_string(), &plan)
                 .await?;
         }
-        self.generations_queue
-            .send(&GenerationJob::after(execution))
-            .await?;
+        self.generations_queue.send(&GenerationJob::after(execution)).await?;
         match self
             .executions
             .transition(
@@ -111,14 +120,11 @@ impl Engine {
     }
 
     /// The stories and sprints from the product manager's step, if the workflow has one.
-    async fn plan_of(&self, execution: &Execution) -> Result<Option<ProjectPlan>, StoreError> {
-        let planner = execution.workflow.steps.iter().find(|step| {
-            execution
-                .agent(&step.agent)
-                .is_some_and(|agent| agent.role == AgentRole::ProductManager)
-        });
-        let Some(step) = planner else { return Ok(None) };
-        let output: PlanOutput = self.blobs.get_json(&output_key(execution, &step.id)).await?;
+    pub async fn plan_of(&self, execution: &Execution) -> Result<Option<ProjectPlan>, StoreError> {
+        let Some(step) = steps_of_role(execution, AgentRole::ProductManager).into_iter().next() else {
+            return Ok(None);
+        };
+        let output: PlanOutput = self.blobs.get_json(&output_key(execution, step)).await?;
         Ok(Some(ProjectPlan {
             project_id: execution.project,
             execution_id: execution.id,

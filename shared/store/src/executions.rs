@@ -122,7 +122,16 @@ impl ExecutionStore {
             key.insert("gsi1sk".into(), s(id.to_string()));
             key
         });
-        crate::index::page(&self.client, &self.table, "gsi1", &project_index(project), limit, start, |e: &Execution| e.id).await
+        crate::index::page(
+            &self.client,
+            &self.table,
+            "gsi1",
+            &project_index(project),
+            limit,
+            start,
+            |e: &Execution| e.id,
+        )
+        .await
     }
 
     /// Takes a step for one delivery: it must be queued, or running with an expired lease.

@@ -4,10 +4,10 @@ use forgeflow_domain::Id;
 use forgeflow_domain::generation::{Generation, GenerationStatus};
 use forgeflow_domain::project::Project;
 
+use crate::StoreError;
 use crate::error::dynamo;
 use crate::item::{self, Item, key, s, to_item};
 use crate::projects::Page;
-use crate::StoreError;
 
 /// Generations: `GEN#{id}` / `GEN`; `gsi1` lists a project's (`PROJECT#{id}#GENERATIONS`).
 #[derive(Clone, Debug)]
@@ -117,6 +117,15 @@ impl GenerationStore {
             key.insert("gsi1sk".into(), s(id.to_string()));
             key
         });
-        crate::index::page(&self.client, &self.table, "gsi1", &project_index(project), limit, start, |g: &Generation| g.id).await
+        crate::index::page(
+            &self.client,
+            &self.table,
+            "gsi1",
+            &project_index(project),
+            limit,
+            start,
+            |g: &Generation| g.id,
+        )
+        .await
     }
 }

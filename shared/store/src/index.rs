@@ -2,9 +2,9 @@
 
 use serde::de::DeserializeOwned;
 
+use crate::StoreError;
 use crate::item::{self, Item, s};
 use crate::projects::Page;
-use crate::StoreError;
 
 /// Reads one item past `limit` so `next` is set only when another page exists.
 pub async fn page<T: DeserializeOwned, C>(

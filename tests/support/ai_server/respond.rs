@@ -102,11 +102,11 @@ fn render(wire: Wire, request: &Recorded, reply: Reply, usage: Usage) -> Respons
         sse(stream_events(wire, &model, &text_pieces, usage, include_usage, ending))
     };
     match reply {
-        Reply::Text(text) if request.streamed() => stream(pieces(&text, 7), Ending::Complete),
+        Reply::Text(text) if request.streamed() => stream(pieces(&text, piece_size(&text)), Ending::Complete),
         Reply::Text(text) | Reply::Json(text) => json(200, &answer(wire, &model, &text, usage), None),
         Reply::Stream(text_pieces) => stream(text_pieces, Ending::Complete),
-        Reply::StreamError(text) => stream(pieces(&text, 7), Ending::Error),
-        Reply::Cut(text) => stream(pieces(&text, 7), Ending::Cut),
+        Reply::StreamError(text) => stream(pieces(&text, piece_size(&text)), Ending::Error),
+        Reply::Cut(text) => stream(pieces(&text, piece_size(&text)), Ending::Cut),
         Reply::Status(status, retry_after) => json(status, &error_body(wire, status, None), retry_after),
         Reply::Raw { status, headers, body } => {
             let mut response = Response::builder().status(status);
@@ -118,6 +118,12 @@ fn render(wire: Wire, request: &Recorded, reply: Reply, usage: Usage) -> Respons
                 .expect("raw response")
         }
     }
+}
+
+/// Small pieces exercise the client's reassembly; a large answer still arrives in a few hundred
+/// events, since every event costs the stream a pause.
+fn piece_size(text: &str) -> usize {
+    (text.len() / 300).max(7)
 }
 
 fn json(status: u16, body: &Value, retry_after: Option<String>) -> Response<Body> {

@@ -1,8 +1,8 @@
 use forgeflow_api::{ApiContext, ApiError, ApiResult, Request, request, response};
 use forgeflow_domain::agent::CreateAgent;
 
-/// A user's own agent. Its output contract must itself be a valid JSON Schema, or no step
-/// could ever satisfy it.
+/// A user's own agent. A custom one's output contract must itself be a valid JSON Schema, or no
+/// step could ever satisfy it.
 pub async fn handler(ctx: &ApiContext, req: Request) -> ApiResult {
     let owner = ctx.tokens.authenticate(&req)?;
     let input: CreateAgent = request::json_body(&req)?;

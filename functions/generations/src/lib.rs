@@ -1,0 +1,21 @@
+//! Generations: a project's rendered files. List, read (with the manifest), read one file,
+//! and regenerate from an execution — one Lambda each. The work is the generate-worker's.
+
+pub mod create;
+pub mod file;
+pub mod get;
+pub mod list;
+
+use forgeflow_api::{ApiContext, ApiError, Request, request};
+use forgeflow_domain::Id;
+use forgeflow_domain::generation::Generation;
+use forgeflow_domain::user::User;
+
+/// The caller's generation named in the path; another user's is not found.
+async fn load_owned(ctx: &ApiContext, owner: Id<User>, req: &Request) -> Result<Generation, ApiError> {
+    let id = request::path_param(req, "id")?;
+    match ctx.generations.get(id).await? {
+        Some(generation) if generation.owner == owner => Ok(generation),
+        _ => Err(ApiError::NotFound("generation")),
+    }
+}

@@ -1,0 +1,242 @@
+//! generate-worker: renders a finished execution into a project — template plus the agents'
+//! files — and writes every file to S3 under the generation's prefix, then its manifest.
+//!
+//! Idempotent by generation id: a redelivered job finds the row `ready` and does nothing, and a
+//! job that died mid-upload renders the same bytes to the same keys again.
+
+use std::time::Duration;
+
+use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
+use chrono::Utc;
+use forgeflow_domain::agent::{AgentRole, FilesOutput, ReviewOutput};
+use forgeflow_domain::generation::{Generation, GenerationJob, GenerationStatus, RefusedFile};
+use forgeflow_generator::{GeneratedTree, GenerationInput, Limits, ManifestEntry};
+use forgeflow_store::engine::{output_key, steps_of_role};
+use forgeflow_store::{Engine, GenerationStore, JobQueue, StoreError};
+use futures_util::{StreamExt, TryStreamExt, stream};
+use serde::{Deserialize, Serialize};
+use tokio::sync::OnceCell;
+
+use crate::batch::{self, RecordResult};
+
+/// How many PutObject calls run at once: enough to hide S3 latency, few enough for a small Lambda.
+pub const UPLOAD_CONCURRENCY: usize = 32;
+/// The row keeps the first of these lists; the manifest keeps them all.
+const LISTED_ON_ROW: usize = 100;
+
+pub struct GenerateWorker {
+    pub engine: Engine,
+    pub generations: GenerationStore,
+    pub queue: JobQueue,
+    pub limits: Limits,
+    max_receives: OnceCell<u32>,
+}
+
+/// `generations/{id}/manifest.json`: what was written, for the API and the exporter.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Manifest {
+    pub generation_id: String,
+    pub files: Vec<ManifestEntry>,
+    pub conflicts: Vec<String>,
+    pub refused: Vec<RefusedFile>,
+}
+
+/// Files written so far, reported in batches so a 10,000-file project is not 10,000 events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileProgress {
+    pub written: usize,
+    pub total: usize,
+}
+
+impl GenerateWorker {
+    pub fn new(engine: Engine, generations: GenerationStore, queue: JobQueue) -> Self {
+        Self {
+            engine,
+            generations,
+            queue,
+            limits: Limits::default(),
+            max_receives: OnceCell::new(),
+        }
+    }
+
+    async fn max_receives(&self) -> u32 {
+        *self
+            .max_receives
+            .get_or_init(|| async { self.queue.max_receive_count().await.ok().flatten().unwrap_or(5) })
+            .await
+    }
+}
+
+pub async fn handler(worker: &GenerateWorker, event: SqsEvent) -> SqsBatchResponse {
+    batch::for_each_record(event, |record| process_record(worker, record)).await
+}
+
+async fn process_record(worker: &GenerateWorker, record: SqsMessage) -> RecordResult {
+    let body = record.body.as_deref().unwrap_or_default();
+    let job: GenerationJob = serde_json::from_str(body).map_err(|err| format!("not a generation job: {err}"))?;
+    let progress = |progress: FileProgress| {
+        tracing::info!(generation_id = %job.generation_id, written = progress.written, total = progress.total, "files written");
+    };
+    match generate(worker, &job, &progress).await {
+        Ok(()) => Ok(()),
+        Err(err) => {
+            let deliveries = batch::receive_count(&record);
+            if deliveries >= worker.max_receives().await {
+                let reason = format!("gave up after {deliveries} deliveries: {err}");
+                if let Err(err) = worker.generations.fail(job.generation_id, &reason, Utc::now()).await {
+                    tracing::warn!(error = %err, "could not mark the generation failed");
+                }
+            }
+            Err(err.to_string())
+        }
+    }
+}
+
+/// Runs one generation job to `ready` (or `failed` with the reason, for bad input).
+pub async fn generate(
+    worker: &GenerateWorker,
+    job: &GenerationJob,
+    progress: &(dyn Fn(FileProgress) + Send + Sync),
+) -> Result<(), StoreError> {
+    let Some(mut generation) = take(worker, job).await? else {
+        return Ok(());
+    };
+    let engine = &worker.engine;
+    let Some((execution, _)) = engine.executions.load(job.execution_id).await? else {
+        return worker
+            .generations
+            .fail(generation.id, "the execution no longer exists", Utc::now())
+            .await;
+    };
+    let plan = engine.plan_of(&execution).await?;
+    let mut agent_files = Vec::new();
+    for step in steps_of_role(&execution, AgentRole::Engineer) {
+        let output: FilesOutput = engine.blobs.get_json(&output_key(&execution, step)).await?;
+        agent_files.extend(output.files);
+    }
+    let review = match steps_of_role(&execution, AgentRole::Reviewer).first() {
+        Some(step) => Some(
+            engine
+                .blobs
+                .get_json::<ReviewOutput>(&output_key(&execution, step))
+                .await?,
+        ),
+        None => None,
+    };
+    let input = GenerationInput {
+        project_name: execution.project_name.clone(),
+        brief: execution.brief.clone(),
+        template: job.template,
+        stories: plan.as_ref().map(|plan| plan.stories.clone()).unwrap_or_default(),
+        sprints: plan.map(|plan| plan.sprints).unwrap_or_default(),
+        agent_files,
+        review,
+    };
+    let tree = match forgeflow_generator::generate(&input, &worker.limits) {
+        Ok(tree) => tree,
+        Err(err) => {
+            return worker
+                .generations
+                .fail(generation.id, &err.to_string(), Utc::now())
+                .await;
+        }
+    };
+    upload(worker, &generation, &tree, progress).await?;
+
+    let manifest = Manifest {
+        generation_id: generation.id.to_string(),
+        files: tree.files.iter().map(|file| file.manifest_entry()).collect(),
+        conflicts: tree.conflicts.clone(),
+        refused: tree
+            .refused
+            .iter()
+            .map(|r| RefusedFile {
+                path: r.path.clone(),
+                reason: r.reason.clone(),
+            })
+            .collect(),
+    };
+    engine.blobs.put_json(&generation.manifest_key(), &manifest).await?;
+
+    let now = Utc::now();
+    generation.status = GenerationStatus::Ready;
+    generation.file_count = manifest.files.len() as u64;
+    generation.total_bytes = manifest.files.iter().map(|f| f.size).sum();
+    generation.conflicts = manifest.conflicts.iter().take(LISTED_ON_ROW).cloned().collect();
+    generation.refused = manifest.refused.iter().take(LISTED_ON_ROW).cloned().collect();
+    generation.updated_at = now;
+    generation.finished_at = Some(now);
+    match worker.generations.save(&generation, &[GenerationStatus::Running]).await {
+        Ok(()) | Err(StoreError::Conflict(_)) => {}
+        Err(other) => return Err(other),
+    }
+    tracing::info!(generation_id = %generation.id, files = generation.file_count, bytes = generation.total_bytes, "generation ready");
+    Ok(())
+}
+
+/// The generation row, created or moved to `running`; `None` if it already finished.
+async fn take(worker: &GenerateWorker, job: &GenerationJob) -> Result<Option<Generation>, StoreError> {
+    let now = Utc::now();
+    let mut generation = match worker.generations.get(job.generation_id).await? {
+        Some(existing) => existing,
+        None => {
+            let fresh = Generation::new(job, now);
+            match worker.generations.create(&fresh).await {
+                Ok(()) => fresh,
+                Err(StoreError::Conflict(_)) => worker
+                    .generations
+                    .get(job.generation_id)
+                    .await?
+                    .ok_or(StoreError::NotFound)?,
+                Err(other) => return Err(other),
+            }
+        }
+    };
+    if matches!(generation.status, GenerationStatus::Ready | GenerationStatus::Failed) {
+        return Ok(None);
+    }
+    generation.status = GenerationStatus::Running;
+    generation.updated_at = now;
+    worker
+        .generations
+        .save(&generation, &[GenerationStatus::Queued, GenerationStatus::Running])
+        .await?;
+    Ok(Some(generation))
+}
+
+async fn upload(
+    worker: &GenerateWorker,
+    generation: &Generation,
+    tree: &GeneratedTree,
+    progress: &(dyn Fn(FileProgress) + Send + Sync),
+) -> Result<(), StoreError> {
+    let total = tree.files.len();
+    let batch = (total / 20).clamp(1, 500);
+    let prefix = generation.files_prefix();
+    let blobs = &worker.engine.blobs;
+    let mut written = 0;
+    let mut last_report = std::time::Instant::now();
+    // Indices, not `&GeneratedFile`s: a closure over borrowed items would make the future's
+    // lifetime higher-ranked, which the Send bound on the Lambda handler cannot express.
+    let files = &tree.files;
+    let mut uploads = stream::iter(0..total)
+        .map(|index| {
+            let file = &files[index];
+            let key = format!("{prefix}{}", file.path);
+            let content_type = if std::str::from_utf8(&file.content).is_ok() {
+                "text/plain; charset=utf-8"
+            } else {
+                "application/octet-stream"
+            };
+            async move { blobs.put_bytes(&key, file.content.clone(), content_type).await }
+        })
+        .buffer_unordered(UPLOAD_CONCURRENCY);
+    while uploads.try_next().await?.is_some() {
+        written += 1;
+        if written % batch == 0 || written == total || last_report.elapsed() > Duration::from_secs(1) {
+            progress(FileProgress { written, total });
+            last_report = std::time::Instant::now();
+        }
+    }
+    Ok(())
+}
