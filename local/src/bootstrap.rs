@@ -38,6 +38,8 @@ pub struct Stack {
     pub queue_arns: BTreeMap<String, String>,
     /// Secret id → secret name.
     pub secrets: BTreeMap<String, String>,
+    /// KMS key id (manifest) → key id (KMS).
+    pub keys: BTreeMap<String, String>,
     env: Vec<(String, String)>,
 }
 
@@ -50,6 +52,7 @@ impl Stack {
             steps_queue: queue("steps"),
             generations_queue: queue("generations"),
             exports_queue: queue("exports"),
+            credentials_key: self.keys.get("credentials").cloned().unwrap_or_default(),
         }
     }
 
@@ -114,12 +117,21 @@ pub async fn bootstrap(clients: &Clients, prefix: &str) -> Result<Stack, Bootstr
         secrets.insert(secret.id.clone(), name);
     }
 
+    let mut keys = BTreeMap::new();
+    for spec in &spec.keys {
+        let alias = format!("alias/{prefix}-{}", spec.id);
+        let key_id = create_key(&clients.kms, &alias, &spec.description).await?;
+        env.push((spec.env.clone(), key_id.clone()));
+        keys.insert(spec.id.clone(), key_id);
+    }
+
     Ok(Stack {
         table,
         bucket,
         queues,
         queue_arns,
         secrets,
+        keys,
         env,
     })
 }
@@ -235,4 +247,33 @@ async fn create_random_secret(
         Err(err) if matches!(err.as_service_error(), Some(e) if e.is_resource_exists_exception()) => Ok(()),
         Err(err) => Err(step()(aws_sdk_secretsmanager::Error::from(err).into())),
     }
+}
+
+/// The key behind `alias`, created (with its alias) on the first bootstrap.
+async fn create_key(client: &aws_sdk_kms::Client, alias: &str, description: &str) -> Result<String, BootstrapError> {
+    let step = || failed(format!("create key {alias}"));
+    let existing = client.describe_key().key_id(alias).send().await;
+    if let Ok(found) = existing
+        && let Some(id) = found.key_metadata().map(|meta| meta.key_id().to_owned())
+    {
+        return Ok(id);
+    }
+    let created = client
+        .create_key()
+        .description(description)
+        .send()
+        .await
+        .map_err(|err| step()(aws_sdk_kms::Error::from(err).into()))?;
+    let id = created
+        .key_metadata()
+        .map(|meta| meta.key_id().to_owned())
+        .ok_or_else(|| step()("no key id returned".into()))?;
+    client
+        .create_alias()
+        .alias_name(alias)
+        .target_key_id(&id)
+        .send()
+        .await
+        .map_err(|err| step()(aws_sdk_kms::Error::from(err).into()))?;
+    Ok(id)
 }

@@ -96,6 +96,14 @@ pub struct ResourcesFile {
     pub bucket: BucketSpec,
     pub queues: Vec<QueueSpec>,
     pub secrets: Vec<SecretSpec>,
+    pub keys: Vec<KeySpec>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct KeySpec {
+    pub id: String,
+    pub env: String,
+    pub description: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -204,7 +204,7 @@ async fn take(worker: &GenerateWorker, job: &GenerationJob) -> Result<Option<Gen
     Ok(Some(generation))
 }
 
-async fn upload(
+pub async fn upload(
     worker: &GenerateWorker,
     generation: &Generation,
     tree: &GeneratedTree,

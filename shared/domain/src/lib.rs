@@ -3,8 +3,10 @@
 
 pub mod agent;
 pub mod catalog;
+pub mod credential;
 pub mod error;
 pub mod execution;
+pub mod export;
 pub mod generation;
 pub mod id;
 pub mod plan;

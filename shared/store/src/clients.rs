@@ -8,6 +8,7 @@ pub struct Clients {
     pub s3: aws_sdk_s3::Client,
     pub sqs: aws_sdk_sqs::Client,
     pub secrets: aws_sdk_secretsmanager::Client,
+    pub kms: aws_sdk_kms::Client,
 }
 
 impl Clients {
@@ -26,6 +27,7 @@ impl Clients {
             s3: aws_sdk_s3::Client::from_conf(s3_config),
             sqs: aws_sdk_sqs::Client::new(config),
             secrets: aws_sdk_secretsmanager::Client::new(config),
+            kms: aws_sdk_kms::Client::new(config),
         }
     }
 }

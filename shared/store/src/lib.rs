@@ -3,9 +3,11 @@
 
 pub mod blobs;
 pub mod clients;
+pub mod credentials;
 pub mod engine;
 pub mod error;
 pub mod executions;
+pub mod exports;
 pub mod generations;
 pub mod index;
 pub mod item;
@@ -19,9 +21,11 @@ pub mod users;
 
 pub use blobs::Blobs;
 pub use clients::Clients;
+pub use credentials::CredentialStore;
 pub use engine::Engine;
 pub use error::StoreError;
 pub use executions::ExecutionStore;
+pub use exports::ExportStore;
 pub use generations::GenerationStore;
 pub use jobs::JobQueue;
 pub use owned::Owned;

@@ -9,6 +9,7 @@ pub struct Resources {
     pub steps_queue: String,
     pub generations_queue: String,
     pub exports_queue: String,
+    pub credentials_key: String,
 }
 
 impl Resources {
@@ -19,6 +20,7 @@ impl Resources {
             steps_queue: required("FORGEFLOW_STEPS_QUEUE_URL")?,
             generations_queue: required("FORGEFLOW_GENERATIONS_QUEUE_URL")?,
             exports_queue: required("FORGEFLOW_EXPORTS_QUEUE_URL")?,
+            credentials_key: required("FORGEFLOW_CREDENTIALS_KEY_ID")?,
         })
     }
 }

@@ -1,0 +1,195 @@
+use forgeflow_domain::Id;
+use forgeflow_domain::export::{Export, ExportStatus};
+use forgeflow_domain::project::Project;
+use serde::{Deserialize, Serialize};
+
+use crate::StoreError;
+use crate::error::dynamo;
+use crate::item::{self, Item, key, s, to_item};
+use crate::projects::Page;
+
+/// Export jobs (`EXPORT#{id}` / `EXPORT`, listed per project through `gsi1`) and each project's
+/// git history: its head (`REPO#{project}` / `HEAD`) and what the last export to each remote
+/// left there (`REPO#{project}` / `REMOTE#{key}`).
+#[derive(Clone, Debug)]
+pub struct ExportStore {
+    client: aws_sdk_dynamodb::Client,
+    table: String,
+}
+
+/// The newest commit of a project's history and where its packed `.git` lives in S3.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RepoHead {
+    pub commit: String,
+    pub state_key: String,
+    pub version: u64,
+}
+
+/// The last export to one remote: its commit there and the manifest it was made from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RemoteRecord {
+    pub commit_sha: String,
+    pub manifest_key: String,
+}
+
+fn export_key(id: Id<Export>) -> Item {
+    key(format!("EXPORT#{id}"), "EXPORT")
+}
+
+fn project_index(project: Id<Project>) -> String {
+    format!("PROJECT#{project}#EXPORTS")
+}
+
+fn with_index(mut item: Item, export: &Export) -> Item {
+    item.insert("gsi1pk".into(), s(project_index(export.project_id)));
+    item.insert("gsi1sk".into(), s(export.id.to_string()));
+    item
+}
+
+impl ExportStore {
+    pub fn new(client: aws_sdk_dynamodb::Client, table: impl Into<String>) -> Self {
+        Self {
+            client,
+            table: table.into(),
+        }
+    }
+
+    pub async fn create(&self, export: &Export) -> Result<(), StoreError> {
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(with_index(to_item(export_key(export.id), export)?, export)))
+            .condition_expression("attribute_not_exists(pk)")
+            .send()
+            .await
+            .map_err(|err| dynamo("create export", "export exists", err))?;
+        Ok(())
+    }
+
+    pub async fn get(&self, id: Id<Export>) -> Result<Option<Export>, StoreError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(export_key(id)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|err| StoreError::backend("get export", err))?;
+        output.item.map(item::from_item).transpose()
+    }
+
+    /// Replaces the export's row if its status is still one of `from`.
+    pub async fn save(&self, export: &Export, from: &[ExportStatus]) -> Result<(), StoreError> {
+        let placeholders: Vec<String> = (0..from.len()).map(|i| format!(":from{i}")).collect();
+        let mut request = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(with_index(to_item(export_key(export.id), export)?, export)))
+            .condition_expression(format!("#status IN ({})", placeholders.join(", ")))
+            .expression_attribute_names("#status", "status");
+        for (placeholder, status) in placeholders.iter().zip(from) {
+            request = request.expression_attribute_values(placeholder, s(status.as_str()));
+        }
+        request
+            .send()
+            .await
+            .map_err(|err| dynamo("save export", "export moved on", err))?;
+        Ok(())
+    }
+
+    pub async fn list_for_project(
+        &self,
+        project: Id<Project>,
+        limit: usize,
+        after: Option<Id<Export>>,
+    ) -> Result<Page<Export, Id<Export>>, StoreError> {
+        let start = after.map(|id| {
+            let mut key = export_key(id);
+            key.insert("gsi1pk".into(), s(project_index(project)));
+            key.insert("gsi1sk".into(), s(id.to_string()));
+            key
+        });
+        crate::index::page(
+            &self.client,
+            &self.table,
+            "gsi1",
+            &project_index(project),
+            limit,
+            start,
+            |e: &Export| e.id,
+        )
+        .await
+    }
+
+    pub async fn head(&self, project: Id<Project>) -> Result<Option<RepoHead>, StoreError> {
+        self.get_doc(key(format!("REPO#{project}"), "HEAD")).await
+    }
+
+    /// Moves the project's history head to `next` if it is still at `expected` (`None`: no head
+    /// yet). Two exports of one project racing: one wins, the other is redelivered and builds on it.
+    pub async fn advance_head(
+        &self,
+        project: Id<Project>,
+        expected: Option<&RepoHead>,
+        next: &RepoHead,
+    ) -> Result<(), StoreError> {
+        let request = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(to_item(key(format!("REPO#{project}"), "HEAD"), next)?));
+        let request = match expected {
+            None => request.condition_expression("attribute_not_exists(pk)"),
+            Some(head) => request
+                .condition_expression("version = :version")
+                .expression_attribute_values(
+                    ":version",
+                    aws_sdk_dynamodb::types::AttributeValue::N(head.version.to_string()),
+                ),
+        };
+        request
+            .send()
+            .await
+            .map_err(|err| dynamo("advance history", "another export moved the project's history", err))?;
+        Ok(())
+    }
+
+    pub async fn remote(&self, project: Id<Project>, remote_key: &str) -> Result<Option<RemoteRecord>, StoreError> {
+        self.get_doc(key(format!("REPO#{project}"), format!("REMOTE#{remote_key}")))
+            .await
+    }
+
+    pub async fn set_remote(
+        &self,
+        project: Id<Project>,
+        remote_key: &str,
+        record: &RemoteRecord,
+    ) -> Result<(), StoreError> {
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(to_item(
+                key(format!("REPO#{project}"), format!("REMOTE#{remote_key}")),
+                record,
+            )?))
+            .send()
+            .await
+            .map_err(|err| StoreError::backend("record remote", aws_sdk_dynamodb::Error::from(err)))?;
+        Ok(())
+    }
+
+    async fn get_doc<T: serde::de::DeserializeOwned>(&self, key: Item) -> Result<Option<T>, StoreError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|err| StoreError::backend("get document", err))?;
+        output.item.map(item::from_item).transpose()
+    }
+}
