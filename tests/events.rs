@@ -126,6 +126,8 @@ async fn every_sample_runs_through_its_handler() {
             ("generations-file", 200),
             ("generations-create", 202),
         ],
+        &[("credentials-put", 200), ("credentials-get", 200), ("credentials-delete", 204)],
+        &[("exports-create", 202), ("exports-get", 200), ("exports-list", 200)],
         &[
             ("executions-create", 202),
             ("executions-cancel", 200),
@@ -182,6 +184,7 @@ async fn every_sample_runs_through_its_handler() {
             match *function {
                 "projects-create" => ids.insert("projects", body["id"].as_str().unwrap().to_owned()),
                 "executions-create" => ids.insert("executions", body["id"].as_str().unwrap().to_owned()),
+                "exports-create" => ids.insert("exports", body["id"].as_str().unwrap().to_owned()),
                 _ => None,
             };
         }

@@ -29,13 +29,21 @@ pub const HTTP_FUNCTIONS: &[&str] = &[
     "generations-list",
     "generations-get",
     "generations-file",
+    "credentials-put",
+    "credentials-get",
+    "credentials-delete",
+    "exports-create",
+    "exports-get",
+    "exports-list",
 ];
 
 /// Runs the named function's handler, or `None` if no such function exists.
 pub async fn invoke(function: &str, ctx: &ApiContext, req: Request) -> Option<ApiResult> {
     use forgeflow_auth as auth;
     use forgeflow_catalog::{agents, workflows};
+    use forgeflow_credentials as credentials;
     use forgeflow_executions as executions;
+    use forgeflow_exports as exports;
     use forgeflow_generations as generations;
     use forgeflow_projects as projects;
     Some(match function {
@@ -64,6 +72,12 @@ pub async fn invoke(function: &str, ctx: &ApiContext, req: Request) -> Option<Ap
         "generations-list" => generations::list::handler(ctx, req).await,
         "generations-get" => generations::get::handler(ctx, req).await,
         "generations-file" => generations::file::handler(ctx, req).await,
+        "credentials-put" => credentials::put(ctx, req).await,
+        "credentials-get" => credentials::get(ctx, req).await,
+        "credentials-delete" => credentials::delete(ctx, req).await,
+        "exports-create" => exports::create::handler(ctx, req).await,
+        "exports-get" => exports::get::handler(ctx, req).await,
+        "exports-list" => exports::list::handler(ctx, req).await,
         _ => return None,
     })
 }

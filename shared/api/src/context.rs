@@ -2,7 +2,8 @@ use chrono::Duration;
 use forgeflow_domain::agent::Agent;
 use forgeflow_domain::workflow::Workflow;
 use forgeflow_store::{
-    Clients, Engine, GenerationStore, Owned, ProjectStore, Resources, StoreError, UserStore, secrets,
+    Clients, CredentialStore, Engine, ExportStore, GenerationStore, Owned, ProjectStore, Resources, StoreError,
+    UserStore, secrets,
 };
 
 use crate::token::Tokens;
@@ -19,6 +20,8 @@ pub struct ApiContext {
     pub workflows: Owned<Workflow>,
     pub engine: Engine,
     pub generations: GenerationStore,
+    pub exports: ExportStore,
+    pub credentials: CredentialStore,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -47,6 +50,8 @@ impl ApiContext {
             workflows: Owned::new(dynamo(), &resources.table, "WORKFLOW"),
             engine: forgeflow_store::engine::engine(&clients, &resources),
             generations: GenerationStore::new(dynamo(), &resources.table),
+            exports: ExportStore::new(dynamo(), &resources.table),
+            credentials: CredentialStore::new(dynamo(), clients.kms.clone(), &resources.table, &resources.credentials_key),
             clients,
             resources,
             tokens,

@@ -18,6 +18,7 @@ pub struct Engine {
     pub blobs: Blobs,
     pub steps_queue: JobQueue,
     pub generations_queue: JobQueue,
+    pub exports_queue: JobQueue,
 }
 
 /// The engine over this deployment's table, bucket and queues.
@@ -28,6 +29,7 @@ pub fn engine(clients: &Clients, resources: &Resources) -> Engine {
         blobs: Blobs::new(clients.s3.clone(), &resources.bucket),
         steps_queue: JobQueue::new(clients.sqs.clone(), &resources.steps_queue),
         generations_queue: JobQueue::new(clients.sqs.clone(), &resources.generations_queue),
+        exports_queue: JobQueue::new(clients.sqs.clone(), &resources.exports_queue),
     }
 }
 

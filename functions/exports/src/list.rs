@@ -1,0 +1,24 @@
+use forgeflow_api::{ApiContext, ApiError, ApiResult, Request, cursor, request, response};
+use forgeflow_domain::Id;
+use forgeflow_domain::project::Project;
+use serde_json::json;
+
+use crate::view::view;
+
+/// A project's exports, newest first.
+pub async fn handler(ctx: &ApiContext, req: Request) -> ApiResult {
+    let owner = ctx.tokens.authenticate(&req)?;
+    let project_id: Id<Project> = request::path_param(&req, "id")?;
+    let limit = request::query_param::<usize>(&req, "limit")?.unwrap_or(20);
+    if !(1..=100).contains(&limit) {
+        return Err(ApiError::bad_request("limit", "must be between 1 and 100"));
+    }
+    let after = request::query_param::<String>(&req, "cursor")?.map(|raw| cursor::decode(&raw)).transpose()?;
+    ctx.projects.get(owner, project_id).await?.ok_or(ApiError::NotFound("project"))?;
+    let page = ctx.exports.list_for_project(project_id, limit, after).await?;
+    let mut items = Vec::with_capacity(page.items.len());
+    for export in &page.items {
+        items.push(view(ctx, export).await?);
+    }
+    response::ok(&json!({"items": items, "next_cursor": page.next.map(|id| cursor::encode(&id))}))
+}
