@@ -1,7 +1,9 @@
-// Data resources from manifest/resources.json: the single DynamoDB table, the artifacts bucket and the
-// generated secrets. Table and bucket are retained when the stack is deleted (they hold user data).
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+// Data resources from manifest/resources.json: the single DynamoDB table, the artifacts bucket, the
+// generated secrets and the KMS keys. Table, bucket and keys are retained when the stack is deleted: they
+// hold user data, and the keys are what decrypts the ciphertexts stored in the table.
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
@@ -22,10 +24,12 @@ export class Data extends Construct {
   readonly bucket: s3.Bucket;
   /** Secrets by their manifest id (e.g. `jwt`). */
   readonly secrets: ReadonlyMap<string, secretsmanager.Secret>;
+  /** KMS keys by their manifest id (e.g. `credentials`). */
+  readonly keys: ReadonlyMap<string, kms.Key>;
 
   constructor(scope: Construct, id: string, props: DataProps) {
     super(scope, id);
-    const { table, bucket, secrets } = props.resources;
+    const { table, bucket, secrets, keys } = props.resources;
 
     this.table = new dynamodb.TableV2(this, 'Table', {
       partitionKey: stringKey(table.partition_key),
@@ -78,5 +82,21 @@ export class Data extends Construct {
       );
     }
     this.secrets = byId;
+
+    // One symmetric key per manifest entry, rotated yearly by KMS. The key is retained with the stack
+    // (ciphertexts in the retained table would be unreadable without it); its alias is not, so that a
+    // redeploy under the same stack name can create the alias again. The default key policy delegates
+    // to IAM: functions get encrypt/decrypt only through their `key:<id>:…` permissions.
+    const keysById = new Map<string, kms.Key>();
+    for (const spec of keys) {
+      const key = new kms.Key(this, `Key-${spec.id}`, {
+        description: `Forgeflow: ${spec.description}`,
+        enableKeyRotation: true,
+        removalPolicy: RemovalPolicy.RETAIN,
+      });
+      key.addAlias(`alias/${Stack.of(this).stackName}-${spec.id}`);
+      keysById.set(spec.id, key);
+    }
+    this.keys = keysById;
   }
 }

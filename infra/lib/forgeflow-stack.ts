@@ -72,14 +72,16 @@ export class ForgeflowStack extends Stack {
     this.queues = new WorkerQueues(this, 'Queues', { queues: resources.queues });
 
     // Resource names reach functions only through these variables; the local stack sets the same ones.
-    // Workers get the same set as routes (one contract for every binary): the secret's ARN is not
-    // sensitive, and reading the secret still needs `secret:<id>` in the worker's permissions.
+    // Workers get the same set as routes (one contract for every binary): the secret's and the keys'
+    // ARNs are not sensitive, and using them still needs `secret:<id>` / `key:<id>:…` in the permissions.
     const environment: Record<string, string> = {
       RUST_LOG: 'info',
       [resources.table.env]: this.data.table.tableName,
       [resources.bucket.env]: this.data.bucket.bucketName,
     };
     for (const spec of resources.secrets) environment[spec.env] = this.data.secrets.get(spec.id)!.secretArn;
+    // The key ARN: the Rust code passes it as KeyId to kms:Encrypt (an ARN or a key id both work there).
+    for (const spec of resources.keys) environment[spec.env] = this.data.keys.get(spec.id)!.keyArn;
     for (const { spec, queue } of this.queues.all) environment[spec.env] = queue.queueUrl;
 
     this.httpApi = new HttpApi(this, 'Http', {
@@ -97,6 +99,7 @@ export class ForgeflowStack extends Stack {
       bucket: this.data.bucket,
       queues: new Map([...this.queues.byId].map(([id, wq]) => [id, wq.queue])),
       secrets: this.data.secrets,
+      keys: this.data.keys,
     };
     const routePermissions = new Map<string, readonly string[]>(routes.map((r) => [r.function, r.permissions]));
     for (const [name, rf] of this.httpApi.functions) {

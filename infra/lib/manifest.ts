@@ -16,7 +16,10 @@ export interface RouteSpec {
   readonly auth: 'none' | 'jwt';
   readonly memory_mb: number;
   readonly timeout_s: number;
-  /** See `permissions.ts` for the vocabulary (e.g. `table:read`, `bucket:write`, `queue:steps:send`, `secret:jwt`). */
+  /**
+   * See `permissions.ts` for the vocabulary (e.g. `table:read`, `bucket:write`, `queue:steps:send`,
+   * `key:credentials:encrypt`, `secret:jwt`).
+   */
   readonly permissions: readonly string[];
 }
 
@@ -61,11 +64,19 @@ export interface SecretSpec {
   readonly length: number;
 }
 
+/** A customer managed KMS key (e.g. `credentials`, which encrypts users' forge tokens). */
+export interface KeySpec {
+  readonly id: string;
+  readonly env: string;
+  readonly description: string;
+}
+
 export interface ResourcesSpec {
   readonly table: TableSpec;
   readonly bucket: BucketSpec;
   readonly queues: readonly QueueSpec[];
   readonly secrets: readonly SecretSpec[];
+  readonly keys: readonly KeySpec[];
 }
 
 /**
@@ -105,6 +116,8 @@ export function manifestDir(): string {
 const METHODS: readonly string[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'];
 const FUNCTION_NAME = /^[a-z][a-z0-9-]{0,62}$/;
 const ENV_NAME = /^[A-Z][A-Z0-9_]*$/;
+/** A KMS key id becomes part of its alias (`alias/<stack>-<id>`) and of the `key:<id>:…` permissions. */
+const KEY_ID = /^[a-z][a-z0-9-]{0,62}$/;
 
 function readJson(file: string): unknown {
   if (!existsSync(file)) {
@@ -233,14 +246,31 @@ export function parseResources(raw: unknown, where = 'resources.json'): Resource
       length: requireInt(o, 'length', at, 16, 4096),
     } satisfies SecretSpec;
   });
-  const envs = [table.env, bucket.env, ...queues.map((q) => q.env), ...secrets.map((s) => s.env)];
+  const keys = asArray(root.keys ?? [], `${where} keys`).map((k, i) => {
+    const at = `${where} keys[${i}]`;
+    const o = asObject(k, at);
+    const id = requireString(o, 'id', at);
+    if (!KEY_ID.test(id)) fail(at, `key id must match ${KEY_ID}: ${id}`);
+    return {
+      id,
+      env: requireString(o, 'env', at),
+      description: requireString(o, 'description', at),
+    } satisfies KeySpec;
+  });
+  const envs = [
+    table.env,
+    bucket.env,
+    ...queues.map((q) => q.env),
+    ...secrets.map((s) => s.env),
+    ...keys.map((k) => k.env),
+  ];
   for (const env of envs) if (!ENV_NAME.test(env)) fail(where, `bad environment variable name ${env}`);
   if (new Set(envs).size !== envs.length) fail(where, 'environment variable names must be unique');
-  for (const list of [queues, secrets]) {
+  for (const list of [queues, secrets, keys]) {
     const ids = list.map((x) => x.id);
     if (new Set(ids).size !== ids.length) fail(where, `duplicate id in ${ids.join(', ')}`);
   }
-  return { table, bucket, queues, secrets };
+  return { table, bucket, queues, secrets, keys };
 }
 
 /** AWS limits of an SQS event source's maximum concurrency. */

@@ -2,6 +2,7 @@
 // nothing else. An unknown permission fails the synth rather than being silently ignored.
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -12,14 +13,19 @@ export interface GrantTargets {
   /** Queues by their manifest id (e.g. `steps`). */
   readonly queues: ReadonlyMap<string, sqs.IQueue>;
   readonly secrets: ReadonlyMap<string, secretsmanager.ISecret>;
+  /** KMS keys by their manifest id (e.g. `credentials`). */
+  readonly keys: ReadonlyMap<string, kms.IKey>;
 }
 
 /** Who asks: `queue:<id>:read-attributes` is part of the workers' vocabulary only. */
 export type FunctionKind = 'route' | 'worker';
 
 const VOCABULARY: Record<FunctionKind, string> = {
-  route: 'table:read, table:write, bucket:read, bucket:write, queue:<id>:send, secret:<id>',
-  worker: 'table:read, table:write, bucket:read, bucket:write, queue:<id>:send, queue:<id>:read-attributes, secret:<id>',
+  route:
+    'table:read, table:write, bucket:read, bucket:write, queue:<id>:send, key:<id>:encrypt, key:<id>:decrypt, secret:<id>',
+  worker:
+    'table:read, table:write, bucket:read, bucket:write, queue:<id>:send, queue:<id>:read-attributes, ' +
+    'key:<id>:encrypt, key:<id>:decrypt, secret:<id>',
 };
 
 /**
@@ -31,6 +37,9 @@ const VOCABULARY: Record<FunctionKind, string> = {
  *   no delete (grantReadWrite would add s3:DeleteObject*)
  * - `queue:<id>:send` → grantSendMessages on that queue of resources.json (e.g. `queue:steps:send`)
  * - `queue:<id>:read-attributes` (workers only) → sqs:GetQueueAttributes on that queue, nothing else
+ * - `key:<id>:encrypt` → grantEncrypt on that KMS key of resources.json (kms:Encrypt, kms:ReEncrypt*,
+ *   kms:GenerateDataKey*: produces ciphertexts, never reads them)
+ * - `key:<id>:decrypt` → grantDecrypt on that key (kms:Decrypt only)
  * - `secret:<id>`  → grantRead on the secret with that id in resources.json (e.g. `secret:jwt`)
  */
 export function applyPermissions(
@@ -54,8 +63,20 @@ export function applyPermissions(
     return q;
   };
 
+  const key = (permission: string, id: string): kms.IKey => {
+    const k = targets.keys.get(id);
+    if (!k) {
+      throw new Error(
+        `${functionName}: permission "${permission}" names no key in resources.json ` +
+          `(keys: ${[...targets.keys.keys()].join(', ') || 'none'})`,
+      );
+    }
+    return k;
+  };
+
   for (const permission of new Set(permissions)) {
     const queueMatch = /^queue:([^:]+):([a-z-]+)$/.exec(permission);
+    const keyMatch = /^key:([^:]+):([a-z-]+)$/.exec(permission);
     if (permission === 'table:read') {
       targets.table.grantReadData(grantee);
     } else if (permission === 'table:write') {
@@ -75,6 +96,10 @@ export function applyPermissions(
       if (!grantee.grantPrincipal.addToPrincipalPolicy(statement).statementAdded) {
         throw new Error(`${functionName}: could not add "${permission}" to the function's role`);
       }
+    } else if (keyMatch && keyMatch[2] === 'encrypt') {
+      key(permission, keyMatch[1]).grantEncrypt(grantee);
+    } else if (keyMatch && keyMatch[2] === 'decrypt') {
+      key(permission, keyMatch[1]).grantDecrypt(grantee);
     } else if (permission.startsWith('secret:')) {
       const id = permission.slice('secret:'.length);
       const secret = targets.secrets.get(id);

@@ -1,7 +1,7 @@
 // Shared test helpers: synthesize the stack from the manifests (with cdk.json's feature flags, so the
 // template under test is the one `cdk synth` produces) and find resources by what they are, never by
-// hashed logical ids: functions by their `forgeflow:function` tag, queues through the environment
-// variables the functions receive, roles and DLQs through the references between resources.
+// hashed logical ids: functions by their `forgeflow:function` tag, queues and KMS keys through the
+// environment variables the functions receive, roles and DLQs through the references between resources.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -71,6 +71,15 @@ export function refTarget(value: Json): string {
 export function queueIdFromEnv(t: Template, env: string): string {
   const [, fn] = ofType(t, 'AWS::Lambda::Function')[0];
   return refTarget(fn.Environment.Variables[env]);
+}
+
+/** Logical id of the KMS key whose ARN every function receives in environment variable `env`. */
+export function keyIdFromEnv(t: Template, env: string): string {
+  const [, fn] = ofType(t, 'AWS::Lambda::Function')[0];
+  const value = fn.Environment.Variables[env];
+  const target = refTarget(value);
+  if (resources(t)[target]?.Type !== 'AWS::KMS::Key') throw new Error(`${env} does not refer to a KMS key`);
+  return target;
 }
 
 /** Logical id of the dead-letter queue of queue `queueId` (from its RedrivePolicy). */

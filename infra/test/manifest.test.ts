@@ -12,6 +12,7 @@ describe('manifest', () => {
     assert.ok(manifests.routes.length > 0);
     assert.ok(manifests.resources.queues.length > 0);
     assert.ok(manifests.resources.secrets.some((s) => s.id === 'jwt'));
+    assert.ok(manifests.resources.keys.some((k) => k.id === 'credentials'));
     assert.ok(manifests.workers.length > 0);
   });
 
@@ -85,6 +86,23 @@ describe('manifest', () => {
     const n = cloneManifests();
     n.resources.bucket.env = n.resources.table.env;
     assert.throws(() => parseResources(n.resources), /unique/);
+  });
+
+  it('reads KMS keys, and refuses a bad key id or a key variable another resource uses', () => {
+    const m = cloneManifests();
+    const parsed = parseResources(m.resources);
+    assert.deepEqual(parsed.keys, m.resources.keys);
+    const { keys: _keys, ...withoutKeys } = m.resources;
+    assert.deepEqual(parseResources(withoutKeys).keys, []);
+    const badId = cloneManifests();
+    badId.resources.keys[0].id = 'Credentials Key';
+    assert.throws(() => parseResources(badId.resources), /key id must match/);
+    const sharedEnv = cloneManifests();
+    sharedEnv.resources.keys[0].env = sharedEnv.resources.secrets[0].env;
+    assert.throws(() => parseResources(sharedEnv.resources), /unique/);
+    const duplicate = cloneManifests();
+    duplicate.resources.keys.push({ ...duplicate.resources.keys[0], env: 'FORGEFLOW_OTHER_KEY_ID' });
+    assert.throws(() => parseResources(duplicate.resources), /duplicate id/);
   });
 
   it('refuses a dead-letter retention SQS cannot keep', () => {

@@ -6,4 +6,5 @@ import './template/data';
 import './template/queues';
 import './template/workers';
 import './template/iam';
+import './template/keys';
 import './template/monitoring';

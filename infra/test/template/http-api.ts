@@ -44,7 +44,7 @@ describe('http api', () => {
   });
 
   it('passes resource names only through the documented environment variables, to routes and workers alike', () => {
-    const { table, bucket, queues, secrets } = manifests.resources;
+    const { table, bucket, queues, secrets, keys } = manifests.resources;
     const expected: Record<string, unknown> = {
       RUST_LOG: 'info',
       [table.env]: Match.anyValue(),
@@ -52,7 +52,9 @@ describe('http api', () => {
     };
     for (const q of queues) expected[q.env] = Match.anyValue();
     for (const s of secrets) expected[s.env] = Match.anyValue();
+    for (const k of keys) expected[k.env] = Match.anyValue();
     assert.ok('FORGEFLOW_JWT_SECRET_ID' in expected);
+    assert.ok('FORGEFLOW_CREDENTIALS_KEY_ID' in expected);
     for (const name of allFunctions()) {
       t.hasResourceProperties('AWS::Lambda::Function', {
         Tags: Match.arrayWith([{ Key: FUNCTION_TAG, Value: name }]),

@@ -1,6 +1,7 @@
 // Least privilege: each function (route or worker) gets what its `permissions` list names, and nothing is
-// granted with wildcard actions beyond the few object-level patterns of CDK's bucket grants. (Deny
-// statements, such as the aws:SecureTransport guards, are not grants.)
+// granted with wildcard actions beyond the few object-level patterns of CDK's bucket grants and the two of
+// its KMS encrypt grant. (Deny statements, such as the aws:SecureTransport guards, are not grants.) The
+// KMS key permissions have their own suite, keys.ts.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Match } from 'aws-cdk-lib/assertions';
@@ -29,9 +30,18 @@ const BUCKET_WRITES = ['s3:PutObject', 's3:DeleteObject', 's3:Abort*'];
 const BUCKET_READS = ['s3:GetObject*', 's3:List*'];
 /**
  * The only partial wildcards a grant may use: the object-level patterns of CDK's bucket.grantRead and
- * grantPut. Anything else ending in `*` (s3:*, s3:DeleteObject*, sqs:*, dynamodb:*) fails.
+ * grantPut, and the two of key.grantEncrypt (kms:ReEncrypt* and kms:GenerateDataKey* produce ciphertexts
+ * or fresh data keys; neither reveals what the key encrypted). Anything else ending in `*` (s3:*,
+ * s3:DeleteObject*, sqs:*, dynamodb:*, kms:*) fails.
  */
-const ALLOWED_PARTIAL_WILDCARDS = new Set(['s3:GetObject*', 's3:GetBucket*', 's3:List*', 's3:Abort*']);
+const ALLOWED_PARTIAL_WILDCARDS = new Set([
+  's3:GetObject*',
+  's3:GetBucket*',
+  's3:List*',
+  's3:Abort*',
+  'kms:ReEncrypt*',
+  'kms:GenerateDataKey*',
+]);
 
 function allowStatements(doc: { Statement: Statement[] } | undefined): Statement[] {
   return (doc?.Statement ?? []).filter((s) => s.Effect === 'Allow');
@@ -121,19 +131,18 @@ describe('iam', () => {
   });
 
   it('grants only sqs:GetQueueAttributes on a queue a worker lists as read-attributes', () => {
-    // A synthetic worker: consumes steps and only reads the attributes of the exports queue.
+    // A synthetic scheduled worker (no queue of its own) that only reads the generations queue's attributes.
     const m = cloneManifests();
-    m.resources.queues.find((q: { id: string }) => q.id === 'exports').consumer = 'export-worker';
     m.workers = [
       ...m.workers,
       {
-        function: 'export-worker', queue: 'exports', memory_mb: 256, max_concurrency: 2,
+        function: 'queue-watcher', schedule: 'rate(5 minutes)', memory_mb: 128, timeout_s: 30,
         permissions: ['queue:generations:read-attributes'],
       },
     ];
     const t2 = synth(m);
     const generations = queueIdFromEnv(t2, 'FORGEFLOW_GENERATIONS_QUEUE_URL');
-    const onGenerations = actionsOn(statementsOf(t2, 'export-worker'), generations);
+    const onGenerations = actionsOn(statementsOf(t2, 'queue-watcher'), generations);
     assert.ok(onGenerations.includes('sqs:GetQueueAttributes'));
     for (const action of onGenerations) assert.equal(action, 'sqs:GetQueueAttributes');
     t2.hasResourceProperties('AWS::IAM::Policy', {
@@ -165,15 +174,15 @@ describe('iam', () => {
     assert.throws(() => synth(w), /step-worker: unknown permission "s3:everything"/);
   });
 
-  it('grants nothing beyond the table, the bucket, the queues and the secrets', () => {
+  it('grants nothing beyond the table, the bucket, the queues, the secrets and the KMS keys', () => {
     for (const name of allFunctions()) {
       for (const action of actionsOf(statementsOf(t, name))) {
-        assert.match(action, /^(dynamodb|s3|secretsmanager|sqs):[A-Za-z]+\*?$/, `${name}: ${action}`);
+        assert.match(action, /^(dynamodb|s3|secretsmanager|sqs|kms):[A-Za-z]+\*?$/, `${name}: ${action}`);
       }
     }
   });
 
-  it('has no Allow statement with a wildcard action, except the bucket grants’ object patterns', () => {
+  it('has no Allow statement with a wildcard action, except the bucket and key grants’ patterns', () => {
     const docs = [
       ...ofType(t, 'AWS::IAM::Policy').map(([id, p]) => [id, p.PolicyDocument] as const),
       ...ofType(t, 'AWS::IAM::ManagedPolicy').map(([id, p]) => [id, p.PolicyDocument] as const),
@@ -186,7 +195,7 @@ describe('iam', () => {
     ];
     const checked = docs.flatMap(([, doc]) => actionsOf(allowStatements(doc as { Statement: Statement[] })));
     // The check covers every kind of data grant the manifests use, so it cannot pass vacuously.
-    for (const service of ['dynamodb', 's3', 'sqs', 'secretsmanager']) {
+    for (const service of ['dynamodb', 's3', 'sqs', 'secretsmanager', 'kms']) {
       assert.ok(checked.some((a) => a.startsWith(`${service}:`)), `some ${service} grant is checked`);
     }
     for (const [id, doc] of docs) {
@@ -201,7 +210,7 @@ describe('iam', () => {
   it('scopes every data-plane Allow statement to named resources', () => {
     for (const [id, p] of ofType(t, 'AWS::IAM::Policy')) {
       for (const s of allowStatements(p.PolicyDocument)) {
-        const onData = actionsOf([s]).some((a) => /^(dynamodb|s3|sqs|secretsmanager):/.test(a));
+        const onData = actionsOf([s]).some((a) => /^(dynamodb|s3|sqs|secretsmanager|kms):/.test(a));
         if (onData) assert.notEqual(s.Resource, '*', `${id}: ${JSON.stringify(s.Action)}`);
       }
     }
