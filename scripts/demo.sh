@@ -67,4 +67,43 @@ call GET "/projects/$project_id/sprints" | python3 -c '
 import json, sys
 for s in json.load(sys.stdin)["items"]:
     print("   sprint %d: %s (%s)" % (s["number"], s["goal"], ", ".join(s["story_ids"])))'
+echo "8. the generated project (template + the agents' files)"
+generation=""
+for _ in $(seq 1 600); do
+  generation="$(call GET "/generations/$execution_id" 3>/dev/null 2>/dev/null || true)"
+  status="$(printf '%s' "$generation" | python3 -c 'import json,sys
+try: print(json.load(sys.stdin)["status"])
+except Exception: print("pending")')"
+  case "$status" in ready|failed) break ;; *) sleep 0.2 ;; esac
+done
+printf '%s' "$generation" | python3 -c '
+import json, sys
+g = json.load(sys.stdin)
+if g["status"] != "ready":
+    sys.exit("the generation did not finish: %s" % g.get("error"))
+print("   %d files, %d bytes, template %s" % (g["file_count"], g["total_bytes"], g["template"]))
+for f in g["manifest"]["files"][:12]:
+    print("   %s %8d  %s" % (f["mode"], f["size"], f["path"]))
+if g["file_count"] > 12:
+    print("   … and %d more" % (g["file_count"] - 12))'
+echo "9. export it as a git repository (tar.gz with its .git history)"
+export_id="$(call POST "/generations/$execution_id/exports" '{"target":{"type":"tar.gz"}}' | json '["id"]')"
+for _ in $(seq 1 600); do
+  exported="$(call GET "/exports/$export_id" 3>/dev/null)"
+  status="$(printf '%s' "$exported" | json '["status"]')"
+  case "$status" in succeeded|failed) break ;; *) sleep 0.2 ;; esac
+done
+[ "$status" = succeeded ] || { echo "$exported" >&2; exit 1; }
+url="$(printf '%s' "$exported" | json '["result"]["download_url"]')"
+out="${FORGEFLOW_OUT_DIR:-out}"
+mkdir -p "$out"
+archive="$out/.download.tar.gz"
+curl -sS -o "$archive" "$url"
+root="$(tar tzf "$archive" | head -1 | cut -d/ -f1)"
+rm -rf "${out:?}/$root"
+tar xzf "$archive" -C "$out"
+rm -f "$archive"
+echo "   unpacked into $out/$root"
+git -C "$out/$root" log --stat --format='   commit %H%n   Author: %an <%ae>%n   %s%n' | head -20
+git -C "$out/$root" fsck --full >/dev/null 2>&1 && echo "   git fsck --full: ok"
 echo "== done"

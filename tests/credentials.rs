@@ -41,14 +41,29 @@ impl Write for Sink {
 #[tokio::test]
 async fn a_token_is_stored_encrypted_and_never_returned_or_logged() {
     let logs = captured_logs();
-    let app = spawn_app_with(Options { workers: false, ..Options::default() }).await;
+    let app = spawn_app_with(Options {
+        workers: false,
+        ..Options::default()
+    })
+    .await;
     let user = app.register().await;
-    let put = app.call(Method::PUT, "/credentials/github", Some(&user.token), Some(json!({"token": TOKEN}))).await;
+    let put = app
+        .call(
+            Method::PUT,
+            "/credentials/github",
+            Some(&user.token),
+            Some(json!({"token": TOKEN})),
+        )
+        .await;
     assert_eq!(put.status, StatusCode::OK, "{}", put.body);
     assert_eq!(put.body["set"], true);
-    let get = app.call(Method::GET, "/credentials/github", Some(&user.token), None).await;
+    let get = app
+        .call(Method::GET, "/credentials/github", Some(&user.token), None)
+        .await;
     assert_eq!(get.body["set"], true);
-    let gitlab = app.call(Method::GET, "/credentials/gitlab", Some(&user.token), None).await;
+    let gitlab = app
+        .call(Method::GET, "/credentials/gitlab", Some(&user.token), None)
+        .await;
     assert_eq!(gitlab.body["set"], false);
     for body in [&put.body, &get.body] {
         assert!(!body.to_string().contains("ThisIsAVerySecret"), "{body}");
@@ -68,9 +83,18 @@ async fn a_token_is_stored_encrypted_and_never_returned_or_logged() {
         .item
         .expect("a credential row");
     let stored = format!("{item:?}");
-    assert!(!stored.contains("ThisIsAVerySecret"), "the row holds only ciphertext: {stored}");
+    assert!(
+        !stored.contains("ThisIsAVerySecret"),
+        "the row holds only ciphertext: {stored}"
+    );
 
-    let revealed = app.context.credentials.reveal(user.id.parse().unwrap(), Forge::Github).await.unwrap().unwrap();
+    let revealed = app
+        .context
+        .credentials
+        .reveal(user.id.parse().unwrap(), Forge::Github)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(revealed.expose(), TOKEN, "the export-worker can decrypt it");
 
     let text = String::from_utf8(logs.lock().unwrap().clone()).unwrap();
@@ -80,22 +104,47 @@ async fn a_token_is_stored_encrypted_and_never_returned_or_logged() {
 
 #[tokio::test]
 async fn a_credential_can_be_deleted_once_and_is_private_to_its_owner() {
-    let app = spawn_app_with(Options { workers: false, ..Options::default() }).await;
+    let app = spawn_app_with(Options {
+        workers: false,
+        ..Options::default()
+    })
+    .await;
     let owner = app.register().await;
     let stranger = app.register().await;
-    app.call(Method::PUT, "/credentials/gitlab", Some(&owner.token), Some(json!({"token": "glpat-abcdef"}))).await;
-    let theirs = app.call(Method::GET, "/credentials/gitlab", Some(&stranger.token), None).await;
+    app.call(
+        Method::PUT,
+        "/credentials/gitlab",
+        Some(&owner.token),
+        Some(json!({"token": "glpat-abcdef"})),
+    )
+    .await;
+    let theirs = app
+        .call(Method::GET, "/credentials/gitlab", Some(&stranger.token), None)
+        .await;
     assert_eq!(theirs.body["set"], false);
-    let deleted = app.call(Method::DELETE, "/credentials/gitlab", Some(&owner.token), None).await;
+    let deleted = app
+        .call(Method::DELETE, "/credentials/gitlab", Some(&owner.token), None)
+        .await;
     assert_eq!(deleted.status, StatusCode::NO_CONTENT);
-    let again = app.call(Method::DELETE, "/credentials/gitlab", Some(&owner.token), None).await;
+    let again = app
+        .call(Method::DELETE, "/credentials/gitlab", Some(&owner.token), None)
+        .await;
     assert_eq!(again.status, StatusCode::NOT_FOUND);
-    assert_eq!(app.call(Method::GET, "/credentials/gitlab", Some(&owner.token), None).await.body["set"], false);
+    assert_eq!(
+        app.call(Method::GET, "/credentials/gitlab", Some(&owner.token), None)
+            .await
+            .body["set"],
+        false
+    );
 }
 
 #[tokio::test]
 async fn bad_credential_requests_name_the_field() {
-    let app = spawn_app_with(Options { workers: false, ..Options::default() }).await;
+    let app = spawn_app_with(Options {
+        workers: false,
+        ..Options::default()
+    })
+    .await;
     let user = app.register().await;
     let cases = [
         ("/credentials/bitbucket", json!({"token": "x"}), "provider"),

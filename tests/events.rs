@@ -126,7 +126,11 @@ async fn every_sample_runs_through_its_handler() {
             ("generations-file", 200),
             ("generations-create", 202),
         ],
-        &[("credentials-put", 200), ("credentials-get", 200), ("credentials-delete", 204)],
+        &[
+            ("credentials-put", 200),
+            ("credentials-get", 200),
+            ("credentials-delete", 204),
+        ],
         &[("exports-create", 202), ("exports-get", 200), ("exports-list", 200)],
         &[
             ("executions-create", 202),

@@ -252,6 +252,7 @@ async fn a_worker_that_dies_mid_step_is_replaced_after_the_visibility_timeout() 
         forgeflow_agents::Agents::new(forgeflow_agents::AgentsConfig::default()),
         &forgeflow_local::workers::WorkerSettings {
             visibility_timeout: Some(1),
+            ..Default::default()
         },
     )
     .await;
@@ -299,6 +300,7 @@ async fn a_step_that_keeps_failing_ends_in_the_dlq_and_says_why() {
         forgeflow_agents::Agents::new(forgeflow_agents::AgentsConfig::default()),
         &forgeflow_local::workers::WorkerSettings {
             visibility_timeout: Some(1),
+            ..Default::default()
         },
     )
     .await;

@@ -7,6 +7,7 @@
 //! `FORGEFLOW_KEEP_TEMPLATE_BUILDS=1` keeps the projects (under the temp dir) to look at.
 
 use std::collections::BTreeMap;
+use std::ffi::OsStr;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -125,7 +126,7 @@ impl Workspace {
     }
 
     /// Runs a tool in the project; on failure, panics with the end of its output.
-    fn run(&self, program: &str, args: &[&str], env: &[(&str, &Path)], install_hint: &str) {
+    fn run(&self, program: &str, args: &[&str], env: &[(&str, &OsStr)], install_hint: &str) {
         let log_path = self.0.join("tool.log");
         let log = File::create(&log_path).unwrap();
         let mut command = Command::new(program);
@@ -153,15 +154,8 @@ impl Workspace {
             std::thread::sleep(Duration::from_millis(200));
         };
         let output = std::fs::read_to_string(&log_path).unwrap_or_default();
-        let tail: String = output
-            .lines()
-            .rev()
-            .take(60)
-            .collect::<Vec<_>>()
-            .into_iter()
-            .rev()
-            .collect::<Vec<_>>()
-            .join("\n");
+        let lines: Vec<&str> = output.lines().collect();
+        let tail = lines[lines.len().saturating_sub(60)..].join("\n");
         assert!(
             status.success(),
             "`{program} {}` failed ({status}) after {:?} in {}:\n{tail}",
@@ -180,6 +174,8 @@ impl Drop for Workspace {
             println!("kept {}", self.0.display());
         } else {
             let _ = std::fs::remove_dir_all(&self.0);
+            // The run's folder goes with the last template in it (`remove_dir` needs it empty).
+            let _ = self.0.parent().map(std::fs::remove_dir);
         }
     }
 }
@@ -250,7 +246,11 @@ async fn the_rust_axum_project_builds_and_passes_its_tests() {
         &[],
         |ws| {
             // Its own target dir: never the workspace's, kept between runs for speed.
-            let env = [("CARGO_TARGET_DIR", target.as_path())];
+            // Incremental state is of no use to a one-off build and only grows the folder.
+            let env = [
+                ("CARGO_TARGET_DIR", target.as_os_str()),
+                ("CARGO_INCREMENTAL", OsStr::new("0")),
+            ];
             let hint = "install Rust (rustup) or set FORGEFLOW_SKIP_TEMPLATE_BUILDS=1";
             ws.run(&cargo, &["test", "--quiet"], &env, hint);
         },

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use forgeflow_agents::Agents;
 use forgeflow_store::{Clients, GenerationStore, JobQueue, Resources};
+use forgeflow_workers::export::{self, ExportWorker, ForgeSettings};
 use forgeflow_workers::generate::{self, GenerateWorker};
 use forgeflow_workers::step::{self, StepWorker};
 use tokio::task::JoinHandle;
@@ -18,6 +19,8 @@ pub struct WorkerSettings {
     /// Seconds a failed record stays hidden before it is delivered again (the queue's own
     /// visibility timeout when unset).
     pub visibility_timeout: Option<i32>,
+    /// Where the export-worker finds GitHub and GitLab (local servers in tests).
+    pub forges: ForgeSettings,
 }
 
 /// The running pollers; dropping this stops them.
@@ -25,6 +28,7 @@ pub struct Workers {
     tasks: Vec<JoinHandle<()>>,
     pub step: Arc<StepWorker>,
     pub generate: Arc<GenerateWorker>,
+    pub export: Arc<ExportWorker>,
 }
 
 impl Drop for Workers {
@@ -42,6 +46,7 @@ pub async fn start(clients: &Clients, stack: &Stack, agents: Agents, settings: &
         agents,
     ));
     let generator = Arc::new(generate_worker(clients, &resources));
+    let exporter = Arc::new(ExportWorker::from_clients(clients, &resources, settings.forges.clone()));
     let queues = manifest::resources().queues;
     let mut tasks = Vec::new();
     for worker in manifest::workers() {
@@ -74,6 +79,13 @@ pub async fn start(clients: &Clients, stack: &Stack, agents: Agents, settings: &
                     async move { generate::handler(&worker, event).await }
                 })
             }
+            "export-worker" => {
+                let worker = exporter.clone();
+                source.spawn(move |event, _deadline| {
+                    let worker = worker.clone();
+                    async move { export::handler(&worker, event).await }
+                })
+            }
             other => {
                 tracing::warn!(function = other, "no local handler for this worker yet");
                 continue;
@@ -85,6 +97,7 @@ pub async fn start(clients: &Clients, stack: &Stack, agents: Agents, settings: &
         tasks,
         step,
         generate: generator,
+        export: exporter,
     }
 }
 

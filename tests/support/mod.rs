@@ -29,6 +29,8 @@ pub struct Options {
     pub ai: AgentsConfig,
     /// Seconds before a failed record is delivered again (short, so tests see redeliveries).
     pub visibility_timeout: Option<i32>,
+    /// Where the export-worker finds GitHub and GitLab.
+    pub forges: forgeflow_workers::export::ForgeSettings,
 }
 
 impl Default for Options {
@@ -37,6 +39,7 @@ impl Default for Options {
             workers: true,
             ai: AgentsConfig::default(),
             visibility_timeout: Some(2),
+            forges: Default::default(),
         }
     }
 }
@@ -101,6 +104,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         .expect("string secret");
     let settings = WorkerSettings {
         visibility_timeout: options.visibility_timeout,
+        forges: options.forges.clone(),
     };
     let (step_worker, workers) = if options.workers {
         let workers = workers::start(&clients, &stack, Agents::new(options.ai.clone()), &settings).await;
@@ -306,3 +310,4 @@ impl TestApp {
 
 pub mod ai_server;
 pub mod bench;
+pub mod forge_server;

@@ -19,12 +19,18 @@ pub async fn handler(ctx: &ApiContext, req: Request) -> ApiResult {
     if generation.status != GenerationStatus::Ready {
         return Err(ApiError::Conflict {
             code: "generation_not_ready",
-            message: format!("the generation is {}; only a ready one can be exported", generation.status.as_str()),
+            message: format!(
+                "the generation is {}; only a ready one can be exported",
+                generation.status.as_str()
+            ),
         });
     }
     let export = Export::new(Id::new(), &generation, input.target, Utc::now());
     ctx.exports.create(&export).await?;
-    ctx.engine.exports_queue.send(&ExportJob { export_id: export.id }).await?;
+    ctx.engine
+        .exports_queue
+        .send(&ExportJob { export_id: export.id })
+        .await?;
     tracing::info!(export_id = %export.id, target = export.target.kind(), "export queued");
     let mut response = response::accepted(&view(ctx, &export).await?)?;
     if let Ok(location) = format!("/exports/{}", export.id).parse() {

@@ -13,8 +13,13 @@ pub async fn handler(ctx: &ApiContext, req: Request) -> ApiResult {
     if !(1..=100).contains(&limit) {
         return Err(ApiError::bad_request("limit", "must be between 1 and 100"));
     }
-    let after = request::query_param::<String>(&req, "cursor")?.map(|raw| cursor::decode(&raw)).transpose()?;
-    ctx.projects.get(owner, project_id).await?.ok_or(ApiError::NotFound("project"))?;
+    let after = request::query_param::<String>(&req, "cursor")?
+        .map(|raw| cursor::decode(&raw))
+        .transpose()?;
+    ctx.projects
+        .get(owner, project_id)
+        .await?
+        .ok_or(ApiError::NotFound("project"))?;
     let page = ctx.exports.list_for_project(project_id, limit, after).await?;
     let mut items = Vec::with_capacity(page.items.len());
     for export in &page.items {

@@ -2,5 +2,6 @@
 //! the records to deliver again (partial batch failure); the local stack calls the same handlers.
 
 pub mod batch;
+pub mod export;
 pub mod generate;
 pub mod step;

@@ -172,9 +172,9 @@ async fn execute(worker: &StepWorker, execution: &Execution, mut run: StepRun) -
         .agent(&step.agent)
         .ok_or_else(|| StoreError::backend("run step", "agent missing from the execution snapshot"))?;
     let mut inputs = BTreeMap::new();
-    for dependency in &step.depends_on {
-        let output = engine.blobs.get_json(&output_key(execution, dependency)).await?;
-        inputs.insert(dependency.clone(), output);
+    for ancestor in execution.workflow.ancestors(&step.id) {
+        let output = engine.blobs.get_json(&output_key(execution, ancestor)).await?;
+        inputs.insert(ancestor.to_owned(), output);
     }
     let input = AgentInput {
         step_id: step.id.clone(),

@@ -51,7 +51,12 @@ impl ApiContext {
             engine: forgeflow_store::engine::engine(&clients, &resources),
             generations: GenerationStore::new(dynamo(), &resources.table),
             exports: ExportStore::new(dynamo(), &resources.table),
-            credentials: CredentialStore::new(dynamo(), clients.kms.clone(), &resources.table, &resources.credentials_key),
+            credentials: CredentialStore::new(
+                dynamo(),
+                clients.kms.clone(),
+                &resources.table,
+                &resources.credentials_key,
+            ),
             clients,
             resources,
             tokens,

@@ -11,8 +11,10 @@ pub mod generation;
 pub mod id;
 pub mod plan;
 pub mod project;
+pub mod schedule;
 pub mod text;
 pub mod user;
+pub mod webhook;
 pub mod workflow;
 
 pub use error::ValidationError;

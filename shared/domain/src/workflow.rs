@@ -169,6 +169,30 @@ impl Workflow {
         self.steps.iter().filter(|step| step.depends_on.is_empty()).collect()
     }
 
+    /// Every step `step_id` depends on, directly or through others, in workflow order: what
+    /// its agent is given (an engineer sees the plan as well as the file tree).
+    pub fn ancestors(&self, step_id: &str) -> Vec<&str> {
+        let mut found = std::collections::BTreeSet::new();
+        let mut pending: Vec<&str> = self
+            .step(step_id)
+            .map(|s| s.depends_on.iter().map(String::as_str).collect())
+            .unwrap_or_default();
+        while let Some(id) = pending.pop() {
+            if found.insert(id) {
+                pending.extend(
+                    self.step(id)
+                        .into_iter()
+                        .flat_map(|s| s.depends_on.iter().map(String::as_str)),
+                );
+            }
+        }
+        self.steps
+            .iter()
+            .map(|s| s.id.as_str())
+            .filter(|id| found.contains(id))
+            .collect()
+    }
+
     /// Steps that depend on `step_id`.
     pub fn children(&self, step_id: &str) -> Vec<&Step> {
         self.steps
@@ -274,6 +298,14 @@ mod tests {
             assert_eq!(err.field, field, "{steps}");
             assert!(err.message.contains(reason), "{steps}: {}", err.message);
         }
+    }
+
+    #[test]
+    fn a_step_sees_all_its_ancestors_in_order() {
+        let full = full_project();
+        assert_eq!(full.ancestors("review"), ["plan", "architecture", "code", "tests"]);
+        assert_eq!(full.ancestors("code"), ["plan", "architecture"]);
+        assert!(full.ancestors("plan").is_empty());
     }
 
     #[test]

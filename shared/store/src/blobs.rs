@@ -39,6 +39,23 @@ impl Blobs {
         Ok(())
     }
 
+    /// Uploads a local file, streamed from disk (archives and packed histories can be large).
+    pub async fn put_file(&self, key: &str, path: &std::path::Path, content_type: &str) -> Result<(), StoreError> {
+        let body = ByteStream::from_path(path)
+            .await
+            .map_err(|err| StoreError::backend("read upload", err))?;
+        self.client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .content_type(content_type)
+            .body(body)
+            .send()
+            .await
+            .map_err(|err| StoreError::backend("put object", aws_sdk_s3::Error::from(err)))?;
+        Ok(())
+    }
+
     pub async fn get_bytes(&self, key: &str) -> Result<Vec<u8>, StoreError> {
         let output = self
             .client

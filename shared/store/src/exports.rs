@@ -99,6 +99,21 @@ impl ExportStore {
         Ok(())
     }
 
+    /// Records the remote commit an export created, before the remote branch moves.
+    pub async fn set_remote_commit(&self, id: Id<Export>, sha: &str) -> Result<(), StoreError> {
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(export_key(id)))
+            .update_expression("SET remote_commit = :sha")
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_values(":sha", s(sha))
+            .send()
+            .await
+            .map_err(|err| dynamo("record remote commit", "export is gone", err))?;
+        Ok(())
+    }
+
     pub async fn list_for_project(
         &self,
         project: Id<Project>,

@@ -1,0 +1,239 @@
+//! export-worker: turns a ready generation into a git commit on top of the project's history,
+//! then delivers it — an archive in S3, a commit on GitHub, or one on GitLab.
+//!
+//! History lives in S3 as a packed `.git` per commit, and the project's head in DynamoDB is
+//! moved with a conditional write: two exports of one project racing cannot lose a commit (the
+//! loser is redelivered and builds on the winner). Remote commits are recorded before the
+//! remote branch moves, so a redelivered job never makes a second one.
+
+mod deliver;
+mod history;
+mod tree;
+
+use std::path::PathBuf;
+
+use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
+use chrono::Utc;
+use forgeflow_domain::export::{Export, ExportJob, ExportStatus};
+use forgeflow_domain::generation::GenerationStatus;
+use forgeflow_store::{
+    Blobs, Clients, CredentialStore, ExportStore, GenerationStore, JobQueue, ProjectStore, Resources, StoreError,
+    UserStore,
+};
+use tokio::sync::OnceCell;
+
+use crate::batch::{self, RecordResult};
+use crate::generate::Manifest;
+
+/// Where a job failed: its own input (final: recorded, message consumed) or the platform or a
+/// forge's temporary state (the message comes back).
+#[derive(Debug, thiserror::Error)]
+pub enum ExportFailure {
+    #[error("{0}")]
+    Final(String),
+    #[error("{0}")]
+    Retry(String),
+}
+
+impl From<StoreError> for ExportFailure {
+    fn from(err: StoreError) -> Self {
+        Self::Retry(err.to_string())
+    }
+}
+
+/// Settings for the forges; tests and the local stack point them at local servers.
+#[derive(Clone, Debug, Default)]
+pub struct ForgeSettings {
+    /// GitHub's REST API base (api.github.com when unset).
+    pub github_api_url: Option<String>,
+    /// Lets a GitLab base URL be http or resolve to a private address: local testing only.
+    pub gitlab_allow_private_network: bool,
+}
+
+impl ForgeSettings {
+    pub fn from_env() -> Self {
+        Self {
+            github_api_url: std::env::var("FORGEFLOW_GITHUB_API_URL")
+                .ok()
+                .filter(|url| !url.is_empty()),
+            gitlab_allow_private_network: std::env::var("FORGEFLOW_GITLAB_ALLOW_PRIVATE_NETWORK")
+                .is_ok_and(|v| v == "1"),
+        }
+    }
+}
+
+pub struct ExportWorker {
+    pub exports: ExportStore,
+    pub generations: GenerationStore,
+    pub projects: ProjectStore,
+    pub users: UserStore,
+    pub credentials: CredentialStore,
+    pub blobs: Blobs,
+    pub queue: JobQueue,
+    pub forges: ForgeSettings,
+    /// Where jobs unpack trees and repositories (Lambda's /tmp).
+    pub scratch: PathBuf,
+    max_receives: OnceCell<u32>,
+}
+
+impl ExportWorker {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        exports: ExportStore,
+        generations: GenerationStore,
+        projects: ProjectStore,
+        users: UserStore,
+        credentials: CredentialStore,
+        blobs: Blobs,
+        queue: JobQueue,
+        forges: ForgeSettings,
+    ) -> Self {
+        Self {
+            exports,
+            generations,
+            projects,
+            users,
+            credentials,
+            blobs,
+            queue,
+            forges,
+            scratch: std::env::temp_dir(),
+            max_receives: OnceCell::new(),
+        }
+    }
+
+    /// The worker as its Lambda builds it.
+    pub fn from_clients(clients: &Clients, resources: &Resources, forges: ForgeSettings) -> Self {
+        let table = &resources.table;
+        Self::new(
+            ExportStore::new(clients.dynamo.clone(), table),
+            GenerationStore::new(clients.dynamo.clone(), table),
+            ProjectStore::new(clients.dynamo.clone(), table),
+            UserStore::new(clients.dynamo.clone(), table),
+            CredentialStore::new(
+                clients.dynamo.clone(),
+                clients.kms.clone(),
+                table,
+                &resources.credentials_key,
+            ),
+            Blobs::new(clients.s3.clone(), &resources.bucket),
+            JobQueue::new(clients.sqs.clone(), &resources.exports_queue),
+            forges,
+        )
+    }
+
+    async fn max_receives(&self) -> u32 {
+        *self
+            .max_receives
+            .get_or_init(|| async { self.queue.max_receive_count().await.ok().flatten().unwrap_or(5) })
+            .await
+    }
+}
+
+pub async fn handler(worker: &ExportWorker, event: SqsEvent) -> SqsBatchResponse {
+    batch::for_each_record(event, |record| process_record(worker, record)).await
+}
+
+async fn process_record(worker: &ExportWorker, record: SqsMessage) -> RecordResult {
+    let body = record.body.as_deref().unwrap_or_default();
+    let job: ExportJob = serde_json::from_str(body).map_err(|err| format!("not an export job: {err}"))?;
+    let outcome = run(worker, &job).await;
+    let reason = match outcome {
+        Ok(()) => return Ok(()),
+        Err(ExportFailure::Final(reason)) => {
+            finish_failed(worker, &job, &reason).await;
+            return Ok(());
+        }
+        Err(ExportFailure::Retry(reason)) => reason,
+    };
+    let deliveries = batch::receive_count(&record);
+    if deliveries >= worker.max_receives().await {
+        finish_failed(
+            worker,
+            &job,
+            &format!("gave up after {deliveries} deliveries: {reason}"),
+        )
+        .await;
+    }
+    Err(reason)
+}
+
+async fn finish_failed(worker: &ExportWorker, job: &ExportJob, reason: &str) {
+    let Ok(Some(mut export)) = worker.exports.get(job.export_id).await else {
+        return;
+    };
+    let now = Utc::now();
+    export.status = ExportStatus::Failed;
+    export.error = Some(reason.to_owned());
+    export.updated_at = now;
+    export.finished_at = Some(now);
+    if let Err(err) = worker
+        .exports
+        .save(&export, &[ExportStatus::Queued, ExportStatus::Running])
+        .await
+    {
+        tracing::warn!(error = %err, "could not record the failed export");
+    }
+}
+
+/// One export, from the queued row to `succeeded`.
+pub async fn run(worker: &ExportWorker, job: &ExportJob) -> Result<(), ExportFailure> {
+    let Some(mut export) = worker.exports.get(job.export_id).await? else {
+        tracing::warn!(export_id = %job.export_id, "no such export; dropping the job");
+        return Ok(());
+    };
+    if matches!(export.status, ExportStatus::Succeeded | ExportStatus::Failed) {
+        return Ok(());
+    }
+    set_phase(worker, &mut export, "committing").await?;
+    let generation = match worker.generations.get(export.generation_id).await? {
+        Some(generation) if generation.status == GenerationStatus::Ready => generation,
+        _ => return Err(ExportFailure::Final("the generation is gone or not ready".into())),
+    };
+    let manifest: Manifest = worker.blobs.get_json(&generation.manifest_key()).await?;
+    let project = worker
+        .projects
+        .get(export.owner, export.project_id)
+        .await?
+        .ok_or_else(|| ExportFailure::Final("the project no longer exists".into()))?;
+
+    let workdir = worker.scratch.join(format!("forgeflow-export-{}", export.id));
+    let _cleanup = tree::Scratch::create(&workdir).map_err(|err| ExportFailure::Retry(err.to_string()))?;
+    let files = tree::download(&worker.blobs, &generation, &manifest, &workdir.join("tree")).await?;
+    let git_dir = workdir.join("git");
+    let commit = history::commit(worker, &mut export, &project, &generation, &files, &workdir, &git_dir).await?;
+    tracing::info!(export_id = %export.id, commit, "history advanced");
+
+    set_phase(worker, &mut export, "delivering").await?;
+    deliver::deliver(
+        worker,
+        &mut export,
+        &project,
+        &generation,
+        &manifest,
+        &files,
+        &workdir,
+        &git_dir,
+    )
+    .await?;
+
+    let now = Utc::now();
+    export.status = ExportStatus::Succeeded;
+    export.phase = "done".into();
+    export.updated_at = now;
+    export.finished_at = Some(now);
+    worker.exports.save(&export, &[ExportStatus::Running]).await?;
+    tracing::info!(export_id = %export.id, target = export.target.kind(), "export succeeded");
+    Ok(())
+}
+
+async fn set_phase(worker: &ExportWorker, export: &mut Export, phase: &str) -> Result<(), ExportFailure> {
+    export.status = ExportStatus::Running;
+    export.phase = phase.to_owned();
+    export.updated_at = Utc::now();
+    worker
+        .exports
+        .save(export, &[ExportStatus::Queued, ExportStatus::Running])
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,124 @@
+//! Making a created commit visible (ref update, or export branch + pull request), and finishing
+//! the job of an earlier delivery that created its commit but may not have published it.
+
+use super::api::Api;
+use super::{GitHubTarget, Head};
+use crate::error::ForgeError;
+
+/// Where the export's commit ended up.
+#[derive(Debug, Clone)]
+pub(super) struct Published {
+    pub commit_sha: String,
+    pub branch: String,
+    pub pull_request_url: Option<String>,
+}
+
+/// Deterministic from the commit, so a redelivery finds the branch an earlier one made.
+pub(super) fn export_branch(sha: &str) -> String {
+    format!("forgeflow/export-{}", &sha[..sha.len().min(12)])
+}
+
+pub(super) async fn publish(
+    api: &mut Api<'_>,
+    target: &GitHubTarget,
+    message: &str,
+    sha: &str,
+    head: &Head,
+    branch: &str,
+) -> Result<Published, ForgeError> {
+    if target.pull_request {
+        let export = export_branch(sha);
+        api.create_ref(&export, sha).await?;
+        let url = open_pull(api, message, &export, &head.from).await?;
+        return Ok(Published {
+            commit_sha: sha.to_owned(),
+            branch: export,
+            pull_request_url: Some(url),
+        });
+    }
+    if head.exists {
+        api.update_ref(branch, sha).await?;
+    } else {
+        api.create_ref(branch, sha).await?;
+    }
+    Ok(Published {
+        commit_sha: sha.to_owned(),
+        branch: branch.to_owned(),
+        pull_request_url: None,
+    })
+}
+
+async fn open_pull(api: &mut Api<'_>, message: &str, head: &str, base: &str) -> Result<String, ForgeError> {
+    let (title, rest) = message.split_once('\n').unwrap_or((message, ""));
+    let title = if title.trim().is_empty() {
+        "Forgeflow export"
+    } else {
+        title.trim()
+    };
+    let body = format!("{}\n\nExported by Forgeflow.", rest.trim()).trim().to_owned();
+    api.create_pull(title, head, base, &body).await
+}
+
+/// Finishes what the delivery that created `created` started, or returns `None` when that
+/// commit never reached the branch (then a fresh commit on the current head is the right move;
+/// the old one stays unreferenced and git collects it).
+pub(super) async fn redeliver(
+    api: &mut Api<'_>,
+    target: &GitHubTarget,
+    message: &str,
+    created: &str,
+    head: &Head,
+    branch: &str,
+) -> Result<Option<Published>, ForgeError> {
+    let done = |branch: String, pull_request_url| {
+        Some(Published {
+            commit_sha: created.to_owned(),
+            branch,
+            pull_request_url,
+        })
+    };
+    if target.pull_request {
+        let export = export_branch(created);
+        match api.get_ref(&export).await {
+            Ok(_) => {}
+            Err(ForgeError::NotFound(_)) => {
+                if exists(api, created).await?.is_none() {
+                    return Ok(None);
+                }
+                api.create_ref(&export, created).await?;
+            }
+            Err(error) => return Err(error),
+        }
+        let url = match api.find_pull(&export).await? {
+            Some(url) => url,
+            None => open_pull(api, message, &export, &head.from).await?,
+        };
+        return Ok(done(export, Some(url)));
+    }
+    if head.exists && head.sha == created {
+        return Ok(done(branch.to_owned(), None));
+    }
+    let Some(parents) = exists(api, created).await? else {
+        return Ok(None);
+    };
+    if parents.iter().any(|parent| parent == &head.sha) {
+        // Created and recorded, but the ref never moved: move it now.
+        return publish(api, target, message, created, head, branch).await.map(Some);
+    }
+    if head.exists && matches!(api.compare(created, &head.sha).await?.as_str(), "ahead" | "identical") {
+        // Published, and someone has built on it since.
+        return Ok(done(branch.to_owned(), None));
+    }
+    Ok(None)
+}
+
+/// The commit's parents, or `None` when the repository does not have it.
+async fn exists(api: &mut Api<'_>, sha: &str) -> Result<Option<Vec<String>>, ForgeError> {
+    match api.get_commit(sha).await {
+        Ok(commit) => Ok(Some(
+            commit.parents.into_iter().filter_map(|parent| parent.sha).collect(),
+        )),
+        Err(ForgeError::NotFound(_) | ForgeError::Invalid(_)) => Ok(None),
+        Err(error) => Err(error),
+    }
+}

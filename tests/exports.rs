@@ -1,0 +1,249 @@
+use std::path::Path;
+use std::process::Command;
+
+use forgeflow_tests::{TestApp, User, spawn_app};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+/// A ready generation of a new project: (project id, generation).
+async fn ready_generation(app: &TestApp, user: &User) -> (String, Value) {
+    let project = app.create_project(user, "Lending library").await;
+    let project_id = project["id"].as_str().unwrap().to_owned();
+    let execution = app.start_execution(user, &project_id, None).await;
+    assert_eq!(app.wait_for_execution(user, &execution).await["status"], "succeeded");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let generation = app
+            .call(
+                Method::GET,
+                &format!("/generations/{execution}"),
+                Some(&user.token),
+                None,
+            )
+            .await;
+        if generation.body["status"] == "ready" {
+            return (project_id, generation.body);
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "generation not ready: {}",
+            generation.body
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+async fn export(app: &TestApp, user: &User, generation: &Value, target: Value) -> Value {
+    let path = format!("/generations/{}/exports", generation["id"].as_str().unwrap());
+    let started = app
+        .call(Method::POST, &path, Some(&user.token), Some(json!({"target": target})))
+        .await;
+    assert_eq!(started.status, StatusCode::ACCEPTED, "{}", started.body);
+    let id = started.body["id"].as_str().unwrap().to_owned();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let export = app
+            .call(Method::GET, &format!("/exports/{id}"), Some(&user.token), None)
+            .await;
+        if matches!(export.body["status"].as_str(), Some("succeeded" | "failed")) {
+            return export.body;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "export still running: {}",
+            export.body
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+fn git(dir: &Path, args: &[&str]) -> String {
+    let output = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("git runs");
+    assert!(
+        output.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
+}
+
+/// Downloads the export's archive and unpacks it with the system's own tools.
+async fn unpack(export: &Value, into: &Path) -> std::path::PathBuf {
+    let url = export["result"]["download_url"].as_str().expect("a download URL");
+    let bytes = reqwest::get(url).await.unwrap().bytes().await.unwrap();
+    let archive = into.join(if url.contains(".zip") {
+        "export.zip"
+    } else {
+        "export.tar.gz"
+    });
+    std::fs::write(&archive, &bytes).unwrap();
+    let status = if url.contains(".zip") {
+        Command::new("python3")
+            // zipfile's own `-e` drops the exec bit; restore the modes the archive records.
+            .args([
+                "-c",
+                "import os,sys,zipfile\nz=zipfile.ZipFile(sys.argv[1])\nfor i in z.infolist():\n    p=z.extract(i,sys.argv[2])\n    m=i.external_attr>>16\n    if m and not i.is_dir(): os.chmod(p,m&0o777)",
+            ])
+            .arg(&archive)
+            .arg(into)
+            .status()
+    } else {
+        Command::new("tar")
+            .arg("xzf")
+            .arg(&archive)
+            .arg("-C")
+            .arg(into)
+            .status()
+    };
+    assert!(status.unwrap().success());
+    std::fs::remove_file(&archive).unwrap();
+    let mut roots = std::fs::read_dir(into).unwrap().map(|entry| entry.unwrap().path());
+    let root = roots.next().expect("one root directory");
+    assert!(roots.next().is_none(), "one root directory only");
+    root
+}
+
+fn assert_tree_equals_generation(root: &Path, generation: &Value) {
+    let files = generation["manifest"]["files"].as_array().unwrap();
+    for file in files {
+        let bytes = std::fs::read(root.join(file["path"].as_str().unwrap())).unwrap();
+        let sha: String = Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(sha, file["sha256"].as_str().unwrap(), "{file}");
+    }
+    let tracked = git(root, &["ls-files"]);
+    assert_eq!(
+        tracked.lines().count(),
+        files.len(),
+        "the repository tracks exactly the generation's files"
+    );
+}
+
+#[tokio::test]
+async fn a_zip_export_is_a_real_repository_equal_to_the_generation() {
+    let app = spawn_app().await;
+    let user = app.register().await;
+    let (_, generation) = ready_generation(&app, &user).await;
+    let export = export(&app, &user, &generation, json!({"type": "zip"})).await;
+    assert_eq!(export["status"], "succeeded", "{export}");
+    assert_eq!(export["phase"], "done");
+    let dir = tempdir();
+    let root = unpack(&export, dir.path()).await;
+    assert_eq!(root.file_name().unwrap(), "lending-library");
+    git(&root, &["fsck", "--full", "--strict"]);
+    assert_eq!(
+        git(&root, &["status", "--porcelain"]),
+        "",
+        "index and working tree agree"
+    );
+    let log = git(&root, &["log", "--format=%an <%ae>|%s"]);
+    assert_eq!(log.lines().count(), 1);
+    assert!(log.contains(&user.email), "{log}");
+    assert_tree_equals_generation(&root, &generation);
+}
+
+#[tokio::test]
+async fn each_export_of_a_project_is_a_new_commit_on_its_history() {
+    let app = spawn_app().await;
+    let user = app.register().await;
+    let (_, generation) = ready_generation(&app, &user).await;
+    let first = export(&app, &user, &generation, json!({"type": "tar.gz"})).await;
+    let second = export(&app, &user, &generation, json!({"type": "tar.gz"})).await;
+    assert_eq!(second["status"], "succeeded", "{second}");
+    let (one, two) = (tempdir(), tempdir());
+    let first_root = unpack(&first, one.path()).await;
+    let second_root = unpack(&second, two.path()).await;
+    git(&second_root, &["fsck", "--full"]);
+    let history: Vec<String> = git(&second_root, &["log", "--format=%H %P"])
+        .lines()
+        .map(|line| line.trim().to_owned())
+        .collect();
+    assert_eq!(history.len(), 2, "{history:?}");
+    let first_head = git(&first_root, &["rev-parse", "HEAD"]).trim().to_owned();
+    assert!(
+        history[0].ends_with(&first_head),
+        "the second commit's parent is the first export's commit"
+    );
+    assert_eq!(history[1], first_head, "the first commit has no parent");
+    assert_tree_equals_generation(&second_root, &generation);
+}
+
+#[tokio::test]
+async fn a_forge_export_without_a_token_fails_saying_what_to_do() {
+    let app = spawn_app().await;
+    let user = app.register().await;
+    let (_, generation) = ready_generation(&app, &user).await;
+    let export = export(
+        &app,
+        &user,
+        &generation,
+        json!({"type": "github", "repository": "ada/library"}),
+    )
+    .await;
+    assert_eq!(export["status"], "failed");
+    assert!(
+        export["error"].as_str().unwrap().contains("PUT /credentials/github"),
+        "{export}"
+    );
+}
+
+#[tokio::test]
+async fn bad_export_requests_are_refused() {
+    let app = spawn_app().await;
+    let user = app.register().await;
+    let stranger = app.register().await;
+    let (_, generation) = ready_generation(&app, &user).await;
+    let path = format!("/generations/{}/exports", generation["id"].as_str().unwrap());
+    let cases = [
+        (
+            json!({"target": {"type": "github", "repository": "nope"}}),
+            "target.repository",
+        ),
+        (json!({"target": {"type": "svn"}}), "target.type"),
+        (
+            json!({"target": {"type": "gitlab", "project": "g/p", "base_url": "http://10.0.0.5"}}),
+            "target.base_url",
+        ),
+        (json!({}), "target"),
+    ];
+    for (body, field) in cases {
+        let response = app
+            .call(Method::POST, &path, Some(&user.token), Some(body.clone()))
+            .await;
+        assert_eq!(response.status, StatusCode::BAD_REQUEST, "{body}");
+        assert_eq!(response.error_field(), field, "{body}: {}", response.body);
+    }
+    let theirs = app
+        .call(
+            Method::POST,
+            &path,
+            Some(&stranger.token),
+            Some(json!({"target": {"type": "zip"}})),
+        )
+        .await;
+    assert_eq!(theirs.status, StatusCode::NOT_FOUND);
+}
+
+fn tempdir() -> TempDir {
+    let path = std::env::temp_dir().join(format!("forgeflow-export-test-{}", uuid::Uuid::now_v7().simple()));
+    std::fs::create_dir_all(&path).unwrap();
+    TempDir(path)
+}
+
+struct TempDir(std::path::PathBuf);
+
+impl TempDir {
+    fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
