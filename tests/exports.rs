@@ -1,7 +1,9 @@
 use std::path::Path;
 use std::process::Command;
 
-use forgeflow_tests::{TestApp, User, spawn_app};
+use forgeflow_tests::forge_server::{ForgeServer, TOKEN, USER};
+use forgeflow_tests::{Options, TestApp, User, spawn_app, spawn_app_with};
+use forgeflow_workers::export::ForgeSettings;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -226,6 +228,144 @@ async fn bad_export_requests_are_refused() {
         )
         .await;
     assert_eq!(theirs.status, StatusCode::NOT_FOUND);
+}
+
+async fn app_with_forges(server: &ForgeServer) -> TestApp {
+    let forges = ForgeSettings {
+        github_api_url: Some(server.url()),
+        gitlab_allow_private_network: true,
+    };
+    spawn_app_with(Options {
+        forges,
+        ..Options::default()
+    })
+    .await
+}
+
+/// The generation's files as the forge server sees a tree: path → content.
+fn generation_files(app_files: &Value) -> Vec<(String, String)> {
+    app_files["manifest"]["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().to_owned(),
+                f["mode"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_github_export_commits_the_generation_and_a_redelivery_commits_nothing_more() {
+    let server = ForgeServer::start().await;
+    let app = app_with_forges(&server).await;
+    let user = app.register().await;
+    let stored = app
+        .call(
+            Method::PUT,
+            "/credentials/github",
+            Some(&user.token),
+            Some(json!({"token": TOKEN})),
+        )
+        .await;
+    assert_eq!(stored.status, StatusCode::OK);
+    let (_, generation) = ready_generation(&app, &user).await;
+    let repository = format!("{USER}/library");
+    let done = export(
+        &app,
+        &user,
+        &generation,
+        json!({"type": "github", "repository": repository}),
+    )
+    .await;
+    assert_eq!(done["status"], "succeeded", "{done}");
+    let sha = done["result"]["commit_sha"].as_str().unwrap().to_owned();
+    let branch = done["result"]["branch"].as_str().unwrap().to_owned();
+    assert!(done["result"]["repository_url"].as_str().unwrap().contains("library"));
+
+    let tree = server.tree_of(&repository, &branch);
+    let expected = generation_files(&generation);
+    assert_eq!(tree.len(), expected.len(), "the branch holds exactly the generation");
+    for (path, mode) in &expected {
+        assert_eq!(&tree[path].0, mode, "{path}");
+    }
+    assert_eq!(server.head(&repository, &branch).as_deref(), Some(sha.as_str()));
+
+    // The same job delivered again: no second commit.
+    let commits = server.commits_on(&repository, &branch).len();
+    let job = forgeflow_domain::export::ExportJob {
+        export_id: done["id"].as_str().unwrap().parse().unwrap(),
+    };
+    let mut reopened = app.context.exports.get(job.export_id).await.unwrap().unwrap();
+    reopened.status = forgeflow_domain::export::ExportStatus::Running;
+    app.context
+        .exports
+        .save(&reopened, &[forgeflow_domain::export::ExportStatus::Succeeded])
+        .await
+        .unwrap();
+    forgeflow_workers::export::run(&app.workers().export, &job)
+        .await
+        .unwrap();
+    assert_eq!(
+        server.commits_on(&repository, &branch).len(),
+        commits,
+        "a redelivery makes no second commit"
+    );
+
+    let logs = format!("{done}");
+    assert!(!logs.contains(TOKEN), "the token never appears in an export");
+}
+
+#[tokio::test]
+async fn a_gitlab_export_commits_the_generation_in_one_commit() {
+    let server = ForgeServer::start().await;
+    let app = app_with_forges(&server).await;
+    let user = app.register().await;
+    app.call(
+        Method::PUT,
+        "/credentials/gitlab",
+        Some(&user.token),
+        Some(json!({"token": TOKEN})),
+    )
+    .await;
+    let (_, generation) = ready_generation(&app, &user).await;
+    // The API accepts only https base URLs; the local forge speaks http on loopback, which the
+    // worker's local-testing switch allows. So the export row is written here, as the API would.
+    let stored = app
+        .context
+        .generations
+        .get(generation["id"].as_str().unwrap().parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    let target = forgeflow_domain::export::ExportTarget::Gitlab {
+        project: "acme/library".into(),
+        base_url: Some(server.url()),
+        private: true,
+        branch: None,
+    };
+    let row = forgeflow_domain::export::Export::new(forgeflow_domain::Id::new(), &stored, target, chrono::Utc::now());
+    app.context.exports.create(&row).await.unwrap();
+    let job = forgeflow_domain::export::ExportJob { export_id: row.id };
+    forgeflow_workers::export::run(&app.workers().export, &job)
+        .await
+        .unwrap();
+
+    let done = app
+        .call(Method::GET, &format!("/exports/{}", row.id), Some(&user.token), None)
+        .await
+        .body;
+    assert_eq!(done["status"], "succeeded", "{done}");
+    let branch = done["result"]["branch"].as_str().unwrap();
+    let tree = server.tree_of("acme/library", branch);
+    assert_eq!(tree.len(), generation_files(&generation).len());
+    assert_eq!(
+        server.commits_on("acme/library", branch).len(),
+        2,
+        "the README it was created with, then the export"
+    );
 }
 
 fn tempdir() -> TempDir {

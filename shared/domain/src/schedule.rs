@@ -163,17 +163,17 @@ impl Rate {
         let (Some(value), Some(unit), None) = (parts.next(), parts.next(), parts.next()) else {
             return Err(invalid_expression(RATE_SHAPE));
         };
-        let value: u32 = value
-            .bytes()
-            .all(|b| b.is_ascii_digit())
-            .then(|| value.parse().ok())
-            .flatten()
-            .filter(|v| *v >= 1)
-            .ok_or_else(|| {
-                invalid_expression(format!(
-                    "the rate's value must be a whole number of at least 1: {RATE_SHAPE}"
-                ))
-            })?;
+        let too_long = || {
+            invalid_expression(format!(
+                "a rate can be at most {RATE_MAX_DAYS} days: for longer cadences use a cron expression"
+            ))
+        };
+        if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) || value.bytes().all(|b| b == b'0') {
+            return Err(invalid_expression(format!(
+                "the rate's value must be a whole number of at least 1: {RATE_SHAPE}"
+            )));
+        }
+        let value: u32 = value.parse().map_err(|_| too_long())?;
         let unit_lower = unit.to_ascii_lowercase();
         let (unit, plural) = match unit_lower.as_str() {
             "minute" => (RateUnit::Minute, false),
@@ -199,11 +199,12 @@ impl Rate {
             ))),
             _ => Ok(Self { value, unit }),
         }
-        .and_then(|rate| match rate.period() > TimeDelta::days(RATE_MAX_DAYS) {
-            true => Err(invalid_expression(format!(
-                "a rate can be at most {RATE_MAX_DAYS} days: for longer cadences use a cron expression"
-            ))),
-            false => Ok(rate),
+        .and_then(|rate| {
+            if rate.period() > TimeDelta::days(RATE_MAX_DAYS) {
+                Err(too_long())
+            } else {
+                Ok(rate)
+            }
         })
     }
 
@@ -410,7 +411,7 @@ mod tests {
             ("rate(367 days)", "at most 366 days"),
             ("rate(8785 hours)", "at most 366 days"),
             ("rate(4294967295 days)", "at most 366 days"),
-            ("rate(4294967296 days)", "at least 1"),
+            ("rate(4294967296 days)", "at most 366 days"),
             ("rate(15minutes)", "minute(s), hour(s) or day(s)"),
             ("rate(15 minutes", "minute(s), hour(s) or day(s)"),
             ("rate 15 minutes", "minute(s), hour(s) or day(s)"),
