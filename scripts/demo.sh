@@ -99,11 +99,11 @@ out="${FORGEFLOW_OUT_DIR:-out}"
 mkdir -p "$out"
 archive="$out/.download.tar.gz"
 curl -sS -o "$archive" "$url"
-root="$(tar tzf "$archive" | head -1 | cut -d/ -f1)"
+root="$(tar tzf "$archive" | sed -n '1s|/.*||p')"
 rm -rf "${out:?}/$root"
 tar xzf "$archive" -C "$out"
 rm -f "$archive"
 echo "   unpacked into $out/$root"
-git -C "$out/$root" log --stat --format='   commit %H%n   Author: %an <%ae>%n   %s%n' | head -20
+git -C "$out/$root" log --shortstat --format='   commit %H%n   Author: %an <%ae>%n   Date:   %ad%n%n       %s%n' 
 git -C "$out/$root" fsck --full >/dev/null 2>&1 && echo "   git fsck --full: ok"
 echo "== done"
