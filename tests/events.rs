@@ -131,6 +131,11 @@ async fn every_sample_runs_through_its_handler() {
             ("credentials-get", 200),
             ("credentials-delete", 204),
         ],
+        &[
+            ("schedules-put", 200),
+            ("schedules-get", 200),
+            ("schedules-delete", 204),
+        ],
         &[("exports-create", 202), ("exports-get", 200), ("exports-list", 200)],
         &[
             ("executions-create", 202),

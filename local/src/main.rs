@@ -13,6 +13,7 @@ use forgeflow_api::context::SecretSource;
 use forgeflow_local::workers::{self, WorkerSettings};
 use forgeflow_local::{Gateway, Moto, bootstrap, moto};
 use forgeflow_store::Clients;
+use forgeflow_workers::export::ForgeSettings;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -39,7 +40,13 @@ async fn main() -> Result<(), BoxError> {
         .get("jwt")
         .cloned()
         .ok_or("resources.json defines no jwt secret")?;
-    let workers = workers::start(&clients, &stack, Agents::from_env(), &WorkerSettings::default()).await;
+    let tick_seconds: u64 = setting("FORGEFLOW_TICK_SECONDS", "60").parse()?;
+    let settings = WorkerSettings {
+        forges: ForgeSettings::from_env(),
+        tick_every: Some(std::time::Duration::from_secs(tick_seconds.max(1))),
+        ..WorkerSettings::default()
+    };
+    let workers = workers::start(&clients, &stack, Agents::from_env(), &settings).await;
     let context = ApiContext::load(clients, stack.resources(), SecretSource::SecretsManager(jwt_secret)).await?;
     let gateway = Gateway::start(Arc::new(context), SocketAddr::from(([127, 0, 0, 1], port))).await?;
 

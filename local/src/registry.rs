@@ -35,6 +35,9 @@ pub const HTTP_FUNCTIONS: &[&str] = &[
     "exports-create",
     "exports-get",
     "exports-list",
+    "schedules-put",
+    "schedules-get",
+    "schedules-delete",
 ];
 
 /// Runs the named function's handler, or `None` if no such function exists.
@@ -46,6 +49,7 @@ pub async fn invoke(function: &str, ctx: &ApiContext, req: Request) -> Option<Ap
     use forgeflow_exports as exports;
     use forgeflow_generations as generations;
     use forgeflow_projects as projects;
+    use forgeflow_schedules as schedules;
     Some(match function {
         "auth-register" => auth::register::handler(ctx, req).await,
         "auth-login" => auth::login::handler(ctx, req).await,
@@ -78,6 +82,9 @@ pub async fn invoke(function: &str, ctx: &ApiContext, req: Request) -> Option<Ap
         "exports-create" => exports::create::handler(ctx, req).await,
         "exports-get" => exports::get::handler(ctx, req).await,
         "exports-list" => exports::list::handler(ctx, req).await,
+        "schedules-put" => schedules::put(ctx, req).await,
+        "schedules-get" => schedules::get(ctx, req).await,
+        "schedules-delete" => schedules::delete(ctx, req).await,
         _ => return None,
     })
 }

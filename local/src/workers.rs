@@ -4,9 +4,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use forgeflow_agents::Agents;
-use forgeflow_store::{Clients, GenerationStore, JobQueue, Resources};
+use forgeflow_store::{Clients, ExportStore, GenerationStore, JobQueue, Resources, ScheduleStore};
 use forgeflow_workers::export::{self, ExportWorker, ForgeSettings};
 use forgeflow_workers::generate::{self, GenerateWorker};
+use forgeflow_workers::scheduler::{self, Scheduler};
 use forgeflow_workers::step::{self, StepWorker};
 use tokio::task::JoinHandle;
 
@@ -21,6 +22,8 @@ pub struct WorkerSettings {
     pub visibility_timeout: Option<i32>,
     /// Where the export-worker finds GitHub and GitLab (local servers in tests).
     pub forges: ForgeSettings,
+    /// How often the schedule tick fires (EventBridge's `rate(1 minute)` in AWS); off when unset.
+    pub tick_every: Option<Duration>,
 }
 
 /// The running pollers; dropping this stops them.
@@ -50,6 +53,21 @@ pub async fn start(clients: &Clients, stack: &Stack, agents: Agents, settings: &
     let queues = manifest::resources().queues;
     let mut tasks = Vec::new();
     for worker in manifest::workers() {
+        if worker.schedule.is_some() {
+            if let (Some(every), "export-scheduler") = (settings.tick_every, worker.function.as_str()) {
+                let scheduler = scheduler(clients, &resources);
+                tasks.push(tokio::spawn(async move {
+                    let mut ticks = tokio::time::interval(every);
+                    loop {
+                        ticks.tick().await;
+                        if let Err(err) = scheduler::tick(&scheduler, chrono::Utc::now()).await {
+                            tracing::warn!(error = %err, "schedule tick failed");
+                        }
+                    }
+                }));
+            }
+            continue;
+        }
         let Some(queue_id) = &worker.queue else { continue };
         let (Some(spec), Some((url, _))) = (queues.iter().find(|q| &q.id == queue_id), stack.queues.get(queue_id))
         else {
@@ -102,10 +120,16 @@ pub async fn start(clients: &Clients, stack: &Stack, agents: Agents, settings: &
 }
 
 /// The generate-worker as its Lambda builds it.
+/// The export-scheduler as its Lambda builds it.
+pub fn scheduler(clients: &Clients, resources: &Resources) -> Scheduler {
+    Scheduler {
+        schedules: ScheduleStore::new(clients.dynamo.clone(), &resources.table),
+        generations: GenerationStore::new(clients.dynamo.clone(), &resources.table),
+        exports: ExportStore::new(clients.dynamo.clone(), &resources.table),
+        exports_queue: JobQueue::new(clients.sqs.clone(), &resources.exports_queue),
+    }
+}
+
 pub fn generate_worker(clients: &Clients, resources: &Resources) -> GenerateWorker {
-    GenerateWorker::new(
-        forgeflow_store::engine::engine(clients, resources),
-        GenerationStore::new(clients.dynamo.clone(), &resources.table),
-        JobQueue::new(clients.sqs.clone(), &resources.generations_queue),
-    )
+    GenerateWorker::from_clients(clients, resources)
 }

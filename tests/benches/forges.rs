@@ -54,7 +54,11 @@ async fn run(server: &ForgeServer, gitlab: bool, count: usize) -> (Outcome, f64)
     let started = Instant::now();
     let outcome = if gitlab {
         let client = GitLab::new(TOKEN, &server.url(), true).await.unwrap();
-        let target = GitLabTarget { project_path: format!("acme/bench-{count}"), private: true, branch: None };
+        let target = GitLabTarget {
+            project_path: format!("acme/bench-{count}"),
+            private: true,
+            branch: None,
+        };
         client.export(&target, request).await.unwrap()
     } else {
         let client = GitHub::new(TOKEN, Some(&server.url())).unwrap();

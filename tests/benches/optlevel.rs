@@ -35,7 +35,12 @@ fn main() {
         template: Template::RustAxum,
         stories: Vec::new(),
         sprints: Vec::new(),
-        agent_files: (0..10_000).map(|i| WrittenFile { path: format!("src/f{i}.rs"), content: "x".repeat(1024) }).collect(),
+        agent_files: (0..10_000)
+            .map(|i| WrittenFile {
+                path: format!("src/f{i}.rs"),
+                content: "x".repeat(1024),
+            })
+            .collect(),
         review: None,
     };
     let started = Instant::now();

@@ -105,6 +105,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     let settings = WorkerSettings {
         visibility_timeout: options.visibility_timeout,
         forges: options.forges.clone(),
+        tick_every: None,
     };
     let (step_worker, workers) = if options.workers {
         let workers = workers::start(&clients, &stack, Agents::new(options.ai.clone()), &settings).await;

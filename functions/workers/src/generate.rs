@@ -9,10 +9,13 @@ use std::time::Duration;
 use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use chrono::Utc;
 use forgeflow_domain::agent::{AgentRole, FilesOutput, ReviewOutput};
+use forgeflow_domain::export::ExportTarget;
 use forgeflow_domain::generation::{Generation, GenerationJob, GenerationStatus, RefusedFile};
 use forgeflow_generator::{GeneratedTree, GenerationInput, Limits, ManifestEntry};
 use forgeflow_store::engine::{output_key, steps_of_role};
-use forgeflow_store::{Engine, GenerationStore, JobQueue, StoreError};
+use forgeflow_store::{
+    Clients, Engine, ExportStore, GenerationStore, JobQueue, ProjectStore, Resources, ScheduleStore, StoreError,
+};
 use futures_util::{StreamExt, TryStreamExt, stream};
 use serde::{Deserialize, Serialize};
 use tokio::sync::OnceCell;
@@ -29,6 +32,10 @@ pub struct GenerateWorker {
     pub generations: GenerationStore,
     pub queue: JobQueue,
     pub limits: Limits,
+    /// For auto-export: the project's setting, its schedule's target, the export rows.
+    pub projects: ProjectStore,
+    pub schedules: ScheduleStore,
+    pub exports: ExportStore,
     max_receives: OnceCell<u32>,
 }
 
@@ -49,12 +56,17 @@ pub struct FileProgress {
 }
 
 impl GenerateWorker {
-    pub fn new(engine: Engine, generations: GenerationStore, queue: JobQueue) -> Self {
+    /// The worker as its Lambda builds it.
+    pub fn from_clients(clients: &Clients, resources: &Resources) -> Self {
+        let table = &resources.table;
         Self {
-            engine,
-            generations,
-            queue,
+            engine: forgeflow_store::engine::engine(clients, resources),
+            generations: GenerationStore::new(clients.dynamo.clone(), table),
+            queue: JobQueue::new(clients.sqs.clone(), &resources.generations_queue),
             limits: Limits::default(),
+            projects: ProjectStore::new(clients.dynamo.clone(), table),
+            schedules: ScheduleStore::new(clients.dynamo.clone(), table),
+            exports: ExportStore::new(clients.dynamo.clone(), table),
             max_receives: OnceCell::new(),
         }
     }
@@ -171,6 +183,26 @@ pub async fn generate(
         Err(other) => return Err(other),
     }
     tracing::info!(generation_id = %generation.id, files = generation.file_count, bytes = generation.total_bytes, "generation ready");
+    auto_export(worker, &generation).await
+}
+
+/// A project with `auto_export` is exported as soon as a generation is ready: to its schedule's
+/// target if it has one, else as a tar.gz archive. Keyed by the generation, so once.
+async fn auto_export(worker: &GenerateWorker, generation: &Generation) -> Result<(), StoreError> {
+    let Some(project) = worker.projects.get(generation.owner, generation.project_id).await? else {
+        return Ok(());
+    };
+    if !project.settings.auto_export {
+        return Ok(());
+    }
+    let target = match worker.schedules.get(generation.owner, generation.project_id).await? {
+        Some(schedule) => schedule.target,
+        None => ExportTarget::TarGz,
+    };
+    let key = format!("auto:{}", generation.id);
+    let queue = &worker.engine.exports_queue;
+    crate::scheduler::enqueue_once(&worker.exports, queue, &key, generation, &target, Utc::now()).await?;
+    tracing::info!(generation_id = %generation.id, target = target.kind(), "auto-export queued");
     Ok(())
 }
 

@@ -4,4 +4,5 @@
 pub mod batch;
 pub mod export;
 pub mod generate;
+pub mod scheduler;
 pub mod step;

@@ -2,8 +2,8 @@ use chrono::Duration;
 use forgeflow_domain::agent::Agent;
 use forgeflow_domain::workflow::Workflow;
 use forgeflow_store::{
-    Clients, CredentialStore, Engine, ExportStore, GenerationStore, Owned, ProjectStore, Resources, StoreError,
-    UserStore, secrets,
+    Clients, CredentialStore, Engine, ExportStore, GenerationStore, Owned, ProjectStore, Resources, ScheduleStore,
+    StoreError, UserStore, secrets,
 };
 
 use crate::token::Tokens;
@@ -22,6 +22,7 @@ pub struct ApiContext {
     pub generations: GenerationStore,
     pub exports: ExportStore,
     pub credentials: CredentialStore,
+    pub schedules: ScheduleStore,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -51,6 +52,7 @@ impl ApiContext {
             engine: forgeflow_store::engine::engine(&clients, &resources),
             generations: GenerationStore::new(dynamo(), &resources.table),
             exports: ExportStore::new(dynamo(), &resources.table),
+            schedules: ScheduleStore::new(dynamo(), &resources.table),
             credentials: CredentialStore::new(
                 dynamo(),
                 clients.kms.clone(),

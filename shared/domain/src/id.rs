@@ -24,6 +24,16 @@ impl<T> Id<T> {
         }
     }
 
+    /// The id named by `key`: the same key always gives the same id (a UUIDv8 over its SHA-256),
+    /// so a job keyed by, say, a schedule slot is created once however often it is attempted.
+    pub fn derived(key: &str) -> Self {
+        use sha2::{Digest, Sha256};
+        let digest = Sha256::digest(key.as_bytes());
+        let mut bytes = [0u8; 16];
+        bytes.copy_from_slice(&digest[..16]);
+        Self::from_uuid(Uuid::new_v8(bytes))
+    }
+
     pub fn as_uuid(&self) -> Uuid {
         self.uuid
     }
@@ -128,6 +138,12 @@ mod tests {
         std::thread::sleep(std::time::Duration::from_millis(2));
         let second = Id::<Thing>::new();
         assert!(first.to_string() < second.to_string());
+    }
+
+    #[test]
+    fn derived_ids_depend_only_on_their_key() {
+        assert_eq!(Id::<Thing>::derived("a@1"), Id::<Thing>::derived("a@1"));
+        assert_ne!(Id::<Thing>::derived("a@1"), Id::<Thing>::derived("a@2"));
     }
 
     #[test]

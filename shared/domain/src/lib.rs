@@ -7,6 +7,7 @@ pub mod credential;
 pub mod error;
 pub mod execution;
 pub mod export;
+pub mod export_schedule;
 pub mod generation;
 pub mod id;
 pub mod plan;

@@ -1,0 +1,26 @@
+use chrono::Utc;
+use forgeflow_store::{Clients, ExportStore, GenerationStore, JobQueue, Resources, ScheduleStore};
+use forgeflow_workers::scheduler::{Scheduler, tick};
+use lambda_runtime::{Error, LambdaEvent, service_fn};
+use serde_json::Value;
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    forgeflow_store::telemetry::init();
+    let clients = Clients::from_env().await;
+    let resources = Resources::from_env()?;
+    let scheduler = Scheduler {
+        schedules: ScheduleStore::new(clients.dynamo.clone(), &resources.table),
+        generations: GenerationStore::new(clients.dynamo.clone(), &resources.table),
+        exports: ExportStore::new(clients.dynamo.clone(), &resources.table),
+        exports_queue: JobQueue::new(clients.sqs.clone(), &resources.exports_queue),
+    };
+    lambda_runtime::run(service_fn(|_: LambdaEvent<Value>| {
+        let scheduler = &scheduler;
+        async move {
+            let report = tick(scheduler, Utc::now()).await?;
+            Ok::<Value, Error>(serde_json::json!({"due": report.due, "enqueued": report.enqueued}))
+        }
+    }))
+    .await
+}

@@ -1,0 +1,183 @@
+use chrono::{Duration, Utc};
+use forgeflow_local::workers;
+use forgeflow_tests::{TestApp, User, spawn_app};
+use forgeflow_workers::scheduler::tick;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+/// A project with a ready generation: its id.
+async fn generated_project(app: &TestApp, user: &User, settings: Value) -> String {
+    let created = app
+        .call(
+            Method::POST,
+            "/projects",
+            Some(&user.token),
+            Some(json!({"name": "Nightly", "brief": "A service that lends books.", "settings": settings})),
+        )
+        .await;
+    let project = created.body["id"].as_str().unwrap().to_owned();
+    let execution = app.start_execution(user, &project, None).await;
+    assert_eq!(app.wait_for_execution(user, &execution).await["status"], "succeeded");
+    for _ in 0..300 {
+        let generation = app
+            .call(
+                Method::GET,
+                &format!("/generations/{execution}"),
+                Some(&user.token),
+                None,
+            )
+            .await;
+        if generation.body["status"] == "ready" {
+            return project;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("no ready generation");
+}
+
+async fn exports_of(app: &TestApp, user: &User, project: &str) -> Vec<Value> {
+    let listed = app
+        .call(
+            Method::GET,
+            &format!("/projects/{project}/exports"),
+            Some(&user.token),
+            None,
+        )
+        .await;
+    listed.body["items"].as_array().unwrap().clone()
+}
+
+async fn put_schedule(app: &TestApp, user: &User, project: &str, body: Value) -> forgeflow_tests::TestResponse {
+    app.call(
+        Method::PUT,
+        &format!("/projects/{project}/export-schedule"),
+        Some(&user.token),
+        Some(body),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_due_schedule_exports_once_per_slot_however_often_it_ticks() {
+    let app = spawn_app().await;
+    let user = app.register().await;
+    let project = generated_project(&app, &user, json!({})).await;
+    let set = put_schedule(
+        &app,
+        &user,
+        &project,
+        json!({"expression": "*/5 * * * *", "target": {"type": "zip"}}),
+    )
+    .await;
+    assert_eq!(set.status, StatusCode::OK, "{}", set.body);
+    let scheduler = workers::scheduler(&app.context.clients, &app.stack.resources());
+
+    let before = tick(&scheduler, Utc::now()).await.unwrap();
+    assert_eq!(before.enqueued, 0, "not due yet");
+
+    // No tick for an hour, then two overlapping ticks and a duplicate: one catch-up export.
+    let later = Utc::now() + Duration::hours(1);
+    let (a, b) = tokio::join!(tick(&scheduler, later), tick(&scheduler, later));
+    assert_eq!(a.unwrap().enqueued + b.unwrap().enqueued, 1);
+    assert_eq!(
+        tick(&scheduler, later).await.unwrap().enqueued,
+        0,
+        "the same tick again does nothing"
+    );
+    let exports = exports_of(&app, &user, &project).await;
+    assert_eq!(exports.len(), 1, "{exports:?}");
+    assert_eq!(exports[0]["target"]["type"], "zip");
+
+    let schedule = app
+        .call(
+            Method::GET,
+            &format!("/projects/{project}/export-schedule"),
+            Some(&user.token),
+            None,
+        )
+        .await;
+    let next_run: chrono::DateTime<Utc> = schedule.body["next_run"].as_str().unwrap().parse().unwrap();
+    assert!(next_run > later, "the next run moved past the tick");
+    assert!(next_run <= later + Duration::minutes(5));
+}
+
+#[tokio::test]
+async fn a_disabled_schedule_never_fires() {
+    let app = spawn_app().await;
+    let user = app.register().await;
+    let project = generated_project(&app, &user, json!({})).await;
+    let body = json!({"expression": "rate(1 minute)", "target": {"type": "tar.gz"}, "enabled": false});
+    assert_eq!(put_schedule(&app, &user, &project, body).await.status, StatusCode::OK);
+    let scheduler = workers::scheduler(&app.context.clients, &app.stack.resources());
+    let report = tick(&scheduler, Utc::now() + Duration::days(2)).await.unwrap();
+    assert_eq!(report.due, 0);
+    assert!(exports_of(&app, &user, &project).await.is_empty());
+}
+
+#[tokio::test]
+async fn auto_export_runs_when_a_generation_becomes_ready() {
+    let app = spawn_app().await;
+    let user = app.register().await;
+    let project = generated_project(&app, &user, json!({"auto_export": true})).await;
+    let mut exports = Vec::new();
+    for _ in 0..100 {
+        exports = exports_of(&app, &user, &project).await;
+        if exports.len() == 1 && exports[0]["status"] == "succeeded" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(exports.len(), 1, "{exports:?}");
+    assert_eq!(exports[0]["target"]["type"], "tar.gz");
+    assert_eq!(exports[0]["status"], "succeeded", "{exports:?}");
+}
+
+#[tokio::test]
+async fn bad_schedules_name_the_field_and_are_private() {
+    let app = spawn_app().await;
+    let user = app.register().await;
+    let stranger = app.register().await;
+    let project = app.create_project(&user, "P").await["id"].as_str().unwrap().to_owned();
+    let cases = [
+        (
+            json!({"expression": "every night", "target": {"type": "zip"}}),
+            "expression",
+        ),
+        (
+            json!({"expression": "0 3 * * *", "time_zone": "Mars/Olympus", "target": {"type": "zip"}}),
+            "time_zone",
+        ),
+        (
+            json!({"expression": "0 3 * * *", "target": {"type": "github", "repository": "x"}}),
+            "target.repository",
+        ),
+        (json!({"expression": "0 3 * * *"}), "target"),
+    ];
+    for (body, field) in cases {
+        let response = put_schedule(&app, &user, &project, body.clone()).await;
+        assert_eq!(response.status, StatusCode::BAD_REQUEST, "{body}");
+        assert_eq!(response.error_field(), field, "{body}: {}", response.body);
+    }
+    let ok = json!({"expression": "30 2 * * *", "time_zone": "Europe/Berlin", "target": {"type": "zip"}});
+    assert_eq!(
+        put_schedule(&app, &user, &project, ok.clone()).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        put_schedule(&app, &stranger, &project, ok).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let path = format!("/projects/{project}/export-schedule");
+    assert_eq!(
+        app.call(Method::GET, &path, Some(&stranger.token), None).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.call(Method::DELETE, &path, Some(&user.token), None).await.status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        app.call(Method::GET, &path, Some(&user.token), None).await.status,
+        StatusCode::NOT_FOUND
+    );
+}
