@@ -79,6 +79,8 @@ describe('workers', () => {
 
   it('runs a scheduled worker from an EventBridge rule (synthetic manifest)', () => {
     const m = cloneManifests();
+    // The real manifest has a scheduler too; replace it with one whose settings this test owns.
+    m.workers = m.workers.filter((w: { function: string }) => w.function !== 'export-scheduler');
     m.workers.push({
       function: 'export-scheduler', schedule: 'rate(1 minute)', memory_mb: 256, timeout_s: 50,
       permissions: ['table:read', 'queue:exports:send'],
