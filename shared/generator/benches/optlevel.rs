@@ -1,4 +1,4 @@
-//! `CARGO_PROFILE_BENCH_OPT_LEVEL=<3|s|z> cargo bench -p forgeflow-tests --bench optlevel`:
+//! `CARGO_PROFILE_BENCH_OPT_LEVEL=<3|s|z> cargo bench -p forgeflow-generator --bench optlevel`:
 //! the CPU-bound work our Lambdas do, with no I/O, to choose the release `opt-level`.
 //! Prints one line; `scripts/bench-optlevel.sh` runs it per level and writes BENCHMARKS.md.
 
