@@ -137,6 +137,7 @@ async fn every_sample_runs_through_its_handler() {
             ("schedules-delete", 204),
         ],
         &[("exports-create", 202), ("exports-get", 200), ("exports-list", 200)],
+        &[("hooks-create", 201), ("hooks-rotate", 200), ("hooks-receive", 202)],
         &[
             ("executions-create", 202),
             ("executions-cancel", 200),
@@ -174,6 +175,12 @@ async fn every_sample_runs_through_its_handler() {
                     event["pathParameters"]["id"] = Value::String(id.clone());
                 }
             }
+            if *function == "hooks-receive" {
+                let body = event["body"].as_str().unwrap().as_bytes().to_vec();
+                let signature =
+                    forgeflow_domain::webhook::sign(ids["secret"].as_bytes(), Utc::now().timestamp(), &body);
+                event["headers"]["x-forgeflow-signature"] = Value::String(signature);
+            }
             if *function == "generations-create" {
                 event["body"] =
                     Value::String(json!({"execution_id": ids["executions"], "template": "react-vite"}).to_string());
@@ -194,6 +201,8 @@ async fn every_sample_runs_through_its_handler() {
                 "projects-create" => ids.insert("projects", body["id"].as_str().unwrap().to_owned()),
                 "executions-create" => ids.insert("executions", body["id"].as_str().unwrap().to_owned()),
                 "exports-create" => ids.insert("exports", body["id"].as_str().unwrap().to_owned()),
+                "hooks-create" => ids.insert("hooks", body["id"].as_str().unwrap().to_owned()),
+                "hooks-rotate" => ids.insert("secret", body["secret"].as_str().unwrap().to_owned()),
                 _ => None,
             };
         }

@@ -181,3 +181,86 @@ async fn bad_schedules_name_the_field_and_are_private() {
         StatusCode::NOT_FOUND
     );
 }
+
+async fn hook(app: &TestApp, user: &User, project: &str) -> (String, String) {
+    let created = app
+        .call(
+            Method::POST,
+            &format!("/projects/{project}/hooks"),
+            Some(&user.token),
+            Some(json!({"target": {"type": "zip"}})),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    (
+        created.body["id"].as_str().unwrap().to_owned(),
+        created.body["secret"].as_str().unwrap().to_owned(),
+    )
+}
+
+async fn deliver(app: &TestApp, hook_id: &str, body: &str, signature: &str) -> forgeflow_tests::TestResponse {
+    let request = app
+        .raw(Method::POST, &format!("/hooks/{hook_id}"))
+        .header("content-type", "application/json")
+        .header("x-forgeflow-signature", signature)
+        .body(body.to_owned());
+    app.send(request).await
+}
+
+#[tokio::test]
+async fn a_signed_webhook_exports_once_and_bad_or_stale_signatures_enqueue_nothing() {
+    let app = spawn_app().await;
+    let user = app.register().await;
+    let project = generated_project(&app, &user, json!({})).await;
+    let (id, secret) = hook(&app, &user, &project).await;
+    let body = r#"{"pipeline":"nightly"}"#;
+    let sign =
+        |secret: &str, at: i64, body: &str| forgeflow_domain::webhook::sign(secret.as_bytes(), at, body.as_bytes());
+    let now = Utc::now().timestamp();
+
+    let refusals = [
+        ("no signature", String::new()),
+        ("wrong secret", sign("0123456789abcdef", now, body)),
+        ("tampered body", sign(&secret, now, r#"{"pipeline":"evil"}"#)),
+        ("stale", sign(&secret, now - 3600, body)),
+        ("malformed", "v1=abc".to_owned()),
+    ];
+    for (what, signature) in refusals {
+        let response = deliver(&app, &id, body, &signature).await;
+        assert_eq!(response.status, StatusCode::UNAUTHORIZED, "{what}");
+    }
+    assert!(exports_of(&app, &user, &project).await.is_empty(), "nothing enqueued");
+
+    let signature = sign(&secret, now, body);
+    let first = deliver(&app, &id, body, &signature).await;
+    assert_eq!(first.status, StatusCode::ACCEPTED, "{}", first.body);
+    let replay = deliver(&app, &id, body, &signature).await;
+    assert_eq!(
+        replay.status,
+        StatusCode::UNAUTHORIZED,
+        "a replay is refused: {}",
+        replay.body
+    );
+    assert_eq!(exports_of(&app, &user, &project).await.len(), 1);
+
+    let rotated = app
+        .call(Method::POST, &format!("/hooks/{id}/rotate"), Some(&user.token), None)
+        .await;
+    assert_eq!(rotated.status, StatusCode::OK);
+    let later = sign(&secret, now + 1, body);
+    assert_eq!(
+        deliver(&app, &id, body, &later).await.status,
+        StatusCode::UNAUTHORIZED,
+        "the old secret is dead"
+    );
+    let stranger = app.register().await;
+    let theirs = app
+        .call(
+            Method::POST,
+            &format!("/hooks/{id}/rotate"),
+            Some(&stranger.token),
+            None,
+        )
+        .await;
+    assert_eq!(theirs.status, StatusCode::NOT_FOUND);
+}

@@ -38,6 +38,9 @@ pub const HTTP_FUNCTIONS: &[&str] = &[
     "schedules-put",
     "schedules-get",
     "schedules-delete",
+    "hooks-create",
+    "hooks-rotate",
+    "hooks-receive",
 ];
 
 /// Runs the named function's handler, or `None` if no such function exists.
@@ -85,6 +88,9 @@ pub async fn invoke(function: &str, ctx: &ApiContext, req: Request) -> Option<Ap
         "schedules-put" => schedules::put(ctx, req).await,
         "schedules-get" => schedules::get(ctx, req).await,
         "schedules-delete" => schedules::delete(ctx, req).await,
+        "hooks-create" => forgeflow_hooks::create(ctx, req).await,
+        "hooks-rotate" => forgeflow_hooks::rotate(ctx, req).await,
+        "hooks-receive" => forgeflow_hooks::receive(ctx, req).await,
         _ => return None,
     })
 }

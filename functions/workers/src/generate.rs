@@ -201,7 +201,10 @@ async fn auto_export(worker: &GenerateWorker, generation: &Generation) -> Result
     };
     let key = format!("auto:{}", generation.id);
     let queue = &worker.engine.exports_queue;
-    crate::scheduler::enqueue_once(&worker.exports, queue, &key, generation, &target, Utc::now()).await?;
+    worker
+        .exports
+        .enqueue_once(queue, &key, generation, &target, Utc::now())
+        .await?;
     tracing::info!(generation_id = %generation.id, target = target.kind(), "auto-export queued");
     Ok(())
 }

@@ -4,10 +4,7 @@
 //! Missed slots (no tick for an hour) give one catch-up run, for the latest of them.
 
 use chrono::{DateTime, Utc};
-use forgeflow_domain::Id;
-use forgeflow_domain::export::{Export, ExportJob, ExportStatus, ExportTarget};
 use forgeflow_domain::export_schedule::ExportSchedule;
-use forgeflow_domain::generation::{Generation, GenerationStatus};
 use forgeflow_domain::schedule::slot_key;
 use forgeflow_store::schedules::SHARDS;
 use forgeflow_store::{ExportStore, GenerationStore, JobQueue, ScheduleStore, StoreError};
@@ -62,18 +59,17 @@ async fn run_schedule(
         return Ok(Some(false));
     };
     let key = slot_key(&schedule.project_id.to_string(), due.slot);
-    let sent = match latest_ready(&scheduler.generations, schedule).await? {
-        Some(generation) => Some(
-            enqueue_once(
-                &scheduler.exports,
-                &scheduler.exports_queue,
-                &key,
-                &generation,
-                &schedule.target,
-                now,
+    let sent = match scheduler.generations.latest_ready(schedule.project_id).await? {
+        Some(generation) => {
+            let queue = &scheduler.exports_queue;
+            Some(
+                scheduler
+                    .exports
+                    .enqueue_once(queue, &key, &generation, &schedule.target, now)
+                    .await?
+                    .1,
             )
-            .await?,
-        ),
+        }
         None => None,
     };
     let mut next = schedule.clone();
@@ -84,43 +80,4 @@ async fn run_schedule(
         Ok(()) | Err(StoreError::Conflict(_)) => Ok(sent),
         Err(other) => Err(other),
     }
-}
-
-async fn latest_ready(
-    generations: &GenerationStore,
-    schedule: &ExportSchedule,
-) -> Result<Option<Generation>, StoreError> {
-    let page = generations.list_for_project(schedule.project_id, 20, None).await?;
-    Ok(page
-        .items
-        .into_iter()
-        .find(|generation| generation.status == GenerationStatus::Ready))
-}
-
-/// Creates the export named by `key` and sends its job. If it exists already (a second tick, an
-/// auto-export redelivered) it is sent again only while still queued — the creator may have died
-/// before sending, and the export-worker ignores a duplicate. Returns whether this call created it.
-pub async fn enqueue_once(
-    exports: &ExportStore,
-    queue: &JobQueue,
-    key: &str,
-    generation: &Generation,
-    target: &ExportTarget,
-    now: DateTime<Utc>,
-) -> Result<bool, StoreError> {
-    let export = Export::new(Id::derived(key), generation, target.clone(), now);
-    let created = match exports.create(&export).await {
-        Ok(()) => true,
-        Err(StoreError::Conflict(_)) => false,
-        Err(other) => return Err(other),
-    };
-    let still_queued = created
-        || exports
-            .get(export.id)
-            .await?
-            .is_some_and(|e| e.status == ExportStatus::Queued);
-    if still_queued {
-        queue.send(&ExportJob { export_id: export.id }).await?;
-    }
-    Ok(created)
 }

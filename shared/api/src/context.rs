@@ -2,8 +2,8 @@ use chrono::Duration;
 use forgeflow_domain::agent::Agent;
 use forgeflow_domain::workflow::Workflow;
 use forgeflow_store::{
-    Clients, CredentialStore, Engine, ExportStore, GenerationStore, Owned, ProjectStore, Resources, ScheduleStore,
-    StoreError, UserStore, secrets,
+    Clients, CredentialStore, Engine, ExportStore, GenerationStore, HookStore, Owned, ProjectStore, Resources,
+    ScheduleStore, StoreError, UserStore, secrets,
 };
 
 use crate::token::Tokens;
@@ -23,6 +23,7 @@ pub struct ApiContext {
     pub exports: ExportStore,
     pub credentials: CredentialStore,
     pub schedules: ScheduleStore,
+    pub hooks: HookStore,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -53,6 +54,7 @@ impl ApiContext {
             generations: GenerationStore::new(dynamo(), &resources.table),
             exports: ExportStore::new(dynamo(), &resources.table),
             schedules: ScheduleStore::new(dynamo(), &resources.table),
+            hooks: HookStore::new(dynamo(), &resources.table),
             credentials: CredentialStore::new(
                 dynamo(),
                 clients.kms.clone(),

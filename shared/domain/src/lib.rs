@@ -9,6 +9,7 @@ pub mod execution;
 pub mod export;
 pub mod export_schedule;
 pub mod generation;
+pub mod hook;
 pub mod id;
 pub mod plan;
 pub mod project;

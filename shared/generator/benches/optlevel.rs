@@ -2,6 +2,9 @@
 //! the CPU-bound work our Lambdas do, with no I/O, to choose the release `opt-level`.
 //! Prints one line; `scripts/bench-optlevel.sh` runs it per level and writes BENCHMARKS.md.
 
+// A bench: a failure should stop it loudly.
+#![allow(clippy::unwrap_used)]
+
 use std::time::Instant;
 
 use chrono::Utc;

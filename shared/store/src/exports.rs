@@ -1,12 +1,14 @@
+use chrono::{DateTime, Utc};
 use forgeflow_domain::Id;
-use forgeflow_domain::export::{Export, ExportStatus};
+use forgeflow_domain::export::{Export, ExportJob, ExportStatus, ExportTarget};
+use forgeflow_domain::generation::Generation;
 use forgeflow_domain::project::Project;
 use serde::{Deserialize, Serialize};
 
-use crate::StoreError;
 use crate::error::dynamo;
 use crate::item::{self, Item, key, s, to_item};
 use crate::projects::Page;
+use crate::{JobQueue, StoreError};
 
 /// Export jobs (`EXPORT#{id}` / `EXPORT`, listed per project through `gsi1`) and each project's
 /// git history: its head (`REPO#{project}` / `HEAD`) and what the last export to each remote
@@ -136,6 +138,35 @@ impl ExportStore {
             |e: &Export| e.id,
         )
         .await
+    }
+
+    /// Creates the export named by `key` (its id is derived from it) and sends its job. If it
+    /// exists already (a second tick, a redelivery, a replayed webhook) the job is sent again
+    /// only while the export is still queued — the creator may have died before sending, and the
+    /// export-worker ignores a duplicate. Returns the export and whether this call created it.
+    pub async fn enqueue_once(
+        &self,
+        queue: &JobQueue,
+        key: &str,
+        generation: &Generation,
+        target: &ExportTarget,
+        now: DateTime<Utc>,
+    ) -> Result<(Export, bool), StoreError> {
+        let export = Export::new(Id::derived(key), generation, target.clone(), now);
+        let created = match self.create(&export).await {
+            Ok(()) => true,
+            Err(StoreError::Conflict(_)) => false,
+            Err(other) => return Err(other),
+        };
+        let current = if created {
+            Some(export.clone())
+        } else {
+            self.get(export.id).await?
+        };
+        if current.as_ref().is_some_and(|e| e.status == ExportStatus::Queued) {
+            queue.send(&ExportJob { export_id: export.id }).await?;
+        }
+        Ok((current.unwrap_or(export), created))
     }
 
     pub async fn head(&self, project: Id<Project>) -> Result<Option<RepoHead>, StoreError> {

@@ -105,6 +105,15 @@ impl GenerationStore {
         Ok(())
     }
 
+    /// The newest ready generation of a project (what scheduled and hooked exports deliver).
+    pub async fn latest_ready(&self, project: Id<Project>) -> Result<Option<Generation>, StoreError> {
+        let page = self.list_for_project(project, 20, None).await?;
+        Ok(page
+            .items
+            .into_iter()
+            .find(|generation| generation.status == GenerationStatus::Ready))
+    }
+
     pub async fn list_for_project(
         &self,
         project: Id<Project>,
