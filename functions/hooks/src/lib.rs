@@ -107,9 +107,13 @@ pub async fn receive(ctx: &ApiContext, req: Request) -> ApiResult {
         return Err(ApiError::Unauthorized("this signed request was already delivered"));
     }
     let queue = &ctx.engine.exports_queue;
-    let (export, _) = ctx
+    let (export, created) = ctx
         .exports
         .enqueue_once(queue, &key, &generation, &hook.target, now)
         .await?;
+    if !created {
+        // Two copies racing past the check above: the second is the replay.
+        return Err(ApiError::Unauthorized("this signed request was already delivered"));
+    }
     response::accepted(&json!({"export_id": export.id, "status": export.status}))
 }
