@@ -9,13 +9,7 @@ use crate::view::view;
 pub async fn handler(ctx: &ApiContext, req: Request) -> ApiResult {
     let owner = ctx.tokens.authenticate(&req)?;
     let project_id: Id<Project> = request::path_param(&req, "id")?;
-    let limit = request::query_param::<usize>(&req, "limit")?.unwrap_or(20);
-    if !(1..=100).contains(&limit) {
-        return Err(ApiError::bad_request("limit", "must be between 1 and 100"));
-    }
-    let after = request::query_param::<String>(&req, "cursor")?
-        .map(|raw| cursor::decode(&raw))
-        .transpose()?;
+    let cursor::PageRequest { limit, after } = cursor::page_request(&req)?;
     ctx.projects
         .get(owner, project_id)
         .await?

@@ -9,6 +9,29 @@ use crate::ApiError;
 
 const VERSION: &str = "v1:";
 
+pub const DEFAULT_LIMIT: usize = 20;
+pub const MAX_LIMIT: usize = 100;
+
+/// What a listing was asked for: `?limit=` (1..=100, default 20) and `?cursor=`.
+pub struct PageRequest<C> {
+    pub limit: usize,
+    pub after: Option<C>,
+}
+
+pub fn page_request<C: FromStr>(req: &lambda_http::Request) -> Result<PageRequest<C>, ApiError> {
+    let limit = crate::request::query_param::<usize>(req, "limit")?.unwrap_or(DEFAULT_LIMIT);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(ApiError::bad_request(
+            "limit",
+            format!("must be between 1 and {MAX_LIMIT}"),
+        ));
+    }
+    let after = crate::request::query_param::<String>(req, "cursor")?
+        .map(|raw| decode(&raw))
+        .transpose()?;
+    Ok(PageRequest { limit, after })
+}
+
 pub fn encode(position: &impl ToString) -> String {
     URL_SAFE_NO_PAD.encode(format!("{VERSION}{}", position.to_string()))
 }
