@@ -103,5 +103,12 @@ pub async fn blocking<T: Send + 'static>(
     tokio::task::spawn_blocking(work)
         .await
         .map_err(|err| ExportFailure::Retry(format!("export task failed: {err}")))?
-        .map_err(|err| ExportFailure::Final(err.to_string()))
+        .map_err(|err| {
+            // Disk or git trouble may pass on another delivery; bad input never will.
+            if err.is_retryable() {
+                ExportFailure::Retry(err.to_string())
+            } else {
+                ExportFailure::Final(err.to_string())
+            }
+        })
 }
