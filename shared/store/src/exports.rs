@@ -83,22 +83,9 @@ impl ExportStore {
 
     /// Replaces the export's row if its status is still one of `from`.
     pub async fn save(&self, export: &Export, from: &[ExportStatus]) -> Result<(), StoreError> {
-        let placeholders: Vec<String> = (0..from.len()).map(|i| format!(":from{i}")).collect();
-        let mut request = self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(with_index(to_item(export_key(export.id), export)?, export)))
-            .condition_expression(format!("#status IN ({})", placeholders.join(", ")))
-            .expression_attribute_names("#status", "status");
-        for (placeholder, status) in placeholders.iter().zip(from) {
-            request = request.expression_attribute_values(placeholder, s(status.as_str()));
-        }
-        request
-            .send()
-            .await
-            .map_err(|err| dynamo("save export", "export moved on", err))?;
-        Ok(())
+        let item = with_index(to_item(export_key(export.id), export)?, export);
+        let from: Vec<&str> = from.iter().map(|status| status.as_str()).collect();
+        item::put_if_status(&self.client, &self.table, item, &from, "save export", "export moved on").await
     }
 
     /// Records the remote commit an export created, before the remote branch moves.

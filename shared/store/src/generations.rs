@@ -66,22 +66,16 @@ impl GenerationStore {
         let mut item = to_item(generation_key(generation.id), generation)?;
         item.insert("gsi1pk".into(), s(project_index(generation.project_id)));
         item.insert("gsi1sk".into(), s(generation.id.to_string()));
-        let placeholders: Vec<String> = (0..from.len()).map(|i| format!(":from{i}")).collect();
-        let mut request = self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .condition_expression(format!("#status IN ({})", placeholders.join(", ")))
-            .expression_attribute_names("#status", "status");
-        for (placeholder, status) in placeholders.iter().zip(from) {
-            request = request.expression_attribute_values(placeholder, s(status.as_str()));
-        }
-        request
-            .send()
-            .await
-            .map_err(|err| dynamo("save generation", "generation moved on", err))?;
-        Ok(())
+        let from: Vec<&str> = from.iter().map(|status| status.as_str()).collect();
+        item::put_if_status(
+            &self.client,
+            &self.table,
+            item,
+            &from,
+            "save generation",
+            "generation moved on",
+        )
+        .await
     }
 
     /// Moves a generation that is not finished to `failed` with `reason`.
