@@ -246,16 +246,7 @@ async fn a_worker_that_dies_mid_step_is_replaced_after_the_visibility_timeout() 
         .await
         .expect("the doomed worker takes the step");
     // The message is still on the queue; a worker started now receives it once it is visible.
-    let workers = forgeflow_local::workers::start(
-        &app.context.clients,
-        &app.stack,
-        forgeflow_agents::Agents::new(forgeflow_agents::AgentsConfig::default()),
-        &forgeflow_local::workers::WorkerSettings {
-            visibility_timeout: Some(1),
-            ..Default::default()
-        },
-    )
-    .await;
+    let workers = app.start_workers().await;
     let finished = app.wait_for_execution(&user, &id).await;
     drop(workers);
     assert_eq!(finished["status"], "succeeded", "{finished}");
@@ -294,16 +285,7 @@ async fn a_step_that_keeps_failing_ends_in_the_dlq_and_says_why() {
     let (execution, runs) = engine.executions.load(execution_id).await.unwrap().unwrap();
     engine.enqueue_ready(&execution, &runs).await.unwrap();
 
-    let workers = forgeflow_local::workers::start(
-        &app.context.clients,
-        &app.stack,
-        forgeflow_agents::Agents::new(forgeflow_agents::AgentsConfig::default()),
-        &forgeflow_local::workers::WorkerSettings {
-            visibility_timeout: Some(1),
-            ..Default::default()
-        },
-    )
-    .await;
+    let workers = app.start_workers().await;
     let finished = app.wait_for_execution(&user, &id).await;
     drop(workers);
     assert_eq!(finished["status"], "failed", "{finished}");
