@@ -24,6 +24,14 @@ fn project_index(project: Id<Project>) -> String {
     format!("PROJECT#{project}#GENERATIONS")
 }
 
+/// The generation's item with its project-index keys.
+fn row(generation: &Generation) -> Result<Item, StoreError> {
+    let mut item = to_item(generation_key(generation.id), generation)?;
+    item.insert("gsi1pk".into(), s(project_index(generation.project_id)));
+    item.insert("gsi1sk".into(), s(generation.id.to_string()));
+    Ok(item)
+}
+
 impl GenerationStore {
     pub fn new(client: aws_sdk_dynamodb::Client, table: impl Into<String>) -> Self {
         Self {
@@ -34,9 +42,7 @@ impl GenerationStore {
 
     /// Writes the generation unless one with its id exists (a redelivered job): `Conflict` then.
     pub async fn create(&self, generation: &Generation) -> Result<(), StoreError> {
-        let mut item = to_item(generation_key(generation.id), generation)?;
-        item.insert("gsi1pk".into(), s(project_index(generation.project_id)));
-        item.insert("gsi1sk".into(), s(generation.id.to_string()));
+        let item = row(generation)?;
         self.client
             .put_item()
             .table_name(&self.table)
@@ -63,9 +69,7 @@ impl GenerationStore {
 
     /// Replaces the generation's row if its status is still one of `from`.
     pub async fn save(&self, generation: &Generation, from: &[GenerationStatus]) -> Result<(), StoreError> {
-        let mut item = to_item(generation_key(generation.id), generation)?;
-        item.insert("gsi1pk".into(), s(project_index(generation.project_id)));
-        item.insert("gsi1sk".into(), s(generation.id.to_string()));
+        let item = row(generation)?;
         let from: Vec<&str> = from.iter().map(|status| status.as_str()).collect();
         item::put_if_status(
             &self.client,
