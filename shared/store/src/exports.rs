@@ -69,16 +69,7 @@ impl ExportStore {
     }
 
     pub async fn get(&self, id: Id<Export>) -> Result<Option<Export>, StoreError> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(export_key(id)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|err| StoreError::backend("get export", err))?;
-        output.item.map(item::from_item).transpose()
+        item::get(&self.client, &self.table, export_key(id), "get export").await
     }
 
     /// Replaces the export's row if its status is still one of `from`.
@@ -157,7 +148,13 @@ impl ExportStore {
     }
 
     pub async fn head(&self, project: Id<Project>) -> Result<Option<RepoHead>, StoreError> {
-        self.get_doc(key(format!("REPO#{project}"), "HEAD")).await
+        item::get(
+            &self.client,
+            &self.table,
+            key(format!("REPO#{project}"), "HEAD"),
+            "get history head",
+        )
+        .await
     }
 
     /// Moves the project's history head to `next` if it is still at `expected` (`None`: no head
@@ -190,8 +187,8 @@ impl ExportStore {
     }
 
     pub async fn remote(&self, project: Id<Project>, remote_key: &str) -> Result<Option<RemoteRecord>, StoreError> {
-        self.get_doc(key(format!("REPO#{project}"), format!("REMOTE#{remote_key}")))
-            .await
+        let record = key(format!("REPO#{project}"), format!("REMOTE#{remote_key}"));
+        item::get(&self.client, &self.table, record, "get remote record").await
     }
 
     pub async fn set_remote(
@@ -211,18 +208,5 @@ impl ExportStore {
             .await
             .map_err(|err| StoreError::backend("record remote", aws_sdk_dynamodb::Error::from(err)))?;
         Ok(())
-    }
-
-    async fn get_doc<T: serde::de::DeserializeOwned>(&self, key: Item) -> Result<Option<T>, StoreError> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(key))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|err| StoreError::backend("get document", err))?;
-        output.item.map(item::from_item).transpose()
     }
 }

@@ -55,16 +55,7 @@ impl GenerationStore {
     }
 
     pub async fn get(&self, id: Id<Generation>) -> Result<Option<Generation>, StoreError> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(generation_key(id)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|err| StoreError::backend("get generation", err))?;
-        output.item.map(item::from_item).transpose()
+        item::get(&self.client, &self.table, generation_key(id), "get generation").await
     }
 
     /// Replaces the generation's row if its status is still one of `from`.

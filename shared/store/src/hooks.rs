@@ -35,15 +35,6 @@ impl HookStore {
     }
 
     pub async fn get(&self, id: Id<Hook>) -> Result<Option<Hook>, StoreError> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(hook_key(id)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|err| StoreError::backend("get hook", err))?;
-        output.item.map(item::from_item).transpose()
+        item::get(&self.client, &self.table, hook_key(id), "get hook").await
     }
 }

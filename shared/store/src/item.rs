@@ -62,3 +62,21 @@ pub async fn put_if_status(
         .map_err(|err| crate::error::dynamo(operation, moved_on, err))?;
     Ok(())
 }
+
+/// The entity at `key`, read consistently (a write is visible to the next read).
+pub async fn get<T: DeserializeOwned>(
+    client: &aws_sdk_dynamodb::Client,
+    table: &str,
+    key: Item,
+    operation: &'static str,
+) -> Result<Option<T>, StoreError> {
+    let output = client
+        .get_item()
+        .table_name(table)
+        .set_key(Some(key))
+        .consistent_read(true)
+        .send()
+        .await
+        .map_err(|err| StoreError::backend(operation, err))?;
+    output.item.map(from_item).transpose()
+}

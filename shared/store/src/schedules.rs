@@ -65,16 +65,7 @@ impl ScheduleStore {
     }
 
     pub async fn get(&self, owner: Id<User>, project: Id<Project>) -> Result<Option<ExportSchedule>, StoreError> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(schedule_key(owner, project)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|err| StoreError::backend("get schedule", err))?;
-        output.item.map(item::from_item).transpose()
+        item::get(&self.client, &self.table, schedule_key(owner, project), "get schedule").await
     }
 
     pub async fn delete(&self, owner: Id<User>, project: Id<Project>) -> Result<(), StoreError> {
