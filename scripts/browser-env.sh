@@ -26,13 +26,15 @@ install_chromium() {
 
 install_node_modules() {
   local dir="$root/tests/browser"
-  local stamp="$dir/node_modules/.package-lock.json"
-  # npm writes node_modules/.package-lock.json on install; newer than the lock file = up to date.
-  if [ -f "$stamp" ] && [ "$stamp" -nt "$dir/package-lock.json" ] && [ -d "$dir/node_modules/playwright-core" ]; then
+  local stamp="$dir/node_modules/.lock.sha256"
+  local want
+  want="$(sha256sum "$dir/package-lock.json" | cut -d' ' -f1)"
+  if [ -d "$dir/node_modules/playwright-core" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
     return 0
   fi
   echo "installing the browser test's node packages (npm ci)…" >&2
   (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+  echo "$want" > "$stamp"
 }
 
 install_chromium
