@@ -1,5 +1,5 @@
-// The Forgeflow stack: wires the constructs (data, queues, HTTP API, workers, monitoring) and grants each
-// function exactly what its manifest entry asks for. Everything variable comes from the manifests, which
+// The Forgeflow stack: wires the constructs (data, queues, HTTP API, WebSocket API, workers, web page,
+// monitoring) and grants each function exactly what its manifest entry asks for. Everything variable comes from the manifests, which
 // are an argument (`props.manifests`): the app passes the repository's, tests pass synthetic ones.
 import { Annotations, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -11,6 +11,8 @@ import { Monitoring } from './monitoring';
 import { applyPermissions } from './permissions';
 import { WorkerQueues } from './queues';
 import type { RustFunction } from './rust-function';
+import { WebHosting } from './web';
+import { WebSocketApi, WS_ENDPOINT_ENV } from './websocket-api';
 import { Workers } from './workers';
 
 /** Deployment settings that are not part of the manifests (all have defaults; see README.md). */
@@ -59,17 +61,25 @@ export class ForgeflowStack extends Stack {
   readonly data: Data;
   readonly queues: WorkerQueues;
   readonly httpApi: HttpApi;
+  readonly webSocket: WebSocketApi;
   readonly workers: Workers;
+  readonly web: WebHosting;
   readonly monitoring: Monitoring;
 
   constructor(scope: Construct, id: string, props: ForgeflowStackProps) {
     super(scope, id, props);
     checkManifests(props.manifests);
-    const { routes, resources, workers } = props.manifests;
+    const { routes, resources, workers, websocket } = props.manifests;
     const settings = props.settings ?? settingsFromContext(this.node);
+    const throttle = { rateLimit: settings.throttleRateLimit, burstLimit: settings.throttleBurstLimit };
 
-    this.data = new Data(this, 'Data', { resources, downloadOrigins: settings.corsOrigins });
+    // The web page's bucket and distribution come first: the API's and the bucket's CORS name its origin.
+    this.web = new WebHosting(this, 'Web');
+    const corsOrigins = withWebOrigin(settings.corsOrigins, this.web.origin);
+
+    this.data = new Data(this, 'Data', { resources, downloadOrigins: corsOrigins });
     this.queues = new WorkerQueues(this, 'Queues', { queues: resources.queues });
+    this.webSocket = new WebSocketApi(this, 'WebSocket', { spec: websocket, throttle });
 
     // Resource names reach functions only through these variables; the local stack sets the same ones.
     // Workers get the same set as routes (one contract for every binary): the secret's and the keys'
@@ -83,16 +93,14 @@ export class ForgeflowStack extends Stack {
     // The key ARN: the Rust code passes it as KeyId to kms:Encrypt (an ARN or a key id both work there).
     for (const spec of resources.keys) environment[spec.env] = this.data.keys.get(spec.id)!.keyArn;
     for (const { spec, queue } of this.queues.all) environment[spec.env] = queue.queueUrl;
+    // Where workers (and $default) post progress frames: the WebSocket stage's management endpoint.
+    environment[WS_ENDPOINT_ENV] = this.webSocket.callbackUrl;
 
-    this.httpApi = new HttpApi(this, 'Http', {
-      routes,
-      environment,
-      throttle: { rateLimit: settings.throttleRateLimit, burstLimit: settings.throttleBurstLimit },
-      corsOrigins: settings.corsOrigins,
-    });
+    this.httpApi = new HttpApi(this, 'Http', { routes, environment, throttle, corsOrigins });
 
     // Worker functions: SQS consumers (event source on their queue) and scheduled ones (EventBridge rule).
     this.workers = new Workers(this, 'Workers', { workers, queues: this.queues, environment });
+    this.webSocket.addRouteFunctions(environment);
 
     const grantTargets = {
       table: this.data.table,
@@ -100,6 +108,7 @@ export class ForgeflowStack extends Stack {
       queues: new Map([...this.queues.byId].map(([id, wq]) => [id, wq.queue])),
       secrets: this.data.secrets,
       keys: this.data.keys,
+      webSocketStage: this.webSocket.stage,
     };
     const routePermissions = new Map<string, readonly string[]>(routes.map((r) => [r.function, r.permissions]));
     for (const [name, rf] of this.httpApi.functions) {
@@ -108,9 +117,17 @@ export class ForgeflowStack extends Stack {
     for (const spec of workers) {
       applyPermissions(this.workers.functions.get(spec.function)!.fn, spec.function, spec.permissions, grantTargets, 'worker');
     }
+    for (const spec of websocket.routes) {
+      const fn = this.webSocket.functions.get(spec.function)!.fn;
+      applyPermissions(fn, spec.function, spec.permissions, grantTargets, 'websocket');
+    }
 
-    // Every function of the stack, by binary name (checkManifests keeps route and worker names apart).
-    const functions = new Map<string, RustFunction>([...this.httpApi.functions, ...this.workers.functions]);
+    // Every function of the stack, by binary name (checkManifests keeps the names of the three manifests apart).
+    const functions = new Map<string, RustFunction>([
+      ...this.httpApi.functions,
+      ...this.workers.functions,
+      ...this.webSocket.functions,
+    ]);
     const lambdas = new Map<string, lambda.Function>([...functions].map(([name, rf]) => [name, rf.fn]));
 
     this.monitoring = new Monitoring(this, 'Monitoring', { alarmEmail: settings.alarmEmail });
@@ -126,8 +143,22 @@ export class ForgeflowStack extends Stack {
       );
     }
 
+    this.web.deploy({ apiUrl: this.httpApi.url, wsUrl: this.webSocket.url });
+
     new CfnOutput(this, 'HttpApiUrl', { value: this.httpApi.url, description: 'Base URL of the HTTP API' });
+    new CfnOutput(this, 'WebSocketUrl', { value: this.webSocket.url, description: 'WebSocket URL (live progress)' });
+    new CfnOutput(this, 'WebUrl', { value: `${this.web.origin}/`, description: 'The web page (CloudFront)' });
     new CfnOutput(this, 'TableName', { value: this.data.table.tableName, description: 'DynamoDB table' });
     new CfnOutput(this, 'BucketName', { value: this.data.bucket.bucketName, description: 'Artifacts bucket' });
   }
+}
+
+/**
+ * The browser origins the HTTP API (and the artifacts bucket, for presigned GETs) allow. `*` stays `*`: it
+ * includes the web page's origin, and the API authenticates with a bearer token in the Authorization
+ * header, never a cookie, so a page on another origin can do nothing without a token. Any explicit list
+ * (or none) gets the web page's CloudFront origin added, so the page always works.
+ */
+export function withWebOrigin(origins: readonly string[], webOrigin: string): string[] {
+  return origins.includes('*') ? ['*'] : [...origins, webOrigin];
 }

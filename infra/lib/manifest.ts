@@ -1,7 +1,8 @@
 // Loads and validates the manifests the CDK app is built from (`manifest/routes.json`,
-// `manifest/resources.json` and `manifest/workers.json` at the repository root). The same files drive
-// the local stack, so this module only reads them: it never fills in defaults that the local stack would
-// not also see. `checkManifests` validates what spans several files (the stack calls it before building).
+// `manifest/resources.json`, `manifest/workers.json` and `manifest/websocket.json` at the repository
+// root). The same files drive the local stack, so this module only reads them: it never fills in defaults
+// that the local stack would not also see. `checkManifests` validates what spans several files (the stack
+// calls it before building).
 // Tests import `loadManifests` to compare the synthesized template against the manifests.
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -98,10 +99,35 @@ export interface WorkerSpec {
   readonly permissions: readonly string[];
 }
 
+/** One WebSocket route (`$connect`, `$disconnect`, `$default`, or a custom route key) and its Lambda. */
+export interface WebSocketRouteSpec {
+  readonly route: string;
+  readonly function: string;
+  readonly memory_mb: number;
+  readonly timeout_s: number;
+  /** The routes vocabulary plus `connections:manage` (see `permissions.ts`). */
+  readonly permissions: readonly string[];
+}
+
+/**
+ * The WebSocket API from websocket.json. `path` is where the local gateway serves it (`/ws`); in AWS the
+ * API has its own host and `stage` is the URL's path (`wss://…/live`). The TTLs and the frame limit are
+ * read by the functions (compiled in); CDK validates them and passes them on as they are.
+ */
+export interface WebSocketSpec {
+  readonly path: string;
+  readonly stage: string;
+  readonly connection_ttl_s: number;
+  readonly event_ttl_s: number;
+  readonly max_frame_bytes: number;
+  readonly routes: readonly WebSocketRouteSpec[];
+}
+
 export interface Manifests {
   readonly routes: readonly RouteSpec[];
   readonly resources: ResourcesSpec;
   readonly workers: readonly WorkerSpec[];
+  readonly websocket: WebSocketSpec;
 }
 
 /** The repository root: `infra/..` (this file lives in `infra/lib/`). */
@@ -327,14 +353,77 @@ export function parseWorkers(raw: unknown, where = 'workers.json'): WorkerSpec[]
   return workers;
 }
 
+/** API Gateway: a WebSocket connection lasts at most 2 hours, and a frame carries at most 32 KiB. */
+export const MAX_CONNECTION_TTL_S = 7200;
+export const MAX_FRAME_BYTES = 32 * 1024;
+/** API Gateway gives a WebSocket integration at most 29 s. */
+export const MAX_WEBSOCKET_TIMEOUT_S = 29;
+const SPECIAL_WS_ROUTES: readonly string[] = ['$connect', '$disconnect', '$default'];
+const CUSTOM_WS_ROUTE = /^[A-Za-z0-9_.:-]{1,128}$/;
+const STAGE_NAME = /^[A-Za-z0-9_-]{1,128}$/;
+
+/** Validates the parsed WebSocket manifest (websocket.json). */
+export function parseWebSocket(raw: unknown, where = 'websocket.json'): WebSocketSpec {
+  const root = asObject(raw, where);
+  const wsPath = requireString(root, 'path', where);
+  if (!wsPath.startsWith('/')) fail(where, `path must start with "/": ${wsPath}`);
+  const stage = requireString(root, 'stage', where);
+  if (!STAGE_NAME.test(stage) || stage === '$default') {
+    fail(where, `stage must match ${STAGE_NAME} (and not be $default): ${stage}`);
+  }
+  const routes = asArray(root.routes, `${where} routes`).map((item, i) => {
+    const at = `${where} routes[${i}]`;
+    const r = asObject(item, at);
+    const route = requireString(r, 'route', at);
+    if (route.startsWith('$') ? !SPECIAL_WS_ROUTES.includes(route) : !CUSTOM_WS_ROUTE.test(route)) {
+      fail(at, `route must be one of ${SPECIAL_WS_ROUTES.join(', ')} or match ${CUSTOM_WS_ROUTE}: ${route}`);
+    }
+    const fn = requireString(r, 'function', at);
+    if (!FUNCTION_NAME.test(fn)) fail(at, `function name must match ${FUNCTION_NAME}: ${fn}`);
+    const permissions = asArray(r.permissions ?? [], `${at} permissions`).map((p) => {
+      if (typeof p !== 'string') fail(at, 'permissions must be strings');
+      return p;
+    });
+    return {
+      route,
+      function: fn,
+      memory_mb: requireInt(r, 'memory_mb', at, 128, 10240),
+      timeout_s: requireInt(r, 'timeout_s', at, 1, MAX_WEBSOCKET_TIMEOUT_S),
+      permissions,
+    } satisfies WebSocketRouteSpec;
+  });
+  if (routes.length === 0) fail(where, 'needs at least one route');
+  const keys = routes.map((r) => r.route);
+  for (const [i, key] of keys.entries()) if (keys.indexOf(key) !== i) fail(where, `duplicate route ${key}`);
+  const fns = routes.map((r) => r.function);
+  for (const [i, fn] of fns.entries()) {
+    if (fns.indexOf(fn) !== i) fail(where, `function ${fn} serves two routes; each route has its own function`);
+  }
+  return {
+    path: wsPath,
+    stage,
+    connection_ttl_s: requireInt(root, 'connection_ttl_s', where, 1, MAX_CONNECTION_TTL_S),
+    event_ttl_s: requireInt(root, 'event_ttl_s', where, 1, 366 * 86400),
+    max_frame_bytes: requireInt(root, 'max_frame_bytes', where, 1, MAX_FRAME_BYTES),
+    routes,
+  };
+}
+
 /**
  * Checks what spans several manifests (the stack calls it, so synthetic manifests are checked too):
  * every worker's queue exists and names that worker as its `consumer`, no queue has two workers, and no
- * function is both a route function and a worker.
+ * function is in two of routes.json, workers.json and websocket.json.
  */
 export function checkManifests(m: Manifests): void {
   const queues = new Map(m.resources.queues.map((q) => [q.id, q]));
   const routeFunctions = new Set(m.routes.map((r) => r.function));
+  const workerFunctions = new Set(m.workers.map((w) => w.function));
+  for (const r of m.websocket.routes) {
+    if (routeFunctions.has(r.function) || workerFunctions.has(r.function)) {
+      const file = routeFunctions.has(r.function) ? 'routes.json' : 'workers.json';
+      throw new Error(`websocket.json: ${r.function} (${r.route}) is already a function in ${file}`);
+    }
+  }
   const consumerOf = new Map<string, string>();
   for (const w of m.workers) {
     if (routeFunctions.has(w.function)) {
@@ -362,12 +451,13 @@ export function checkManifests(m: Manifests): void {
   }
 }
 
-/** Reads and validates the three manifests from `dir` (default: `manifestDir()`). */
+/** Reads and validates the four manifests from `dir` (default: `manifestDir()`). */
 export function loadManifests(dir: string = manifestDir()): Manifests {
   const manifests: Manifests = {
     routes: parseRoutes(readJson(path.join(dir, 'routes.json')), path.join(dir, 'routes.json')),
     resources: parseResources(readJson(path.join(dir, 'resources.json')), path.join(dir, 'resources.json')),
     workers: parseWorkers(readJson(path.join(dir, 'workers.json')), path.join(dir, 'workers.json')),
+    websocket: parseWebSocket(readJson(path.join(dir, 'websocket.json')), path.join(dir, 'websocket.json')),
   };
   checkManifests(manifests);
   return manifests;

@@ -1,5 +1,6 @@
 // Least-privilege IAM: a function gets exactly the grants its manifest `permissions` list names, and
 // nothing else. An unknown permission fails the synth rather than being silently ignored.
+import type * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -15,17 +16,22 @@ export interface GrantTargets {
   readonly secrets: ReadonlyMap<string, secretsmanager.ISecret>;
   /** KMS keys by their manifest id (e.g. `credentials`). */
   readonly keys: ReadonlyMap<string, kms.IKey>;
+  /** The WebSocket API's stage: `connections:manage` is scoped to its `@connections`. */
+  readonly webSocketStage: apigw.WebSocketStage;
 }
 
-/** Who asks: `queue:<id>:read-attributes` is part of the workers' vocabulary only. */
-export type FunctionKind = 'route' | 'worker';
+/**
+ * Who asks: an HTTP route's function, a worker (workers.json) or a WebSocket route's function
+ * (websocket.json). `queue:<id>:read-attributes` is for workers only; `connections:manage` for workers and
+ * WebSocket routes (an HTTP route answers its caller, it never pushes to a WebSocket client).
+ */
+export type FunctionKind = 'route' | 'worker' | 'websocket';
 
+const COMMON = 'table:read, table:write, bucket:read, bucket:write, queue:<id>:send, key:<id>:encrypt, key:<id>:decrypt, secret:<id>';
 const VOCABULARY: Record<FunctionKind, string> = {
-  route:
-    'table:read, table:write, bucket:read, bucket:write, queue:<id>:send, key:<id>:encrypt, key:<id>:decrypt, secret:<id>',
-  worker:
-    'table:read, table:write, bucket:read, bucket:write, queue:<id>:send, queue:<id>:read-attributes, ' +
-    'key:<id>:encrypt, key:<id>:decrypt, secret:<id>',
+  route: COMMON,
+  worker: `${COMMON}, queue:<id>:read-attributes, connections:manage`,
+  websocket: `${COMMON}, connections:manage`,
 };
 
 /**
@@ -41,6 +47,9 @@ const VOCABULARY: Record<FunctionKind, string> = {
  *   kms:GenerateDataKey*: produces ciphertexts, never reads them)
  * - `key:<id>:decrypt` → grantDecrypt on that key (kms:Decrypt only)
  * - `secret:<id>`  → grantRead on the secret with that id in resources.json (e.g. `secret:jwt`)
+ * - `connections:manage` (workers and WebSocket routes) → execute-api:ManageConnections on this stack's
+ *   WebSocket stage only (`arn:…:execute-api:<region>:<account>:<api-id>/<stage>/<method>/@connections/<id>`,
+ *   method and id wildcards): post to, read and close that stage's connections, nothing else
  */
 export function applyPermissions(
   grantee: iam.IGrantable,
@@ -100,6 +109,8 @@ export function applyPermissions(
       key(permission, keyMatch[1]).grantEncrypt(grantee);
     } else if (keyMatch && keyMatch[2] === 'decrypt') {
       key(permission, keyMatch[1]).grantDecrypt(grantee);
+    } else if (permission === 'connections:manage' && (kind === 'worker' || kind === 'websocket')) {
+      targets.webSocketStage.grantManagementApiAccess(grantee);
     } else if (permission.startsWith('secret:')) {
       const id = permission.slice('secret:'.length);
       const secret = targets.secrets.get(id);

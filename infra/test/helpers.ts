@@ -25,19 +25,38 @@ function cdkJsonContext(): Record<string, unknown> {
 const outRoot = mkdtempSync(path.join(tmpdir(), 'forgeflow-cdk-test-'));
 process.on('exit', () => rmSync(outRoot, { recursive: true, force: true }));
 
-/** Builds the stack from `m` (default: the real manifests) and returns its template. */
-export function synth(m: Manifests = manifests, settings: ForgeflowSettings = DEFAULT_SETTINGS): Template {
-  const app = new App({ context: cdkJsonContext(), outdir: mkdtempSync(path.join(outRoot, 'app-')) });
-  const stack = new ForgeflowStack(app, 'Test', { manifests: m, settings });
-  // Tests run without a Rust build on purpose: the placeholder-code warning is expected here.
-  Annotations.of(stack).acknowledgeWarning('forgeflow:placeholder-code');
-  return Template.fromStack(stack);
+export interface Synthesized {
+  readonly template: Template;
+  /** The cloud assembly directory (staged assets are `asset.<hash>` in it). */
+  readonly outdir: string;
 }
 
-let cached: Template | undefined;
-/** The template of the real manifests, synthesized once per test file. */
+/** Builds the stack from `m` (default: the real manifests) and returns its template and assembly directory. */
+export function synthApp(m: Manifests = manifests, settings: ForgeflowSettings = DEFAULT_SETTINGS): Synthesized {
+  const outdir = mkdtempSync(path.join(outRoot, 'app-'));
+  const app = new App({ context: cdkJsonContext(), outdir });
+  const stack = new ForgeflowStack(app, 'Test', { manifests: m, settings });
+  // Tests run without a Rust build on purpose: the placeholder-code warning is expected here, and so is the
+  // placeholder-page warning when web/ is not written yet.
+  Annotations.of(stack).acknowledgeWarning('forgeflow:placeholder-code');
+  Annotations.of(stack).acknowledgeWarning('forgeflow:web-placeholder');
+  return { template: Template.fromStack(stack), outdir };
+}
+
+/** Builds the stack from `m` (default: the real manifests) and returns its template. */
+export function synth(m: Manifests = manifests, settings: ForgeflowSettings = DEFAULT_SETTINGS): Template {
+  return synthApp(m, settings).template;
+}
+
+let cached: Synthesized | undefined;
+/** The template of the real manifests, synthesized once per test process. */
 export function template(): Template {
-  cached ??= synth();
+  return synthesized().template;
+}
+
+/** The real manifests' synthesis (template and assembly directory), once per test process. */
+export function synthesized(): Synthesized {
+  cached ??= synthApp();
   return cached;
 }
 
@@ -49,6 +68,11 @@ export function ofType(t: Template, type: string): [string, Json][] {
   return Object.entries(resources(t))
     .filter(([, r]) => r.Type === type)
     .map(([id, r]) => [id, r.Properties ?? {}]);
+}
+
+/** The manifests' functions (tagged with their binary name), without CDK's own (the web deployment's handler). */
+export function taggedFunctions(t: Template): [string, Json][] {
+  return ofType(t, 'AWS::Lambda::Function').filter(([, p]) => (p.Tags ?? []).some((tag: Json) => tag.Key === FUNCTION_TAG));
 }
 
 /** Logical id of the Lambda function for binary `name` (found by its tag). */
@@ -69,13 +93,13 @@ export function refTarget(value: Json): string {
 
 /** Logical id of the queue whose URL every function receives in environment variable `env`. */
 export function queueIdFromEnv(t: Template, env: string): string {
-  const [, fn] = ofType(t, 'AWS::Lambda::Function')[0];
+  const [, fn] = taggedFunctions(t)[0];
   return refTarget(fn.Environment.Variables[env]);
 }
 
 /** Logical id of the KMS key whose ARN every function receives in environment variable `env`. */
 export function keyIdFromEnv(t: Template, env: string): string {
-  const [, fn] = ofType(t, 'AWS::Lambda::Function')[0];
+  const [, fn] = taggedFunctions(t)[0];
   const value = fn.Environment.Variables[env];
   const target = refTarget(value);
   if (resources(t)[target]?.Type !== 'AWS::KMS::Key') throw new Error(`${env} does not refer to a KMS key`);
@@ -106,6 +130,11 @@ export function actionsOf(statements: Statement[]): string[] {
   return statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
 }
 
+/** The function names in websocket.json. */
+export function webSocketFunctions(m: Manifests = manifests): string[] {
+  return m.websocket.routes.map((r) => r.function);
+}
+
 /** The unique function names in routes.json. */
 export function routeFunctions(m: Manifests = manifests): string[] {
   return [...new Set(m.routes.map((r) => r.function))];
@@ -116,14 +145,17 @@ export function workerFunctions(m: Manifests = manifests): string[] {
   return m.workers.map((w) => w.function);
 }
 
-/** Every function of the stack: route functions, then workers. */
+/** Every function of the manifests: route functions, workers, then WebSocket route functions. */
 export function allFunctions(m: Manifests = manifests): string[] {
-  return [...routeFunctions(m), ...workerFunctions(m)];
+  return [...routeFunctions(m), ...workerFunctions(m), ...webSocketFunctions(m)];
 }
 
-/** The manifest `permissions` of function `name` (a route function or a worker). */
+/** The manifest `permissions` of function `name` (a route function, a worker or a WebSocket route function). */
 export function permissionsOf(name: string, m: Manifests = manifests): readonly string[] {
-  const found = m.routes.find((r) => r.function === name) ?? m.workers.find((w) => w.function === name);
+  const found =
+    m.routes.find((r) => r.function === name) ??
+    m.workers.find((w) => w.function === name) ??
+    m.websocket.routes.find((r) => r.function === name);
   if (!found) throw new Error(`no function ${name} in the manifests`);
   return found.permissions;
 }
@@ -148,11 +180,55 @@ export function actionsOn(statements: Statement[], resourceId: string): string[]
   return actionsOf(statements.filter((s) => s.Effect === 'Allow' && referencedIds(s.Resource).has(resourceId)));
 }
 
-/** Logical id of the S3 bucket (the stack has exactly one). */
+/** Logical id of the artifacts bucket: the one whose name every function receives (FORGEFLOW_BUCKET). */
 export function bucketId(t: Template): string {
-  const [[id], ...rest] = ofType(t, 'AWS::S3::Bucket');
-  if (rest.length > 0) throw new Error('expected one bucket');
+  const [, fn] = taggedFunctions(t)[0];
+  const id = refTarget(fn.Environment.Variables[manifests.resources.bucket.env]);
+  if (resources(t)[id]?.Type !== 'AWS::S3::Bucket') throw new Error(`${manifests.resources.bucket.env} is not a bucket`);
   return id;
+}
+
+/** Logical id of the web page's bucket: the destination of the (one) BucketDeployment. */
+export function webBucketId(t: Template): string {
+  const deployments = ofType(t, 'Custom::CDKBucketDeployment');
+  if (deployments.length !== 1) throw new Error(`expected one BucketDeployment, found ${deployments.length}`);
+  return refTarget(deployments[0][1].DestinationBucketName);
+}
+
+/** Logical ids of the roles of the BucketDeployment handlers (CDK's own function, not a manifest's). */
+export function deployerRoleIds(t: Template): Set<string> {
+  return new Set(
+    ofType(t, 'Custom::CDKBucketDeployment').map(([, p]) => refTarget(resources(t)[refTarget(p.ServiceToken)].Properties.Role)),
+  );
+}
+
+/** Logical id of the API Gateway v2 API of protocol `protocol` (the stack has one HTTP and one WebSocket API). */
+export function apiId(t: Template, protocol: 'HTTP' | 'WEBSOCKET'): string {
+  const found = ofType(t, 'AWS::ApiGatewayV2::Api').filter(([, p]) => p.ProtocolType === protocol);
+  if (found.length !== 1) throw new Error(`expected one ${protocol} API, found ${found.length}`);
+  return found[0][0];
+}
+
+/** The routes (logical id, properties) of the API with logical id `api`. */
+export function routesOf(t: Template, api: string): [string, Json][] {
+  return ofType(t, 'AWS::ApiGatewayV2::Route').filter(([, p]) => refTarget(p.ApiId) === api);
+}
+
+/** The integration (logical id, properties) a route's `Target` (`integrations/<id>`) points at. */
+export function integrationOf(t: Template, route: Json): [string, Json] {
+  const integrationId = route.Target['Fn::Join'][1][1].Ref;
+  return [integrationId, resources(t)[integrationId].Properties];
+}
+
+/**
+ * The logical id of the function behind route properties `route`: the one Lambda function its integration's
+ * URI refers to (a plain GetAtt for HTTP, an `arn:…:apigateway:…/functions/<arn>/invocations` join for WebSocket).
+ */
+export function routeFunctionId(t: Template, route: Json): string {
+  const [, integration] = integrationOf(t, route);
+  const fns = [...referencedIds(integration.IntegrationUri)].filter((id) => resources(t)[id]?.Type === 'AWS::Lambda::Function');
+  if (fns.length !== 1) throw new Error(`expected one function behind ${route.RouteKey}, found ${fns.length}`);
+  return fns[0];
 }
 
 /** A deep copy of the manifests, for tests that change them. */

@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import { loadManifests, parseResources, parseRoutes, parseWorkers } from '../lib/manifest';
+import { loadManifests, parseResources, parseRoutes, parseWebSocket, parseWorkers } from '../lib/manifest';
 import { cloneManifests, manifests } from './helpers';
 
 describe('manifest', () => {
@@ -14,6 +14,7 @@ describe('manifest', () => {
     assert.ok(manifests.resources.secrets.some((s) => s.id === 'jwt'));
     assert.ok(manifests.resources.keys.some((k) => k.id === 'credentials'));
     assert.ok(manifests.workers.length > 0);
+    assert.deepEqual(manifests.websocket.routes.map((r) => r.route), ['$connect', '$disconnect', '$default']);
   });
 
   it('reads manifests from another directory', () => {
@@ -23,9 +24,12 @@ describe('manifest', () => {
     writeFileSync(path.join(dir, 'routes.json'), JSON.stringify({ routes: m.routes, websocket: [] }));
     writeFileSync(path.join(dir, 'resources.json'), JSON.stringify(m.resources));
     writeFileSync(path.join(dir, 'workers.json'), JSON.stringify({ workers: [] }));
+    assert.throws(() => loadManifests(dir), /manifest not found: .*websocket\.json/);
+    writeFileSync(path.join(dir, 'websocket.json'), JSON.stringify(m.websocket));
     const loaded = loadManifests(dir);
     assert.equal(loaded.routes.length, 1);
     assert.deepEqual(loaded.workers, []);
+    assert.deepEqual(loaded.websocket, m.websocket);
   });
 
   it('checks workers against resources when loading', () => {
@@ -34,6 +38,7 @@ describe('manifest', () => {
     writeFileSync(path.join(dir, 'routes.json'), JSON.stringify({ routes: m.routes }));
     writeFileSync(path.join(dir, 'resources.json'), JSON.stringify(m.resources));
     writeFileSync(path.join(dir, 'workers.json'), JSON.stringify({ workers: [{ ...m.workers[0], queue: 'nope' }] }));
+    writeFileSync(path.join(dir, 'websocket.json'), JSON.stringify(m.websocket));
     assert.throws(() => loadManifests(dir), /does not define/);
   });
 
@@ -65,6 +70,29 @@ describe('manifest', () => {
     refuse({ ...s, max_concurrency: 5 }, /queue workers only/);
     refuse({ ...q, function: 'Step_Worker' }, /function name/);
     assert.throws(() => parseWorkers({ workers: [q, { ...q, queue: 'exports' }] }), /duplicate worker function/);
+  });
+
+  it('reads the WebSocket manifest, and refuses what API Gateway would', () => {
+    const ok = cloneManifests().websocket;
+    assert.deepEqual(parseWebSocket(ok), ok);
+    const refuse = (change: (ws: any) => void, pattern: RegExp) => { // eslint-disable-line @typescript-eslint/no-explicit-any
+      const ws = cloneManifests().websocket;
+      change(ws);
+      assert.throws(() => parseWebSocket(ws), pattern);
+    };
+    refuse((ws) => (ws.routes[0].route = '$other'), /route must be one of/);
+    refuse((ws) => (ws.routes[0].route = 'has space'), /route must be one of/);
+    refuse((ws) => ws.routes.push({ ...ws.routes[0], function: 'ws-other' }), /duplicate route \$connect/);
+    refuse((ws) => (ws.routes[1].function = ws.routes[0].function), /serves two routes/);
+    refuse((ws) => (ws.routes[0].timeout_s = 30), /timeout_s/);
+    refuse((ws) => (ws.routes[0].function = 'WS_Connect'), /function name/);
+    refuse((ws) => (ws.routes = []), /at least one route/);
+    refuse((ws) => (ws.stage = '$default'), /stage must match/);
+    refuse((ws) => (ws.stage = 'a/b'), /stage must match/);
+    refuse((ws) => (ws.path = 'ws'), /path must start with/);
+    refuse((ws) => (ws.connection_ttl_s = 7201), /connection_ttl_s/);
+    refuse((ws) => (ws.max_frame_bytes = 32 * 1024 + 1), /max_frame_bytes/);
+    refuse((ws) => delete ws.event_ttl_s, /event_ttl_s/);
   });
 
   it('refuses a duplicate route', () => {

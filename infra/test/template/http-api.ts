@@ -3,29 +3,47 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Match } from 'aws-cdk-lib/assertions';
 import { FUNCTION_TAG } from '../../lib/rust-function';
-import { allFunctions, functionId, manifests, ofType, refTarget, resources, routeFunctions, template, workerFunctions } from '../helpers';
+import { WS_ENDPOINT_ENV } from '../../lib/websocket-api';
+import {
+  allFunctions,
+  apiId,
+  functionId,
+  integrationOf,
+  manifests,
+  ofType,
+  refTarget,
+  resources,
+  routeFunctionId,
+  routesOf,
+  taggedFunctions,
+  template,
+} from '../helpers';
 
 describe('http api', () => {
   const t = template();
 
   it('has one route per manifest entry, with the manifest route key', () => {
-    for (const route of manifests.routes) {
-      t.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: `${route.method} ${route.path}` });
-    }
-    assert.equal(ofType(t, 'AWS::ApiGatewayV2::Route').length, manifests.routes.length);
+    const http = apiId(t, 'HTTP');
+    const keys = routesOf(t, http).map(([, p]) => p.RouteKey).sort();
+    assert.deepEqual(keys, manifests.routes.map((r) => `${r.method} ${r.path}`).sort());
   });
 
   it('sends every route to the function the manifest names', () => {
+    const http = apiId(t, 'HTTP');
     for (const route of manifests.routes) {
-      const [[, props]] = ofType(t, 'AWS::ApiGatewayV2::Route').filter(
-        ([, p]) => p.RouteKey === `${route.method} ${route.path}`,
-      );
-      const integrationId = props.Target['Fn::Join'][1][1].Ref;
-      const integration = resources(t)[integrationId].Properties;
+      const [[, props]] = routesOf(t, http).filter(([, p]) => p.RouteKey === `${route.method} ${route.path}`);
+      const [, integration] = integrationOf(t, props);
       assert.equal(integration.IntegrationType, 'AWS_PROXY');
       assert.equal(integration.PayloadFormatVersion, '2.0');
       assert.equal(refTarget(integration.IntegrationUri), functionId(t, route.function), route.path);
+      assert.equal(routeFunctionId(t, props), functionId(t, route.function), route.path);
     }
+  });
+
+  it('serves the execution events route (GET /executions/{id}/events) from executions-events', () => {
+    const [[, props], ...rest] = routesOf(t, apiId(t, 'HTTP')).filter(([, p]) => p.RouteKey === 'GET /executions/{id}/events');
+    assert.equal(rest.length, 0);
+    assert.equal(routeFunctionId(t, props), functionId(t, 'executions-events'));
   });
 
   it('gives every function the manifest memory and timeout on provided.al2023 arm64', () => {
@@ -39,8 +57,13 @@ describe('http api', () => {
         Handler: 'bootstrap',
       });
     }
-    // Plus one function per worker (workers.ts tests those).
-    assert.equal(ofType(t, 'AWS::Lambda::Function').length, routeFunctions().length + workerFunctions().length);
+    // Plus one function per worker (workers.ts) and per WebSocket route (websocket.ts); the only other
+    // function is CDK's web deployment handler (web.ts).
+    assert.deepEqual(
+      taggedFunctions(t).map(([id]) => id).sort(),
+      allFunctions().map((name) => functionId(t, name)).sort(),
+    );
+    assert.equal(ofType(t, 'AWS::Lambda::Function').length, allFunctions().length + 1);
   });
 
   it('passes resource names only through the documented environment variables, to routes and workers alike', () => {
@@ -49,6 +72,7 @@ describe('http api', () => {
       RUST_LOG: 'info',
       [table.env]: Match.anyValue(),
       [bucket.env]: Match.anyValue(),
+      [WS_ENDPOINT_ENV]: Match.anyValue(),
     };
     for (const q of queues) expected[q.env] = Match.anyValue();
     for (const s of secrets) expected[s.env] = Match.anyValue();
@@ -61,6 +85,14 @@ describe('http api', () => {
         Environment: { Variables: Match.objectEquals(expected) },
       });
     }
+  });
+
+  it('allows any origin by default (bearer tokens, no cookies), with the methods and headers the API uses', () => {
+    const cors = resources(t)[apiId(t, 'HTTP')].Properties.CorsConfiguration;
+    assert.deepEqual(cors.AllowOrigins, ['*']);
+    assert.deepEqual(cors.AllowHeaders, ['authorization', 'content-type']);
+    assert.deepEqual([...cors.AllowMethods].sort(), [...new Set(manifests.routes.map((r) => r.method))].sort());
+    assert.equal(cors.AllowCredentials, undefined, 'no credentials (cookies) with a * origin');
   });
 
   it('throttles the $default stage', () => {

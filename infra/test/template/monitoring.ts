@@ -2,7 +2,17 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Match } from 'aws-cdk-lib/assertions';
-import { allFunctions, dlqIdOf, functionId, manifests, ofType, queueIdFromEnv, template, workerFunctions } from '../helpers';
+import {
+  allFunctions,
+  dlqIdOf,
+  functionId,
+  manifests,
+  ofType,
+  queueIdFromEnv,
+  template,
+  webSocketFunctions,
+  workerFunctions,
+} from '../helpers';
 
 describe('monitoring', () => {
   const t = template();
@@ -21,8 +31,9 @@ describe('monitoring', () => {
     }
   });
 
-  it('alarms on errors and throttles of every function, routes and workers', () => {
+  it('alarms on errors and throttles of every function: HTTP routes, workers and WebSocket routes', () => {
     assert.ok(workerFunctions().length > 0, 'workers are covered');
+    assert.ok(webSocketFunctions().length > 0, 'WebSocket functions are covered');
     for (const name of allFunctions()) {
       for (const metric of ['Errors', 'Throttles']) {
         t.hasResourceProperties('AWS::CloudWatch::Alarm', {
@@ -36,8 +47,8 @@ describe('monitoring', () => {
     }
   });
 
-  it('has no other alarms', () => {
-    const functions = ofType(t, 'AWS::Lambda::Function').length;
+  it('has no other alarms (none for CDK’s own web deployment handler)', () => {
+    const functions = allFunctions().length;
     const expected = manifests.resources.queues.length + 2 * functions;
     assert.equal(ofType(t, 'AWS::CloudWatch::Alarm').length, expected);
   });
