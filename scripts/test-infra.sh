@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Tests the CDK app in infra/ fully offline (no AWS account; the npm registry is the only network use):
-#   1. installs the locked npm dependencies,
-#   2. type-checks the TypeScript,
-#   3. synthesizes the stack into infra/cdk.out,
-#   4. runs the template tests (node's test runner through tsx),
-#   5. lints the synthesized template with cfn-lint (from the project's .venv).
+#   1. describes the local stack: `forgeflow-local describe` bootstraps a fresh moto and prints what it
+#      created (table, queues, routes) as JSON, for the drift test (FORGEFLOW_LOCAL_DESCRIBE),
+#   2. installs the locked npm dependencies,
+#   3. type-checks the TypeScript,
+#   4. synthesizes the stack into infra/cdk.out,
+#   5. runs the template and drift tests (node's test runner through tsx),
+#   6. lints the synthesized template with cfn-lint (from the project's .venv).
 # Exits non-zero on the first failure.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -25,6 +27,15 @@ step "python tools (.venv with cfn-lint)"
 bash "$ROOT/scripts/python-env.sh"
 CFN_LINT="$ROOT/.venv/bin/cfn-lint"
 [ -x "$CFN_LINT" ] || { echo "error: $CFN_LINT is missing after scripts/python-env.sh" >&2; exit 1; }
+
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+
+step "local stack description (cargo run -p forgeflow-local -- describe)"
+# stdout is the JSON only; the build's and moto's chatter goes to stderr.
+(cd "$ROOT" && cargo run --quiet -p forgeflow-local -- describe) > "$tmp/local-describe.json"
+export FORGEFLOW_LOCAL_DESCRIBE="$tmp/local-describe.json"
+echo "wrote $FORGEFLOW_LOCAL_DESCRIBE ($(wc -c < "$FORGEFLOW_LOCAL_DESCRIBE") bytes)"
 
 cd "$INFRA"
 

@@ -26,6 +26,7 @@ const outRoot = mkdtempSync(path.join(tmpdir(), 'forgeflow-cdk-test-'));
 process.on('exit', () => rmSync(outRoot, { recursive: true, force: true }));
 
 export interface Synthesized {
+  readonly stack: ForgeflowStack;
   readonly template: Template;
   /** The cloud assembly directory (staged assets are `asset.<hash>` in it). */
   readonly outdir: string;
@@ -40,7 +41,7 @@ export function synthApp(m: Manifests = manifests, settings: ForgeflowSettings =
   // placeholder-page warning when web/ is not written yet.
   Annotations.of(stack).acknowledgeWarning('forgeflow:placeholder-code');
   Annotations.of(stack).acknowledgeWarning('forgeflow:web-placeholder');
-  return { template: Template.fromStack(stack), outdir };
+  return { stack, template: Template.fromStack(stack), outdir };
 }
 
 /** Builds the stack from `m` (default: the real manifests) and returns its template. */
@@ -73,6 +74,13 @@ export function ofType(t: Template, type: string): [string, Json][] {
 /** The manifests' functions (tagged with their binary name), without CDK's own (the web deployment's handler). */
 export function taggedFunctions(t: Template): [string, Json][] {
   return ofType(t, 'AWS::Lambda::Function').filter(([, p]) => (p.Tags ?? []).some((tag: Json) => tag.Key === FUNCTION_TAG));
+}
+
+/** The binary name (the `forgeflow:function` tag) of the function with logical id `id`. */
+export function functionNameOf(t: Template, id: string): string {
+  const tag = (resources(t)[id]?.Properties?.Tags ?? []).find((x: Json) => x.Key === FUNCTION_TAG);
+  if (!tag) throw new Error(`${id} is not a tagged function`);
+  return tag.Value;
 }
 
 /** Logical id of the Lambda function for binary `name` (found by its tag). */

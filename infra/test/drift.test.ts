@@ -1,0 +1,186 @@
+// Drift: the local stack's bootstrap must create what CDK synthesizes (table keys and attribute types,
+// indexes, TTL attribute, billing mode; every queue's visibility timeout, retention, maxReceiveCount and
+// dead-letter queue; the HTTP routes and WebSocket routes with their functions).
+//
+// The local side is `forgeflow-local describe` (local/src/describe.rs): it bootstraps a fresh moto and reads
+// everything back through the AWS APIs, as JSON. scripts/test-infra.sh writes that JSON to a file and passes
+// its path in FORGEFLOW_LOCAL_DESCRIBE; without it this suite is skipped (say so, never pass silently).
+// The CDK side is the synthesized template, turned into the same shape here.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import type { Template } from 'aws-cdk-lib/assertions';
+import type { ForgeflowStack } from '../lib/forgeflow-stack';
+import {
+  apiId,
+  cloneManifests,
+  functionNameOf,
+  ofType,
+  refTarget,
+  routeFunctionId,
+  routesOf,
+  synthApp,
+  synthesized,
+} from './helpers';
+
+type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/** SQS defaults, which apply when a queue's template (or CreateQueue call) does not set the attribute. */
+const SQS_DEFAULT_VISIBILITY_TIMEOUT_S = 30;
+const SQS_DEFAULT_RETENTION_S = 4 * 86400;
+
+export interface KeyElement {
+  attribute: string;
+  key_type: string;
+}
+
+export interface QueueDescription {
+  visibility_timeout_s: number;
+  message_retention_s: number;
+  max_receive_count: number | null;
+  dead_letter_queue: string | null;
+}
+
+/** The neutral shape both sides are described in (see local/src/describe.rs). */
+export interface StackDescription {
+  table: {
+    key_schema: KeyElement[];
+    attributes: Record<string, string>;
+    billing_mode: string | null;
+    global_secondary_indexes: Record<string, { key_schema: KeyElement[]; projection: string | null }>;
+    ttl: { attribute: string | null; status: string | null };
+  };
+  queues: Record<string, QueueDescription>;
+  http_routes: Record<string, string>;
+  websocket_routes: Record<string, string>;
+}
+
+const keySchema = (elements: Json[]): KeyElement[] =>
+  elements.map((e) => ({ attribute: e.AttributeName, key_type: e.KeyType }));
+
+/** What CDK synthesized, in the neutral shape. Queue names are their construct ids (`steps`, `steps-dlq`). */
+export function describeTemplate(t: Template, stack: ForgeflowStack): StackDescription {
+  const tables = ofType(t, 'AWS::DynamoDB::GlobalTable');
+  assert.equal(tables.length, 1, 'one table');
+  const [, table] = tables[0];
+  const ttl = table.TimeToLiveSpecification;
+
+  // Queue logical id → name, from the constructs that made them; then every property from the template.
+  const names = new Map<string, string>();
+  for (const { queue, dlq } of stack.queues.all) {
+    for (const q of [queue, dlq]) names.set(stack.getLogicalId(q.node.defaultChild as sqs.CfnQueue), q.node.id);
+  }
+  const queues: Record<string, QueueDescription> = {};
+  for (const [id, q] of ofType(t, 'AWS::SQS::Queue')) {
+    const name = names.get(id);
+    assert.ok(name, `queue ${id} is not one of the manifest's queues or DLQs`);
+    const redrive = q.RedrivePolicy;
+    queues[name] = {
+      visibility_timeout_s: q.VisibilityTimeout ?? SQS_DEFAULT_VISIBILITY_TIMEOUT_S,
+      message_retention_s: q.MessageRetentionPeriod ?? SQS_DEFAULT_RETENTION_S,
+      max_receive_count: redrive?.maxReceiveCount ?? null,
+      dead_letter_queue: redrive ? (names.get(refTarget(redrive.deadLetterTargetArn)) ?? 'not a manifest queue') : null,
+    };
+  }
+
+  const routeTable = (protocol: 'HTTP' | 'WEBSOCKET'): Record<string, string> =>
+    Object.fromEntries(
+      routesOf(t, apiId(t, protocol)).map(([, r]) => [r.RouteKey, functionNameOf(t, routeFunctionId(t, r))]),
+    );
+
+  return {
+    table: {
+      key_schema: keySchema(table.KeySchema),
+      attributes: Object.fromEntries(table.AttributeDefinitions.map((a: Json) => [a.AttributeName, a.AttributeType])),
+      billing_mode: table.BillingMode ?? null,
+      global_secondary_indexes: Object.fromEntries(
+        (table.GlobalSecondaryIndexes ?? []).map((g: Json) => [
+          g.IndexName,
+          { key_schema: keySchema(g.KeySchema), projection: g.Projection?.ProjectionType ?? null },
+        ]),
+      ),
+      ttl: ttl
+        ? { attribute: ttl.AttributeName, status: ttl.Enabled ? 'ENABLED' : 'DISABLED' }
+        : { attribute: null, status: null },
+    },
+    queues,
+    http_routes: routeTable('HTTP'),
+    websocket_routes: routeTable('WEBSOCKET'),
+  };
+}
+
+const describeFile = process.env.FORGEFLOW_LOCAL_DESCRIBE;
+const skip = describeFile
+  ? false
+  : 'FORGEFLOW_LOCAL_DESCRIBE is not set: run `bash scripts/test-infra.sh`, which writes ' +
+    '`cargo run -p forgeflow-local -- describe` to a file and sets it';
+
+describe('drift: local bootstrap (moto) vs CDK template', { skip }, () => {
+  const local: StackDescription = describeFile ? JSON.parse(readFileSync(describeFile, 'utf8')) : ({} as StackDescription);
+  const { template: t, stack } = synthesized();
+  const cdk = describeTemplate(t, stack);
+
+  it('reads a complete local description', () => {
+    for (const key of ['table', 'queues', 'http_routes', 'websocket_routes'] as const) {
+      assert.ok(local[key], `${describeFile} has "${key}"`);
+    }
+  });
+
+  it('table: same key schema and attribute types', () => {
+    assert.deepEqual(local.table.key_schema, cdk.table.key_schema);
+    assert.deepEqual(local.table.attributes, cdk.table.attributes);
+  });
+
+  it('table: same global secondary indexes (keys and projection)', () => {
+    assert.deepEqual(local.table.global_secondary_indexes, cdk.table.global_secondary_indexes);
+    assert.ok(Object.keys(cdk.table.global_secondary_indexes).length > 0);
+  });
+
+  it('table: same TTL attribute, enabled, and on-demand billing', () => {
+    assert.deepEqual(local.table.ttl, cdk.table.ttl);
+    assert.equal(cdk.table.ttl.status, 'ENABLED');
+    assert.equal(local.table.billing_mode, cdk.table.billing_mode);
+    assert.equal(cdk.table.billing_mode, 'PAY_PER_REQUEST');
+  });
+
+  it('queues: the same queues and DLQs, with the same visibility timeout, retention, maxReceiveCount and DLQ', () => {
+    assert.deepEqual(Object.keys(local.queues).sort(), Object.keys(cdk.queues).sort(), 'same queue names');
+    for (const [name, queue] of Object.entries(cdk.queues)) assert.deepEqual(local.queues[name], queue, name);
+    // Every main queue has its own DLQ, which has none itself.
+    const dlqs = Object.values(cdk.queues).map((q) => q.dead_letter_queue).filter((d): d is string => d !== null);
+    assert.equal(new Set(dlqs).size, dlqs.length, 'no shared DLQ');
+    for (const dlq of dlqs) assert.equal(cdk.queues[dlq]?.dead_letter_queue, null, dlq);
+  });
+
+  it('HTTP API: the same routes (method and path), served by the same functions', () => {
+    assert.deepEqual(Object.keys(local.http_routes).sort(), Object.keys(cdk.http_routes).sort());
+    assert.deepEqual(local.http_routes, cdk.http_routes);
+  });
+
+  it('WebSocket API: the same routes, served by the same functions', () => {
+    assert.deepEqual(Object.keys(local.websocket_routes).sort(), Object.keys(cdk.websocket_routes).sort());
+    assert.deepEqual(local.websocket_routes, cdk.websocket_routes);
+  });
+});
+
+describe('drift: the comparison itself', () => {
+  it('sees a change of visibility timeout, retention, TTL attribute or route (synthetic manifests)', () => {
+    const base = synthesized();
+    const before = describeTemplate(base.template, base.stack);
+    const m = cloneManifests();
+    m.resources.queues[0].visibility_timeout_s += 60;
+    m.resources.queues[0].dlq_retention_days -= 1;
+    m.resources.table.ttl_attribute = 'gone_at';
+    m.routes = m.routes.slice(1);
+    m.websocket.routes = m.websocket.routes.slice(1);
+    const changed = synthApp(m);
+    const after = describeTemplate(changed.template, changed.stack);
+    const id = m.resources.queues[0].id;
+    assert.notDeepEqual(after.queues[id], before.queues[id]);
+    assert.notDeepEqual(after.queues[`${id}-dlq`], before.queues[`${id}-dlq`]);
+    assert.notDeepEqual(after.table.ttl, before.table.ttl);
+    assert.notDeepEqual(after.http_routes, before.http_routes);
+    assert.notDeepEqual(after.websocket_routes, before.websocket_routes);
+  });
+});
