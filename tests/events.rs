@@ -117,6 +117,7 @@ async fn every_sample_runs_through_its_handler() {
         &[
             ("executions-list", 200),
             ("executions-get", 200),
+            ("executions-events", 200),
             ("projects-stories", 200),
             ("projects-sprints", 200),
         ],

@@ -1,7 +1,7 @@
 use std::collections::BTreeSet;
 
 use forgeflow_local::manifest::{self, Auth};
-use forgeflow_local::registry::HTTP_FUNCTIONS;
+use forgeflow_local::registry::{HTTP_FUNCTIONS, WEBSOCKET_FUNCTIONS};
 use forgeflow_tests::spawn_app;
 use reqwest::{Method, StatusCode};
 
@@ -45,6 +45,16 @@ async fn responses_carry_the_gateway_request_id() {
 fn manifest_routes_handlers_and_lambda_binaries_name_the_same_functions() {
     let in_manifest: BTreeSet<String> = manifest::routes().into_iter().map(|route| route.function).collect();
     let workers: BTreeSet<String> = manifest::workers().into_iter().map(|worker| worker.function).collect();
+    let websocket: BTreeSet<String> = manifest::websocket()
+        .routes
+        .into_iter()
+        .map(|route| route.function)
+        .collect();
+    let websocket_registry: BTreeSet<String> = WEBSOCKET_FUNCTIONS.iter().map(|name| name.to_string()).collect();
+    assert_eq!(
+        websocket, websocket_registry,
+        "every WebSocket route needs a handler in local/src/registry.rs"
+    );
     let in_registry: BTreeSet<String> = HTTP_FUNCTIONS.iter().map(|name| name.to_string()).collect();
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let mut binaries = BTreeSet::new();
@@ -59,7 +69,7 @@ fn manifest_routes_handlers_and_lambda_binaries_name_the_same_functions() {
         in_manifest, in_registry,
         "every route needs a handler in local/src/registry.rs"
     );
-    let all: BTreeSet<String> = in_manifest.union(&workers).cloned().collect();
+    let all: BTreeSet<String> = in_manifest.union(&workers).chain(&websocket).cloned().collect();
     assert_eq!(
         all, binaries,
         "every route and worker needs a Lambda binary, and every binary a manifest entry"

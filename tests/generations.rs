@@ -138,7 +138,7 @@ async fn a_redelivered_generation_job_writes_no_second_row_and_the_same_objects(
         owner: user.id.parse().unwrap(),
         template: serde_json::from_value(generation["template"].clone()).unwrap(),
     };
-    forgeflow_workers::generate::generate(&app.workers().generate, &job, &|_| {})
+    forgeflow_workers::generate::generate(&app.workers().generate, &job)
         .await
         .unwrap();
 
@@ -340,7 +340,7 @@ async fn a_generation_over_its_limits_fails_with_a_clear_reason() {
     let workers = app.start_workers().await;
     assert_eq!(app.wait_for_execution(&user, &execution).await["status"], "succeeded");
     drop(workers);
-    let mut worker = forgeflow_local::workers::generate_worker(&app.context.clients, &app.stack.resources());
+    let mut worker = app.workers_generate();
     worker.limits.max_files = 3;
     let job = GenerationJob {
         generation_id: forgeflow_domain::Id::new(),
@@ -349,9 +349,7 @@ async fn a_generation_over_its_limits_fails_with_a_clear_reason() {
         owner: user.id.parse().unwrap(),
         template: forgeflow_domain::project::Template::RustAxum,
     };
-    forgeflow_workers::generate::generate(&worker, &job, &|_| {})
-        .await
-        .unwrap();
+    forgeflow_workers::generate::generate(&worker, &job).await.unwrap();
     let failed = wait_for_generation(&app, &user, &job.generation_id.to_string()).await;
     assert_eq!(failed["status"], "failed");
     let reason = failed["error"].as_str().unwrap();

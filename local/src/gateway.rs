@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::convert::Infallible;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -22,6 +23,8 @@ use tokio::task::JoinHandle;
 use crate::apigw::{self, IncomingRequest};
 use crate::manifest::{self, Route};
 use crate::registry;
+use crate::web;
+use crate::websocket::Hub;
 
 /// API Gateway's own payload limit for HTTP APIs.
 pub const MAX_PAYLOAD_BYTES: usize = 10 * 1024 * 1024;
@@ -29,11 +32,14 @@ pub const MAX_PAYLOAD_BYTES: usize = 10 * 1024 * 1024;
 pub struct Gateway {
     addr: SocketAddr,
     task: JoinHandle<()>,
+    hub: Arc<Hub>,
 }
 
 struct Shared {
     context: Arc<ApiContext>,
     routes: Vec<Route>,
+    hub: Arc<Hub>,
+    web_dir: PathBuf,
 }
 
 impl Gateway {
@@ -41,9 +47,12 @@ impl Gateway {
     pub async fn start(context: Arc<ApiContext>, addr: SocketAddr) -> std::io::Result<Self> {
         let listener = TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
+        let hub = Hub::new(context.clone(), &format!("http://{addr}"));
         let shared = Arc::new(Shared {
             context,
             routes: manifest::routes(),
+            hub: hub.clone(),
+            web_dir: web::web_dir(),
         });
         let task = tokio::spawn(async move {
             loop {
@@ -58,6 +67,7 @@ impl Gateway {
                     });
                     if let Err(err) = http1::Builder::new()
                         .serve_connection(TokioIo::new(stream), service)
+                        .with_upgrades()
                         .await
                     {
                         tracing::debug!(error = %err, "connection ended with an error");
@@ -65,7 +75,17 @@ impl Gateway {
                 });
             }
         });
-        Ok(Self { addr, task })
+        Ok(Self { addr, task, hub })
+    }
+
+    /// The WebSocket side: its open connections.
+    pub fn websocket(&self) -> &Hub {
+        &self.hub
+    }
+
+    /// The WebSocket endpoint's URL.
+    pub fn ws_url(&self) -> String {
+        format!("ws://{}{}", self.addr, self.hub.path())
     }
 
     pub fn addr(&self) -> SocketAddr {
@@ -93,8 +113,17 @@ async fn handle(shared: &Shared, req: Request<Incoming>, peer: SocketAddr) -> Re
 }
 
 async fn dispatch(shared: &Shared, req: Request<Incoming>, peer: SocketAddr) -> Response<Full<Bytes>> {
+    if req.uri().path() == shared.hub.path() {
+        return shared.hub.upgrade(req, peer).await;
+    }
     let (parts, body) = req.into_parts();
     let path = parts.uri.path().to_owned();
+    if let Some(connection) = path.strip_prefix("/@connections/") {
+        return match Limited::new(body, MAX_PAYLOAD_BYTES).collect().await {
+            Ok(body) => shared.hub.manage(&parts.method, connection, body.to_bytes()),
+            Err(_) => error(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "message too large"),
+        };
+    }
     let matching: Vec<(&Route, BTreeMap<String, String>)> = shared
         .routes
         .iter()
@@ -102,6 +131,16 @@ async fn dispatch(shared: &Shared, req: Request<Incoming>, peer: SocketAddr) -> 
         .collect();
     let Some((route, params)) = matching.iter().find(|(route, _)| route.method == parts.method.as_str()) else {
         if matching.is_empty() {
+            if parts.method == http::Method::GET {
+                let host = parts
+                    .headers
+                    .get(header::HOST)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("localhost");
+                if let Some(page) = web::serve(&shared.web_dir, &path, host, shared.hub.path()) {
+                    return page;
+                }
+            }
             return error(
                 StatusCode::NOT_FOUND,
                 "not_found",

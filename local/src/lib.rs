@@ -2,12 +2,16 @@
 //! routing and payload format) and sets moto up the way CDK sets AWS up.
 
 pub mod apigw;
+pub mod apigw_ws;
 pub mod bootstrap;
+pub mod describe;
 pub mod event_source;
 pub mod gateway;
 pub mod manifest;
 pub mod moto;
 pub mod registry;
+pub mod web;
+pub mod websocket;
 pub mod workers;
 
 pub use bootstrap::{Stack, bootstrap};

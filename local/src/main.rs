@@ -19,6 +19,9 @@ type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 #[tokio::main]
 async fn main() -> Result<(), BoxError> {
+    if std::env::args().nth(1).as_deref() == Some("describe") {
+        return forgeflow_local::describe::run().await;
+    }
     forgeflow_store::telemetry::init();
     let setting = |name: &str, default: &str| std::env::var(name).unwrap_or_else(|_| default.to_owned());
     let port: u16 = setting("FORGEFLOW_PORT", "8787").parse()?;
@@ -40,18 +43,30 @@ async fn main() -> Result<(), BoxError> {
         .get("jwt")
         .cloned()
         .ok_or("resources.json defines no jwt secret")?;
+    let context = ApiContext::load(
+        clients.clone(),
+        stack.resources(),
+        SecretSource::SecretsManager(jwt_secret),
+    )
+    .await?;
+    let gateway = Gateway::start(Arc::new(context), SocketAddr::from(([127, 0, 0, 1], port))).await?;
     let tick_seconds: u64 = setting("FORGEFLOW_TICK_SECONDS", "60").parse()?;
     let settings = WorkerSettings {
         forges: ForgeSettings::from_env(),
         tick_every: Some(std::time::Duration::from_secs(tick_seconds.max(1))),
+        // Workers post progress to the gateway's @connections endpoint, as to API Gateway's.
+        ws_endpoint: Some(gateway.url()),
         ..WorkerSettings::default()
     };
     let workers = workers::start(&clients, &stack, Agents::from_env(), &settings).await;
-    let context = ApiContext::load(clients, stack.resources(), SecretSource::SecretsManager(jwt_secret)).await?;
-    let gateway = Gateway::start(Arc::new(context), SocketAddr::from(([127, 0, 0, 1], port))).await?;
 
     std::fs::create_dir_all(&state_dir)?;
-    let mut env_file = format!("AWS_ENDPOINT_URL={endpoint}\nFORGEFLOW_API_URL={}\n", gateway.url());
+    let mut env_file = format!(
+        "AWS_ENDPOINT_URL={endpoint}\nFORGEFLOW_API_URL={}\nFORGEFLOW_WS_URL={}\nFORGEFLOW_WS_ENDPOINT={}\n",
+        gateway.url(),
+        gateway.ws_url(),
+        gateway.url()
+    );
     for (name, value) in stack.env() {
         env_file.push_str(&format!("{name}={value}\n"));
     }
@@ -59,6 +74,8 @@ async fn main() -> Result<(), BoxError> {
 
     eprintln!("forgeflow local stack ready");
     eprintln!("  API:      {}", gateway.url());
+    eprintln!("  page:     {}/", gateway.url());
+    eprintln!("  socket:   {}", gateway.ws_url());
     eprintln!("  emulator: {endpoint} (moto)");
     eprintln!("  table {}, bucket {}", stack.table, stack.bucket);
     println!("{}", gateway.url());

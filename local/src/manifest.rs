@@ -8,6 +8,7 @@ use serde::Deserialize;
 pub const ROUTES_JSON: &str = include_str!("../../manifest/routes.json");
 pub const RESOURCES_JSON: &str = include_str!("../../manifest/resources.json");
 pub const WORKERS_JSON: &str = include_str!("../../manifest/workers.json");
+pub const WEBSOCKET_JSON: &str = include_str!("../../manifest/websocket.json");
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct WorkersFile {
@@ -210,4 +211,24 @@ mod tests {
     fn route_keys_are_method_and_path() {
         assert_eq!(route("/projects/{id}").key(), "GET /projects/{id}");
     }
+}
+
+/// `manifest/websocket.json`: the WebSocket API.
+#[derive(Debug, Clone, Deserialize)]
+pub struct WebSocketFile {
+    pub path: String,
+    pub stage: String,
+    pub connection_ttl_s: u64,
+    pub max_frame_bytes: usize,
+    pub routes: Vec<WebSocketRoute>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct WebSocketRoute {
+    pub route: String,
+    pub function: String,
+}
+
+pub fn websocket() -> WebSocketFile {
+    serde_json::from_str(WEBSOCKET_JSON).expect("manifest/websocket.json is valid (checked by tests)")
 }

@@ -23,6 +23,7 @@ pub const HTTP_FUNCTIONS: &[&str] = &[
     "executions-create",
     "executions-list",
     "executions-get",
+    "executions-events",
     "executions-cancel",
     "executions-retry",
     "generations-create",
@@ -73,6 +74,7 @@ pub async fn invoke(function: &str, ctx: &ApiContext, req: Request) -> Option<Ap
         "executions-create" => executions::create::handler(ctx, req).await,
         "executions-list" => executions::list::handler(ctx, req).await,
         "executions-get" => executions::get::handler(ctx, req).await,
+        "executions-events" => executions::events::handler(ctx, req).await,
         "executions-cancel" => executions::cancel::handler(ctx, req).await,
         "executions-retry" => executions::retry::handler(ctx, req).await,
         "generations-create" => generations::create::handler(ctx, req).await,
@@ -91,6 +93,24 @@ pub async fn invoke(function: &str, ctx: &ApiContext, req: Request) -> Option<Ap
         "hooks-create" => forgeflow_hooks::create(ctx, req).await,
         "hooks-rotate" => forgeflow_hooks::rotate(ctx, req).await,
         "hooks-receive" => forgeflow_hooks::receive(ctx, req).await,
+        _ => return None,
+    })
+}
+
+pub const WEBSOCKET_FUNCTIONS: &[&str] = &["ws-connect", "ws-disconnect", "ws-default"];
+
+/// Runs the named WebSocket route function, or `None` if no such function exists.
+pub async fn invoke_websocket(
+    function: &str,
+    ctx: &ApiContext,
+    sender: &forgeflow_progress::Sender,
+    event: aws_lambda_events::apigw::ApiGatewayWebsocketProxyRequest,
+) -> Option<aws_lambda_events::apigw::ApiGatewayProxyResponse> {
+    use forgeflow_realtime as realtime;
+    Some(match function {
+        "ws-connect" => realtime::connect::handler(ctx, event).await,
+        "ws-disconnect" => realtime::disconnect::handler(ctx, event).await,
+        "ws-default" => realtime::message::handler(ctx, sender, event).await,
         _ => return None,
     })
 }

@@ -4,7 +4,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use forgeflow_agents::Agents;
-use forgeflow_store::{Clients, ExportStore, GenerationStore, JobQueue, Resources, ScheduleStore};
+use forgeflow_progress::{Publisher, Sender};
+use forgeflow_store::{
+    Clients, ConnectionStore, EventStore, ExportStore, GenerationStore, JobQueue, Resources, ScheduleStore,
+};
 use forgeflow_workers::export::{self, ExportWorker, ForgeSettings};
 use forgeflow_workers::generate::{self, GenerateWorker};
 use forgeflow_workers::scheduler::{self, Scheduler};
@@ -24,6 +27,22 @@ pub struct WorkerSettings {
     pub forges: ForgeSettings,
     /// How often the schedule tick fires (EventBridge's `rate(1 minute)` in AWS); off when unset.
     pub tick_every: Option<Duration>,
+    /// The WebSocket API's management endpoint (the local gateway's URL); progress is only
+    /// stored, not posted, when unset.
+    pub ws_endpoint: Option<String>,
+}
+
+impl WorkerSettings {
+    /// How workers publish progress with these settings.
+    pub fn publisher(&self, clients: &Clients, resources: &Resources) -> Publisher {
+        Publisher::new(
+            EventStore::new(clients.dynamo.clone(), &resources.table),
+            ConnectionStore::new(clients.dynamo.clone(), &resources.table),
+            self.ws_endpoint
+                .as_deref()
+                .map(|endpoint| Sender::new(&clients.config, endpoint)),
+        )
+    }
 }
 
 /// The running pollers; dropping this stops them.
@@ -44,12 +63,19 @@ impl Drop for Workers {
 
 pub async fn start(clients: &Clients, stack: &Stack, agents: Agents, settings: &WorkerSettings) -> Workers {
     let resources = stack.resources();
+    let publisher = settings.publisher(clients, &resources);
     let step = Arc::new(StepWorker::new(
         forgeflow_store::engine::engine(clients, &resources),
         agents,
+        publisher.clone(),
     ));
-    let generator = Arc::new(generate_worker(clients, &resources));
-    let exporter = Arc::new(ExportWorker::from_clients(clients, &resources, settings.forges.clone()));
+    let generator = Arc::new(GenerateWorker::from_clients(clients, &resources, publisher.clone()));
+    let exporter = Arc::new(ExportWorker::from_clients(
+        clients,
+        &resources,
+        settings.forges.clone(),
+        publisher,
+    ));
     let queues = manifest::resources().queues;
     let mut tasks = Vec::new();
     for worker in manifest::workers() {
@@ -119,7 +145,6 @@ pub async fn start(clients: &Clients, stack: &Stack, agents: Agents, settings: &
     }
 }
 
-/// The generate-worker as its Lambda builds it.
 /// The export-scheduler as its Lambda builds it.
 pub fn scheduler(clients: &Clients, resources: &Resources) -> Scheduler {
     Scheduler {
@@ -128,8 +153,4 @@ pub fn scheduler(clients: &Clients, resources: &Resources) -> Scheduler {
         exports: ExportStore::new(clients.dynamo.clone(), &resources.table),
         exports_queue: JobQueue::new(clients.sqs.clone(), &resources.exports_queue),
     }
-}
-
-pub fn generate_worker(clients: &Clients, resources: &Resources) -> GenerateWorker {
-    GenerateWorker::from_clients(clients, resources)
 }

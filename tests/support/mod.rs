@@ -56,7 +56,7 @@ pub struct TestApp {
     ai: AgentsConfig,
     settings: WorkerSettings,
     workers: Option<Workers>,
-    _gateway: Gateway,
+    pub gateway: Gateway,
 }
 
 pub struct TestResponse {
@@ -102,25 +102,34 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         .expect("jwt secret exists")
         .secret_string
         .expect("string secret");
+    let context = ApiContext::load(
+        clients.clone(),
+        stack.resources(),
+        SecretSource::SecretsManager(secret_id),
+    )
+    .await
+    .expect("context");
+    let context = Arc::new(context);
+    let gateway = Gateway::start(context.clone(), SocketAddr::from(([127, 0, 0, 1], 0)))
+        .await
+        .expect("gateway");
     let settings = WorkerSettings {
         visibility_timeout: options.visibility_timeout,
         forges: options.forges.clone(),
         tick_every: None,
+        ws_endpoint: Some(gateway.url()),
     };
     let (step_worker, workers) = if options.workers {
         let workers = workers::start(&clients, &stack, Agents::new(options.ai.clone()), &settings).await;
         (workers.step.clone(), Some(workers))
     } else {
         let engine = forgeflow_store::engine::engine(&clients, &stack.resources());
-        (Arc::new(StepWorker::new(engine, Agents::new(options.ai.clone()))), None)
+        let publisher = settings.publisher(&clients, &stack.resources());
+        (
+            Arc::new(StepWorker::new(engine, Agents::new(options.ai.clone()), publisher)),
+            None,
+        )
     };
-    let context = ApiContext::load(clients, stack.resources(), SecretSource::SecretsManager(secret_id))
-        .await
-        .expect("context");
-    let context = Arc::new(context);
-    let gateway = Gateway::start(context.clone(), SocketAddr::from(([127, 0, 0, 1], 0)))
-        .await
-        .expect("gateway");
     TestApp {
         url: gateway.url(),
         http: reqwest::Client::new(),
@@ -131,7 +140,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         ai: options.ai,
         settings,
         workers,
-        _gateway: gateway,
+        gateway,
     }
 }
 
@@ -216,7 +225,9 @@ impl TestApp {
 
     /// The generate-worker, built as its Lambda builds it (also for apps without pollers).
     pub fn workers_generate(&self) -> forgeflow_workers::generate::GenerateWorker {
-        workers::generate_worker(&self.context.clients, &self.stack.resources())
+        let resources = self.stack.resources();
+        let publisher = self.settings.publisher(&self.context.clients, &resources);
+        forgeflow_workers::generate::GenerateWorker::from_clients(&self.context.clients, &resources, publisher)
     }
 
     /// Starts the SQS workers for an app spawned without them; dropping the result stops them.
@@ -312,3 +323,4 @@ impl TestApp {
 pub mod ai_server;
 pub mod bench;
 pub mod forge_server;
+pub mod ws;

@@ -3,6 +3,7 @@
 
 pub mod cancel;
 pub mod create;
+pub mod events;
 pub mod get;
 pub mod list;
 pub mod retry;

@@ -4,14 +4,14 @@
 //! Idempotent by generation id: a redelivered job finds the row `ready` and does nothing, and a
 //! job that died mid-upload renders the same bytes to the same keys again.
 
-use std::time::Duration;
-
 use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use chrono::Utc;
 use forgeflow_domain::agent::{AgentRole, FilesOutput, ReviewOutput};
 use forgeflow_domain::export::ExportTarget;
 use forgeflow_domain::generation::{Generation, GenerationJob, GenerationStatus, RefusedFile};
+use forgeflow_domain::progress::{ProgressEvent, Topic};
 use forgeflow_generator::{GeneratedTree, GenerationInput, Limits, ManifestEntry};
+use forgeflow_progress::{Coalesced, Publisher};
 use forgeflow_store::engine::{output_key, steps_of_role};
 use forgeflow_store::{
     Clients, Engine, ExportStore, GenerationStore, JobQueue, ProjectStore, Resources, ScheduleStore, StoreError,
@@ -36,6 +36,7 @@ pub struct GenerateWorker {
     pub projects: ProjectStore,
     pub schedules: ScheduleStore,
     pub exports: ExportStore,
+    pub progress: Publisher,
     max_receives: OnceCell<u32>,
 }
 
@@ -48,7 +49,7 @@ pub struct Manifest {
     pub refused: Vec<RefusedFile>,
 }
 
-/// Files written so far, reported in batches so a 10,000-file project is not 10,000 events.
+/// Files written so far.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FileProgress {
     pub written: usize,
@@ -57,7 +58,7 @@ pub struct FileProgress {
 
 impl GenerateWorker {
     /// The worker as its Lambda builds it.
-    pub fn from_clients(clients: &Clients, resources: &Resources) -> Self {
+    pub fn from_clients(clients: &Clients, resources: &Resources, progress: Publisher) -> Self {
         let table = &resources.table;
         Self {
             engine: forgeflow_store::engine::engine(clients, resources),
@@ -67,6 +68,7 @@ impl GenerateWorker {
             projects: ProjectStore::new(clients.dynamo.clone(), table),
             schedules: ScheduleStore::new(clients.dynamo.clone(), table),
             exports: ExportStore::new(clients.dynamo.clone(), table),
+            progress,
             max_receives: OnceCell::new(),
         }
     }
@@ -86,16 +88,13 @@ pub async fn handler(worker: &GenerateWorker, event: SqsEvent) -> SqsBatchRespon
 async fn process_record(worker: &GenerateWorker, record: SqsMessage) -> RecordResult {
     let body = record.body.as_deref().unwrap_or_default();
     let job: GenerationJob = serde_json::from_str(body).map_err(|err| format!("not a generation job: {err}"))?;
-    let progress = |progress: FileProgress| {
-        tracing::info!(generation_id = %job.generation_id, written = progress.written, total = progress.total, "files written");
-    };
-    match generate(worker, &job, &progress).await {
+    match generate(worker, &job).await {
         Ok(()) => Ok(()),
         Err(err) => {
             let deliveries = batch::receive_count(&record);
             if deliveries >= worker.max_receives().await {
                 let reason = format!("gave up after {deliveries} deliveries: {err}");
-                if let Err(err) = worker.generations.fail(job.generation_id, &reason, Utc::now()).await {
+                if let Err(err) = fail(worker, &job, &reason).await {
                     tracing::warn!(error = %err, "could not mark the generation failed");
                 }
             }
@@ -104,21 +103,29 @@ async fn process_record(worker: &GenerateWorker, record: SqsMessage) -> RecordRe
     }
 }
 
+/// Marks the generation failed and tells its listeners why.
+async fn fail(worker: &GenerateWorker, job: &GenerationJob, reason: &str) -> Result<(), StoreError> {
+    worker.generations.fail(job.generation_id, reason, Utc::now()).await?;
+    let event = ProgressEvent::GenerationFailed {
+        generation_id: job.generation_id.as_uuid(),
+        project_id: job.project_id.as_uuid(),
+        error: reason.to_owned(),
+    };
+    worker
+        .progress
+        .publish(Topic::generation(job.generation_id), event)
+        .await;
+    Ok(())
+}
+
 /// Runs one generation job to `ready` (or `failed` with the reason, for bad input).
-pub async fn generate(
-    worker: &GenerateWorker,
-    job: &GenerationJob,
-    progress: &(dyn Fn(FileProgress) + Send + Sync),
-) -> Result<(), StoreError> {
+pub async fn generate(worker: &GenerateWorker, job: &GenerationJob) -> Result<(), StoreError> {
     let Some(mut generation) = take(worker, job).await? else {
         return Ok(());
     };
     let engine = &worker.engine;
     let Some((execution, _)) = engine.executions.load(job.execution_id).await? else {
-        return worker
-            .generations
-            .fail(generation.id, "the execution no longer exists", Utc::now())
-            .await;
+        return fail(worker, job, "the execution no longer exists").await;
     };
     let plan = engine.plan_of(&execution).await?;
     let mut agent_files = Vec::new();
@@ -146,14 +153,19 @@ pub async fn generate(
     };
     let tree = match forgeflow_generator::generate(&input, &worker.limits) {
         Ok(tree) => tree,
-        Err(err) => {
-            return worker
-                .generations
-                .fail(generation.id, &err.to_string(), Utc::now())
-                .await;
-        }
+        Err(err) => return fail(worker, job, &err.to_string()).await,
     };
-    upload(worker, &generation, &tree, progress).await?;
+    let topic = Topic::generation(generation.id);
+    let files = Coalesced::with_default_interval(worker.progress.clone(), topic);
+    let report = |progress: FileProgress| {
+        files.report(ProgressEvent::FilesWritten {
+            generation_id: generation.id.as_uuid(),
+            written: progress.written as u64,
+            total: progress.total as u64,
+        });
+    };
+    upload(worker, &generation, &tree, &report).await?;
+    files.finish().await;
 
     let manifest = Manifest {
         generation_id: generation.id.to_string(),
@@ -183,6 +195,13 @@ pub async fn generate(
         Err(other) => return Err(other),
     }
     tracing::info!(generation_id = %generation.id, files = generation.file_count, bytes = generation.total_bytes, "generation ready");
+    let ready = ProgressEvent::GenerationReady {
+        generation_id: generation.id.as_uuid(),
+        project_id: generation.project_id.as_uuid(),
+        files: generation.file_count,
+        bytes: generation.total_bytes,
+    };
+    worker.progress.publish(topic, ready).await;
     auto_export(worker, &generation).await
 }
 
@@ -246,11 +265,9 @@ pub async fn upload(
     progress: &(dyn Fn(FileProgress) + Send + Sync),
 ) -> Result<(), StoreError> {
     let total = tree.files.len();
-    let batch = (total / 20).clamp(1, 500);
     let prefix = generation.files_prefix();
     let blobs = &worker.engine.blobs;
     let mut written = 0;
-    let mut last_report = std::time::Instant::now();
     // Indices, not `&GeneratedFile`s: a closure over borrowed items would make the future's
     // lifetime higher-ranked, which the Send bound on the Lambda handler cannot express.
     let files = &tree.files;
@@ -268,10 +285,8 @@ pub async fn upload(
         .buffer_unordered(UPLOAD_CONCURRENCY);
     while uploads.try_next().await?.is_some() {
         written += 1;
-        if written % batch == 0 || written == total || last_report.elapsed() > Duration::from_secs(1) {
-            progress(FileProgress { written, total });
-            last_report = std::time::Instant::now();
-        }
+        // Every file: the callback only swaps in the latest count; its publisher coalesces.
+        progress(FileProgress { written, total });
     }
     Ok(())
 }

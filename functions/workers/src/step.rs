@@ -12,6 +12,8 @@ use chrono::{DateTime, Utc};
 use forgeflow_agents::{AgentInput, Agents, TokenProgress};
 use forgeflow_domain::Id;
 use forgeflow_domain::execution::{Execution, ExecutionStatus, StepJob, StepRun, StepStatus};
+use forgeflow_domain::progress::{ProgressEvent, Topic};
+use forgeflow_progress::{Coalesced, Publisher};
 use forgeflow_store::engine::output_key;
 use forgeflow_store::{Engine, StoreError};
 use tokio::sync::OnceCell;
@@ -21,14 +23,16 @@ use crate::batch::{self, RecordResult};
 pub struct StepWorker {
     pub engine: Engine,
     pub agents: Agents,
+    pub progress: Publisher,
     max_receives: OnceCell<u32>,
 }
 
 impl StepWorker {
-    pub fn new(engine: Engine, agents: Agents) -> Self {
+    pub fn new(engine: Engine, agents: Agents, progress: Publisher) -> Self {
         Self {
             engine,
             agents,
+            progress,
             max_receives: OnceCell::new(),
         }
     }
@@ -92,8 +96,32 @@ async fn give_up(worker: &StepWorker, job: &StepJob, deliveries: u32, err: &Step
             now,
         )
         .await;
-    if let Err(err) = moved {
-        tracing::warn!(error = %err, "could not mark the execution failed");
+    match moved {
+        Ok(()) => {
+            let topic = Topic::execution(job.execution_id);
+            let failed = ProgressEvent::StepFailed {
+                step: job.step_id.clone(),
+                error: reason,
+            };
+            worker.progress.publish(topic, failed).await;
+            if let Ok(Some((execution, _))) = executions.load(job.execution_id).await {
+                worker
+                    .progress
+                    .publish(topic, finished(&execution, ExecutionStatus::Failed, Some(summary)))
+                    .await;
+            }
+        }
+        Err(err) => tracing::warn!(error = %err, "could not mark the execution failed"),
+    }
+}
+
+/// The event that closes an execution's stream.
+fn finished(execution: &Execution, status: ExecutionStatus, error: Option<String>) -> ProgressEvent {
+    ProgressEvent::ExecutionFinished {
+        execution_id: execution.id.as_uuid(),
+        project_id: execution.project.as_uuid(),
+        status,
+        error,
     }
 }
 
@@ -118,7 +146,7 @@ async fn run_step(worker: &StepWorker, job: &StepJob, deadline: DateTime<Utc>) -
     let now = Utc::now();
     match run.status {
         // A redelivery after the step finished: only make sure what follows it was started.
-        StepStatus::Succeeded => return Ok(resume_after(engine, execution.id, &run.step_id, true).await?),
+        StepStatus::Succeeded => return Ok(resume_after(worker, execution.id, &run.step_id, true).await?),
         StepStatus::Pending | StepStatus::Failed | StepStatus::Cancelled => return Ok(()),
         StepStatus::Queued | StepStatus::Running => {}
     }
@@ -146,6 +174,17 @@ async fn run_step(worker: &StepWorker, job: &StepJob, deadline: DateTime<Utc>) -
         Err(other) => return Err(other.into()),
     };
     tracing::info!(execution_id = %execution.id, step = started.step_id, delivery = started.deliveries, "step started");
+    let role = execution
+        .workflow
+        .step(&started.step_id)
+        .and_then(|step| execution.agent(&step.agent))
+        .map_or("custom", |agent| agent.role.as_str());
+    let event = ProgressEvent::StepStarted {
+        step: started.step_id.clone(),
+        role: role.to_owned(),
+        delivery: started.deliveries,
+    };
+    worker.progress.publish(Topic::execution(execution.id), event).await;
     match execute(worker, &execution, started).await {
         Ok(()) => Ok(()),
         Err(err) => {
@@ -184,10 +223,16 @@ async fn execute(worker: &StepWorker, execution: &Execution, mut run: StepRun) -
         instructions: step.instructions.clone(),
         inputs,
     };
-    let progress = |progress: TokenProgress| {
-        tracing::debug!(step = step.id, output_tokens = progress.output_tokens, "tokens");
+    let topic = Topic::execution(execution.id);
+    let tokens = Coalesced::with_default_interval(worker.progress.clone(), topic);
+    let report = |progress: TokenProgress| {
+        tokens.report(ProgressEvent::StepProgress {
+            step: step.id.clone(),
+            output_tokens: progress.output_tokens,
+        });
     };
-    let outcome = worker.agents.run(agent, &input, &progress).await;
+    let outcome = worker.agents.run(agent, &input, &report).await;
+    tokens.finish().await;
     run.finished_at = Some(Utc::now());
     match outcome {
         Ok(agent_run) => {
@@ -206,14 +251,35 @@ async fn execute(worker: &StepWorker, execution: &Execution, mut run: StepRun) -
                 Err(other) => return Err(other),
             }
             tracing::info!(execution_id = %execution.id, step = run.step_id, attempts = run.attempts, "step succeeded");
-            resume_after(engine, execution.id, &run.step_id, false).await
+            let completed = ProgressEvent::StepCompleted {
+                step: run.step_id.clone(),
+                input_tokens: run.input_tokens,
+                output_tokens: run.output_tokens,
+                cost_usd: run.cost_usd,
+                attempts: run.attempts,
+            };
+            worker.progress.publish(topic, completed).await;
+            resume_after(worker, execution.id, &run.step_id, false).await
         }
         Err(err) => {
             tracing::warn!(execution_id = %execution.id, step = run.step_id, error = %err, "step failed");
             run.status = StepStatus::Failed;
             run.attempts += err.attempts();
             run.error = Some(err.to_string());
-            engine.fail(execution, &run).await
+            let stopped_execution = engine.fail(execution, &run).await?;
+            let failed = ProgressEvent::StepFailed {
+                step: run.step_id.clone(),
+                error: err.to_string(),
+            };
+            worker.progress.publish(topic, failed).await;
+            if stopped_execution {
+                let reason = format!("step `{}` failed: {err}", run.step_id);
+                worker
+                    .progress
+                    .publish(topic, finished(execution, ExecutionStatus::Failed, Some(reason)))
+                    .await;
+            }
+            Ok(())
         }
     }
 }
@@ -221,7 +287,13 @@ async fn execute(worker: &StepWorker, execution: &Execution, mut run: StepRun) -
 /// After `step_id` succeeded: queue what became ready and finish the execution if this was
 /// the last step. On a redelivery, children claimed earlier are sent again too: the delivery
 /// that claimed them may have died before sending (a duplicate is harmless, a loss is not).
-async fn resume_after(engine: &Engine, id: Id<Execution>, step_id: &str, redelivered: bool) -> Result<(), StoreError> {
+async fn resume_after(
+    worker: &StepWorker,
+    id: Id<Execution>,
+    step_id: &str,
+    redelivered: bool,
+) -> Result<(), StoreError> {
+    let engine = &worker.engine;
     let Some((execution, runs)) = engine.executions.load(id).await? else {
         return Ok(());
     };
@@ -236,7 +308,10 @@ async fn resume_after(engine: &Engine, id: Id<Execution>, step_id: &str, redeliv
         }
     }
     engine.enqueue_ready(&execution, &runs).await?;
-    engine.complete_if_done(&execution, &runs).await?;
+    if engine.complete_if_done(&execution, &runs).await? {
+        let event = finished(&execution, ExecutionStatus::Succeeded, None);
+        worker.progress.publish(Topic::execution(execution.id), event).await;
+    }
     Ok(())
 }
 

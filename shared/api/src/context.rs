@@ -2,8 +2,8 @@ use chrono::Duration;
 use forgeflow_domain::agent::Agent;
 use forgeflow_domain::workflow::Workflow;
 use forgeflow_store::{
-    Clients, CredentialStore, Engine, ExportStore, GenerationStore, HookStore, Owned, ProjectStore, Resources,
-    ScheduleStore, StoreError, UserStore, secrets,
+    Clients, ConnectionStore, CredentialStore, Engine, EventStore, ExportStore, GenerationStore, HookStore, Owned,
+    ProjectStore, Resources, ScheduleStore, StoreError, UserStore, secrets,
 };
 
 use crate::token::Tokens;
@@ -24,6 +24,8 @@ pub struct ApiContext {
     pub credentials: CredentialStore,
     pub schedules: ScheduleStore,
     pub hooks: HookStore,
+    pub events: EventStore,
+    pub connections: ConnectionStore,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -55,6 +57,8 @@ impl ApiContext {
             exports: ExportStore::new(dynamo(), &resources.table),
             schedules: ScheduleStore::new(dynamo(), &resources.table),
             hooks: HookStore::new(dynamo(), &resources.table),
+            events: EventStore::new(dynamo(), &resources.table),
+            connections: ConnectionStore::new(dynamo(), &resources.table),
             credentials: CredentialStore::new(
                 dynamo(),
                 clients.kms.clone(),

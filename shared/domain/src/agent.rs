@@ -18,6 +18,18 @@ pub enum AgentRole {
     Custom,
 }
 
+impl AgentRole {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ProductManager => "product_manager",
+            Self::Architect => "architect",
+            Self::Engineer => "engineer",
+            Self::Reviewer => "reviewer",
+            Self::Custom => "custom",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ProviderKind {

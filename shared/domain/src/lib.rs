@@ -12,6 +12,7 @@ pub mod generation;
 pub mod hook;
 pub mod id;
 pub mod plan;
+pub mod progress;
 pub mod project;
 pub mod schedule;
 pub mod text;

@@ -9,6 +9,9 @@ pub struct Clients {
     pub sqs: aws_sdk_sqs::Client,
     pub secrets: aws_sdk_secretsmanager::Client,
     pub kms: aws_sdk_kms::Client,
+    /// Region and credentials, for clients whose endpoint is not the environment's (the
+    /// WebSocket API's `@connections`).
+    pub config: SdkConfig,
 }
 
 impl Clients {
@@ -28,6 +31,7 @@ impl Clients {
             sqs: aws_sdk_sqs::Client::new(config),
             secrets: aws_sdk_secretsmanager::Client::new(config),
             kms: aws_sdk_kms::Client::new(config),
+            config: config.clone(),
         }
     }
 }

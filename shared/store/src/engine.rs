@@ -136,8 +136,9 @@ impl Engine {
         }))
     }
 
-    /// Marks a step and its execution failed, so the run shows why it stopped.
-    pub async fn fail(&self, execution: &Execution, run: &StepRun) -> Result<(), StoreError> {
+    /// Marks a step and its execution failed, so the run shows why it stopped. True if this
+    /// call failed the execution (false if it had stopped already).
+    pub async fn fail(&self, execution: &Execution, run: &StepRun) -> Result<bool, StoreError> {
         match self.executions.finish_step(execution.id, run).await {
             Ok(()) | Err(StoreError::Conflict(_)) => {}
             Err(other) => return Err(other),
@@ -158,7 +159,8 @@ impl Engine {
             )
             .await
         {
-            Ok(()) | Err(StoreError::Conflict(_)) => Ok(()),
+            Ok(()) => Ok(true),
+            Err(StoreError::Conflict(_)) => Ok(false),
             Err(other) => Err(other),
         }
     }

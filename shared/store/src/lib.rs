@@ -3,9 +3,11 @@
 
 pub mod blobs;
 pub mod clients;
+pub mod connections;
 pub mod credentials;
 pub mod engine;
 pub mod error;
+pub mod events;
 pub mod executions;
 pub mod exports;
 pub mod generations;
@@ -23,9 +25,11 @@ pub mod users;
 
 pub use blobs::Blobs;
 pub use clients::Clients;
+pub use connections::{Connection, ConnectionStore};
 pub use credentials::CredentialStore;
 pub use engine::Engine;
 pub use error::StoreError;
+pub use events::EventStore;
 pub use executions::ExecutionStore;
 pub use exports::ExportStore;
 pub use generations::GenerationStore;

@@ -1,4 +1,5 @@
 use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent};
+use forgeflow_progress::Publisher;
 use forgeflow_store::{Clients, Resources};
 use forgeflow_workers::generate::{GenerateWorker, handler};
 use lambda_runtime::{Error, LambdaEvent, service_fn};
@@ -8,7 +9,7 @@ async fn main() -> Result<(), Error> {
     forgeflow_store::telemetry::init();
     let clients = Clients::from_env().await;
     let resources = Resources::from_env()?;
-    let worker = GenerateWorker::from_clients(&clients, &resources);
+    let worker = GenerateWorker::from_clients(&clients, &resources, Publisher::from_clients(&clients, &resources));
     lambda_runtime::run(service_fn(|event: LambdaEvent<SqsEvent>| {
         let worker = &worker;
         async move { Ok::<SqsBatchResponse, Error>(handler(worker, event.payload).await) }

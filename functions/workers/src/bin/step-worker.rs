@@ -1,6 +1,7 @@
 use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent};
 use chrono::{DateTime, Utc};
 use forgeflow_agents::Agents;
+use forgeflow_progress::Publisher;
 use forgeflow_store::{Clients, Resources};
 use forgeflow_workers::step::{StepWorker, handler};
 use lambda_runtime::{Error, LambdaEvent, service_fn};
@@ -13,6 +14,7 @@ async fn main() -> Result<(), Error> {
     let worker = StepWorker::new(
         forgeflow_store::engine::engine(&clients, &resources),
         Agents::from_env(),
+        Publisher::from_clients(&clients, &resources),
     );
     lambda_runtime::run(service_fn(|event: LambdaEvent<SqsEvent>| {
         let deadline = DateTime::<Utc>::from_timestamp_millis(event.context.deadline as i64).unwrap_or_else(Utc::now);

@@ -16,6 +16,8 @@ use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use chrono::Utc;
 use forgeflow_domain::export::{Export, ExportJob, ExportStatus};
 use forgeflow_domain::generation::GenerationStatus;
+use forgeflow_domain::progress::{ExportPhase, ProgressEvent, Topic};
+use forgeflow_progress::Publisher;
 use forgeflow_store::{
     Blobs, Clients, CredentialStore, ExportStore, GenerationStore, JobQueue, ProjectStore, Resources, StoreError,
     UserStore,
@@ -73,6 +75,7 @@ pub struct ExportWorker {
     pub forges: ForgeSettings,
     /// Where jobs unpack trees and repositories (Lambda's /tmp).
     pub scratch: PathBuf,
+    pub progress: Publisher,
     max_receives: OnceCell<u32>,
 }
 
@@ -87,6 +90,7 @@ impl ExportWorker {
         blobs: Blobs,
         queue: JobQueue,
         forges: ForgeSettings,
+        progress: Publisher,
     ) -> Self {
         Self {
             exports,
@@ -98,12 +102,13 @@ impl ExportWorker {
             queue,
             forges,
             scratch: std::env::temp_dir(),
+            progress,
             max_receives: OnceCell::new(),
         }
     }
 
     /// The worker as its Lambda builds it.
-    pub fn from_clients(clients: &Clients, resources: &Resources, forges: ForgeSettings) -> Self {
+    pub fn from_clients(clients: &Clients, resources: &Resources, forges: ForgeSettings, progress: Publisher) -> Self {
         let table = &resources.table;
         Self::new(
             ExportStore::new(clients.dynamo.clone(), table),
@@ -119,6 +124,7 @@ impl ExportWorker {
             Blobs::new(clients.s3.clone(), &resources.bucket),
             JobQueue::new(clients.sqs.clone(), &resources.exports_queue),
             forges,
+            progress,
         )
     }
 
@@ -167,12 +173,20 @@ async fn finish_failed(worker: &ExportWorker, job: &ExportJob, reason: &str) {
     export.error = Some(reason.to_owned());
     export.updated_at = now;
     export.finished_at = Some(now);
-    if let Err(err) = worker
+    match worker
         .exports
         .save(&export, &[ExportStatus::Queued, ExportStatus::Running])
         .await
     {
-        tracing::warn!(error = %err, "could not record the failed export");
+        Ok(()) => {
+            let event = ProgressEvent::ExportFailed {
+                export_id: export.id.as_uuid(),
+                project_id: export.project_id.as_uuid(),
+                error: reason.to_owned(),
+            };
+            worker.progress.publish(Topic::export(export.id), event).await;
+        }
+        Err(err) => tracing::warn!(error = %err, "could not record the failed export"),
     }
 }
 
@@ -185,7 +199,7 @@ pub async fn run(worker: &ExportWorker, job: &ExportJob) -> Result<(), ExportFai
     if matches!(export.status, ExportStatus::Succeeded | ExportStatus::Failed) {
         return Ok(());
     }
-    set_phase(worker, &mut export, "committing").await?;
+    set_phase(worker, &mut export, ExportPhase::Committing).await?;
     let generation = match worker.generations.get(export.generation_id).await? {
         Some(generation) if generation.status == GenerationStatus::Ready => generation,
         _ => return Err(ExportFailure::Final("the generation is gone or not ready".into())),
@@ -204,7 +218,7 @@ pub async fn run(worker: &ExportWorker, job: &ExportJob) -> Result<(), ExportFai
     let commit = history::commit(worker, &mut export, &project, &generation, &files, &workdir, &git_dir).await?;
     tracing::info!(export_id = %export.id, commit, "history advanced");
 
-    set_phase(worker, &mut export, "delivering").await?;
+    set_phase(worker, &mut export, ExportPhase::Delivering).await?;
     deliver::deliver(
         worker,
         &mut export,
@@ -224,16 +238,35 @@ pub async fn run(worker: &ExportWorker, job: &ExportJob) -> Result<(), ExportFai
     export.finished_at = Some(now);
     worker.exports.save(&export, &[ExportStatus::Running]).await?;
     tracing::info!(export_id = %export.id, target = export.target.kind(), "export succeeded");
+    let result = &export.result;
+    let done = ProgressEvent::ExportDone {
+        export_id: export.id.as_uuid(),
+        project_id: export.project_id.as_uuid(),
+        target: export.target.kind().to_owned(),
+        commit: result.commit_sha.clone().or_else(|| export.local_commit.clone()),
+        url: result
+            .pull_request_url
+            .clone()
+            .or_else(|| result.repository_url.clone()),
+    };
+    worker.progress.publish(Topic::export(export.id), done).await;
     Ok(())
 }
 
-async fn set_phase(worker: &ExportWorker, export: &mut Export, phase: &str) -> Result<(), ExportFailure> {
+async fn set_phase(worker: &ExportWorker, export: &mut Export, phase: ExportPhase) -> Result<(), ExportFailure> {
     export.status = ExportStatus::Running;
-    export.phase = phase.to_owned();
+    export.phase = phase.as_str().to_owned();
     export.updated_at = Utc::now();
     worker
         .exports
         .save(export, &[ExportStatus::Queued, ExportStatus::Running])
         .await?;
+    let event = ProgressEvent::ExportPhase {
+        export_id: export.id.as_uuid(),
+        phase,
+        done: phase.number(),
+        total: ExportPhase::ALL.len() as u64,
+    };
+    worker.progress.publish(Topic::export(export.id), event).await;
     Ok(())
 }
