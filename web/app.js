@@ -22,10 +22,10 @@ const STEP_LABELS = {
 
 const PHASE_LABELS = {
   queued: 'Queued',
+  committing: 'Committing the files to the git history',
+  delivering: 'Writing the archive',
   building: 'Building the git history',
-  committing: 'Committing',
-  archiving: 'Archiving',
-  packing: 'Packing',
+  archiving: 'Writing the archive',
   uploading: 'Uploading',
   pushing: 'Pushing',
   done: 'Done',

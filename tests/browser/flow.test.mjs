@@ -53,8 +53,9 @@ function uniqueEmail(label) {
 }
 
 /** A fresh tab (so a fresh sessionStorage) that records what went wrong in the page. */
-async function openPage() {
+async function openPage(beforeLoad) {
   const page = await context.newPage();
+  await beforeLoad?.(page);
   const problems = [];
   page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
   page.on('console', (message) => {
@@ -66,8 +67,8 @@ async function openPage() {
 }
 
 /** Runs a test body; on failure saves a screenshot and prints what the page logged. */
-async function withPage(name, body) {
-  const { page, problems } = await openPage();
+async function withPage(name, body, { beforeLoad } = {}) {
+  const { page, problems } = await openPage(beforeLoad);
   try {
     await body(page);
     const crashes = problems.filter((problem) => problem.startsWith('page error'));
@@ -161,6 +162,60 @@ test('a brief becomes a downloadable zip, with live progress, on a phone screen'
     await assertFitsScreen(page);
     await page.screenshot({ path: path.join(ARTIFACTS, 'browser-flow.png'), fullPage: true });
   });
+});
+
+/**
+ * Sits between the page and the server's /ws: passes every frame through, but ends the first
+ * connection once the page has been sent the execution's third event.
+ */
+function dropFirstConnection(page, record) {
+  return page.routeWebSocket(/\/ws$/, (ws) => {
+    const connection = record.connections.length + 1;
+    const sent = [];
+    record.connections.push(sent);
+    const server = ws.connectToServer();
+    let dropped = false;
+    ws.onMessage((message) => {
+      sent.push(JSON.parse(message));
+      server.send(message);
+    });
+    server.onMessage((message) => {
+      if (dropped) return;
+      ws.send(message);
+      const frame = JSON.parse(message);
+      const third = frame.type === 'events' && frame.topic.startsWith('execution:') && frame.events.some((e) => e.seq >= 3);
+      if (connection === 1 && third) {
+        dropped = true;
+        ws.close({ code: 1011, reason: 'dropped by the test' });
+        server.close();
+      }
+    });
+  });
+}
+
+test('a dropped socket reconnects and resumes after the last event it had', { timeout: FLOW_TIMEOUT_MS * 2 }, async () => {
+  const record = { connections: [] };
+  await withPage(
+    'browser-reconnect',
+    async (page) => {
+      await register(page, uniqueEmail('browser-reconnect'));
+      await writeBrief(page);
+      await page.getByTestId('format-tar-gz').check();
+      await page.getByTestId('start').click();
+      await waitForAttribute(page, 'export-phase', 'data-phase', 'done');
+
+      assert.ok(record.connections.length >= 2, `the page connected ${record.connections.length} time(s)`);
+      const resubscribe = record.connections[1].find((m) => m.action === 'subscribe' && m.topic.startsWith('execution:'));
+      assert.ok(resubscribe, 'the second connection subscribes to the execution again');
+      assert.ok(resubscribe.after_seq >= 3, `it resumes after the events it had (after_seq ${resubscribe.after_seq})`);
+      const steps = await stepStates(page);
+      assert.equal(steps.length, 5);
+      assert.ok(steps.every((s) => s.status === 'succeeded'), JSON.stringify(steps));
+      assert.equal(await page.getByTestId('execution-status').getAttribute('data-status'), 'succeeded');
+      assert.match(await page.getByTestId('download-link').textContent(), /tar\.gz/);
+    },
+    { beforeLoad: (page) => dropFirstConnection(page, record) },
+  );
 });
 
 test('a wrong password is refused with a message and no session', async () => {
