@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make test`: every check, from a fresh machine. Installs what it needs (moto and cfn-lint into
-# .venv, the CDK packages into infra/node_modules), then: format, lints, unit and end-to-end
-# tests against moto, the README's run command, and the infrastructure tests.
+# .venv, the CDK packages into infra/node_modules, Chromium and playwright-core), then: format,
+# lints, unit and end-to-end tests against moto, the page in headless Chromium, the README's run
+# command, and the infrastructure tests.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -18,6 +19,9 @@ cargo clippy --workspace --all-targets --quiet -- -D warnings
 
 step "cargo test (unit + end-to-end against moto)"
 cargo test --workspace
+
+step "the page in headless Chromium (Debian's chromium + playwright-core, installed by the script)"
+bash scripts/test-browser.sh
 
 step "the run command, once (make demo)"
 FORGEFLOW_PORT=0 bash scripts/run.sh --once

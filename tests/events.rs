@@ -211,3 +211,64 @@ async fn every_sample_runs_through_its_handler() {
     let routes: BTreeSet<String> = manifest::routes().into_iter().map(|route| route.function).collect();
     assert_eq!(walked, routes, "every route's sample must be in the walk");
 }
+
+fn websocket_sample(function: &str) -> Value {
+    let path = events_dir().join(format!("ws-{function}.json"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|_| panic!("{} is missing", path.display()));
+    serde_json::from_str(&text).unwrap()
+}
+
+/// The WebSocket samples, in a connection's order: `$connect` with the token offered as a
+/// subprotocol, a `subscribe` to the user's execution (answered through the management API),
+/// `$disconnect`. The sample's connection has no socket here, so the answer meets 410 Gone.
+#[tokio::test]
+async fn every_websocket_sample_runs_through_its_handler() {
+    let app = spawn_app_with(Options {
+        workers: false,
+        ..Options::default()
+    })
+    .await;
+    let user = app.register().await;
+    let project = app.create_project(&user, "Samples").await;
+    let execution = app.start_execution(&user, project["id"].as_str().unwrap(), None).await;
+    let sender = forgeflow_progress::Sender::new(&app.context.clients.config, &app.url);
+    let routes = manifest::websocket().routes;
+    assert_eq!(routes.len(), 3);
+    let invoke = |function: String, event: Value| {
+        let (context, sender) = (app.context.clone(), sender.clone());
+        async move {
+            let event = serde_json::from_value(event).expect("the sample is a valid WebSocket event");
+            registry::invoke_websocket(&function, &context, &sender, event)
+                .await
+                .expect("the function has a handler")
+        }
+    };
+    let function_of = |route: &str| routes.iter().find(|r| r.route == route).unwrap().function.clone();
+
+    let mut connect = websocket_sample(&function_of("$connect"));
+    assert_eq!(connect["requestContext"]["routeKey"], "$connect");
+    let connection = connect["requestContext"]["connectionId"].as_str().unwrap().to_owned();
+    let refused = invoke(function_of("$connect"), connect.clone()).await;
+    assert_eq!(
+        refused.status_code, 401,
+        "the sample's own token is not signed by this stack"
+    );
+    connect["headers"]["Sec-WebSocket-Protocol"] = Value::String(format!("forgeflow.v1, {}", user.token));
+    let accepted = invoke(function_of("$connect"), connect).await;
+    assert_eq!(accepted.status_code, 200);
+    assert_eq!(accepted.headers["sec-websocket-protocol"], "forgeflow.v1");
+    assert!(app.context.connections.get(&connection).await.unwrap().is_some());
+
+    let mut message = websocket_sample(&function_of("$default"));
+    message["body"] =
+        Value::String(json!({"action": "subscribe", "topic": format!("execution:{execution}")}).to_string());
+    let answered = invoke(function_of("$default"), message).await;
+    assert_eq!(answered.status_code, 200);
+    assert!(
+        app.context.connections.get(&connection).await.unwrap().is_none(),
+        "a connection that answers 410 is forgotten"
+    );
+
+    let disconnect = websocket_sample(&function_of("$disconnect"));
+    assert_eq!(invoke(function_of("$disconnect"), disconnect).await.status_code, 200);
+}

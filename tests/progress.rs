@@ -112,6 +112,7 @@ async fn another_users_topics_are_refused_and_never_delivered() {
         assert_eq!(frame["type"], "error", "{topic}: {frame}");
         assert_eq!(frame["code"], "not_found");
         assert_eq!(frame["field"], "topic");
+        assert_eq!(frame["topic"], topic.as_str());
     }
     // The owner hears the run end; the stranger hears nothing of it.
     let mut socket = connected(&app, &owner).await;

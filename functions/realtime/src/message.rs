@@ -67,11 +67,13 @@ async fn answer(ctx: &ApiContext, sender: &Sender, connection_id: &str, body: &s
     let frame = match message {
         ClientMessage::Ping => ServerFrame::Pong,
         ClientMessage::Subscribe { topic, after_seq } => match topic.parse::<Topic>() {
-            Err(err) => refuse("invalid_request", &err.message, Some("topic")),
-            Ok(topic) => subscribe(ctx, sender, &connection, topic, after_seq).await?,
+            Err(err) => refuse("invalid_request", &err.message, Some("topic")).about(&topic),
+            Ok(parsed) => subscribe(ctx, sender, &connection, parsed, after_seq)
+                .await?
+                .about(&topic),
         },
         ClientMessage::Unsubscribe { topic } => match topic.parse::<Topic>() {
-            Err(err) => refuse("invalid_request", &err.message, Some("topic")),
+            Err(err) => refuse("invalid_request", &err.message, Some("topic")).about(&topic),
             Ok(parsed) => {
                 ctx.connections.unsubscribe(connection_id, &parsed).await?;
                 ServerFrame::Unsubscribed { topic }

@@ -27,6 +27,9 @@ pub enum ServerFrame {
         message: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         field: Option<String>,
+        /// The topic a refused `subscribe` / `unsubscribe` named, when it named one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        topic: Option<String>,
     },
 }
 
@@ -36,7 +39,16 @@ impl ServerFrame {
             code: code.to_owned(),
             message: message.into(),
             field: field.map(str::to_owned),
+            topic: None,
         }
+    }
+
+    /// The same refusal, about `topic`.
+    pub fn about(mut self, about: &str) -> Self {
+        if let Self::Error { topic, .. } = &mut self {
+            *topic = Some(about.to_owned());
+        }
+        self
     }
 
     pub fn to_json(&self) -> String {
