@@ -1,0 +1,300 @@
+//! The command line (clap derive).
+
+use std::path::PathBuf;
+
+use clap::{ArgGroup, Args, Parser, Subcommand};
+
+const ENVIRONMENT: &str = "\
+Environment:
+  FORGEFLOW_API_URL   the API (default http://127.0.0.1:8787, the local stack)
+  FORGEFLOW_WS_URL    the progress WebSocket (default: the API's /config.json, else ws(s)://host/ws)
+  FORGEFLOW_TOKEN     an access token (overrides the config file's)
+  FORGEFLOW_CONFIG    the config file (default $XDG_CONFIG_HOME/forgeflow/config.json)
+
+Exit codes: 0 ok, 1 error (API or input), 2 usage, 3 cannot connect, 4 run or export failed.";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "forgeflow",
+    version,
+    about = "Forgeflow from the command line: projects, workflow runs with live progress, exports, schedules.",
+    after_help = ENVIRONMENT,
+    propagate_version = true
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct GlobalArgs {
+    /// The API's base URL [env: FORGEFLOW_API_URL]
+    #[arg(long, global = true, value_name = "URL")]
+    pub endpoint: Option<String>,
+    /// The progress WebSocket's URL [env: FORGEFLOW_WS_URL]
+    #[arg(long, global = true, value_name = "URL")]
+    pub ws_url: Option<String>,
+    /// The config file [env: FORGEFLOW_CONFIG]
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// Machine-readable output: the API's JSON (JSON lines while watching)
+    #[arg(long, global = true)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Sign in (or register with --register) and save the token in the config file
+    Login(LoginArgs),
+    /// Forget the saved token
+    Logout,
+    /// Create, list and show projects
+    #[command(subcommand)]
+    Projects(ProjectsCommand),
+    /// Run a workflow on a project; --watch follows it live until the generation is ready
+    Run(RunArgs),
+    /// Export a generation: an archive (unpacked into --out), a GitHub or a GitLab commit
+    Export(ExportArgs),
+    /// A project's export schedule
+    #[command(subcommand)]
+    Schedule(ScheduleCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct LoginArgs {
+    #[arg(long, value_name = "ADDRESS")]
+    pub email: String,
+    /// Read the password from standard input (one line) instead of prompting
+    #[arg(long)]
+    pub password_stdin: bool,
+    /// Create the account first
+    #[arg(long)]
+    pub register: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProjectsCommand {
+    /// Create a project from a brief
+    Create(CreateProjectArgs),
+    /// Your projects, newest first
+    List(ListProjectsArgs),
+    /// One project
+    Show {
+        /// The project's id
+        id: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct CreateProjectArgs {
+    #[arg(long)]
+    pub name: String,
+    /// What to build, in a few sentences ("-" reads it from standard input)
+    #[arg(long)]
+    pub brief: String,
+    /// rust-axum (the default), python-fastapi or react-vite
+    #[arg(long)]
+    pub template: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ListProjectsArgs {
+    /// Projects per page (1-100)
+    #[arg(long)]
+    pub limit: Option<u32>,
+    /// The next_cursor of the previous page
+    #[arg(long)]
+    pub cursor: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The project's id
+    pub project: String,
+    /// The workflow's id (default full-project)
+    #[arg(long)]
+    pub workflow: Option<String>,
+    /// Follow the run live until its generation is ready (or it fails)
+    #[arg(long)]
+    pub watch: bool,
+}
+
+#[derive(Debug, Args)]
+#[group(skip)]
+#[command(group(ArgGroup::new("target").required(true).multiple(false)))]
+#[command(group(ArgGroup::new("forge").multiple(false)))]
+pub struct TargetArgs {
+    /// A zip archive of the repository
+    #[arg(long, group = "target")]
+    pub zip: bool,
+    /// A tar.gz archive of the repository
+    #[arg(long, group = "target")]
+    pub tar: bool,
+    /// A commit on GitHub (a PUT /credentials/github token is needed)
+    #[arg(long, value_name = "OWNER/NAME", groups = ["target", "forge"])]
+    pub github: Option<String>,
+    /// A commit on GitLab (a PUT /credentials/gitlab token is needed)
+    #[arg(long, value_name = "GROUP/NAME", groups = ["target", "forge"])]
+    pub gitlab: Option<String>,
+    /// A self-hosted GitLab (https://…); gitlab.com by default
+    #[arg(long, value_name = "URL", conflicts_with_all = ["zip", "tar", "github"])]
+    pub gitlab_url: Option<String>,
+    /// The branch to commit to (the repository's default otherwise)
+    #[arg(long, requires = "forge")]
+    pub branch: Option<String>,
+    /// Commit on a new branch and open a pull request
+    #[arg(long, conflicts_with_all = ["zip", "tar", "gitlab"])]
+    pub pr: bool,
+    /// Create the repository public (private by default)
+    #[arg(long, requires = "forge")]
+    pub public: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The generation's id (the id of the execution that made it)
+    pub generation: String,
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// Download the archive and unpack it into this directory (else print its download URL)
+    #[arg(long, value_name = "DIR", conflicts_with = "forge")]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ScheduleCommand {
+    /// Set or replace the project's export schedule
+    Set(SetScheduleArgs),
+    /// The schedule and its next run
+    Show {
+        /// The project's id
+        project: String,
+    },
+    /// Remove the schedule
+    Rm {
+        /// The project's id
+        project: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct SetScheduleArgs {
+    /// The project's id
+    pub project: String,
+    /// A 5-field cron expression ("0 3 * * 1-5") or "rate(15 minutes)"
+    #[arg(long, value_name = "EXPRESSION")]
+    pub cron: String,
+    /// An IANA time zone (default UTC)
+    #[arg(long, value_name = "ZONE")]
+    pub timezone: Option<String>,
+    /// Save the schedule switched off
+    #[arg(long)]
+    pub disabled: bool,
+    #[command(flatten)]
+    pub target: TargetArgs,
+}
+
+impl TargetArgs {
+    /// The API's `target` object.
+    pub fn to_json(&self) -> serde_json::Value {
+        use serde_json::json;
+        if let Some(repository) = &self.github {
+            let mut target = json!({"type": "github", "repository": repository, "private": !self.public,
+                "pull_request": self.pr});
+            if let Some(branch) = &self.branch {
+                target["branch"] = json!(branch);
+            }
+            target
+        } else if let Some(project) = &self.gitlab {
+            let mut target = json!({"type": "gitlab", "project": project, "private": !self.public});
+            if let Some(branch) = &self.branch {
+                target["branch"] = json!(branch);
+            }
+            if let Some(url) = &self.gitlab_url {
+                target["base_url"] = json!(url);
+            }
+            target
+        } else if self.zip {
+            json!({"type": "zip"})
+        } else {
+            json!({"type": "tar.gz"})
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+    use serde_json::json;
+
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from(std::iter::once("forgeflow").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn exactly_one_target() {
+        assert!(parse(&["export", "g"]).is_err());
+        assert!(parse(&["export", "g", "--zip", "--tar"]).is_err());
+        assert!(parse(&["export", "g", "--zip", "--pr"]).is_err());
+        assert!(parse(&["export", "g", "--github", "a/b", "--out", "x"]).is_err());
+        assert!(parse(&["export", "g", "--tar", "--branch", "main"]).is_err());
+        assert!(parse(&["export", "g", "--gitlab", "a/b", "--pr"]).is_err());
+        assert!(parse(&["export", "g", "--zip", "--gitlab-url", "https://x"]).is_err());
+        assert!(parse(&["export", "g", "--zip", "--public"]).is_err());
+        let Command::Export(export) = parse(&["export", "g", "--zip", "--out", "x"]).unwrap().command else {
+            panic!()
+        };
+        assert_eq!(export.target.to_json(), json!({"type": "zip"}));
+    }
+
+    #[test]
+    fn forge_targets_carry_their_options() {
+        let cli = parse(&[
+            "--json", "export", "g", "--github", "ada/lib", "--pr", "--branch", "dev",
+        ])
+        .unwrap();
+        assert!(cli.global.json);
+        let Command::Export(export) = cli.command else { panic!() };
+        assert_eq!(
+            export.target.to_json(),
+            json!({"type": "github", "repository": "ada/lib", "private": true, "pull_request": true, "branch": "dev"})
+        );
+        let Command::Schedule(ScheduleCommand::Set(set)) = parse(&[
+            "schedule",
+            "set",
+            "p",
+            "--cron",
+            "0 3 * * *",
+            "--gitlab",
+            "g/n",
+            "--gitlab-url",
+            "https://git.example.com",
+            "--public",
+        ])
+        .unwrap()
+        .command
+        else {
+            panic!()
+        };
+        assert_eq!(
+            set.target.to_json(),
+            json!({"type": "gitlab", "project": "g/n", "private": false, "base_url": "https://git.example.com"})
+        );
+    }
+
+    #[test]
+    fn global_flags_go_anywhere() {
+        let cli = parse(&["projects", "list", "--json", "--endpoint", "http://x"]).unwrap();
+        assert!(cli.global.json);
+        assert_eq!(cli.global.endpoint.as_deref(), Some("http://x"));
+    }
+}

@@ -1,0 +1,186 @@
+//! `forgeflow run <project> [--workflow W] [--watch]`: start an execution and, with --watch,
+//! follow `execution:{id}` and `generation:{id}` over the WebSocket until the generation is ready.
+
+use forgeflow_domain::execution::ExecutionStatus;
+use forgeflow_domain::progress::ProgressEvent;
+use serde_json::{Value, json};
+
+use super::Ctx;
+use crate::api::encode;
+use crate::args::RunArgs;
+use crate::error::CliError;
+use crate::output::{bytes, count, field};
+use crate::progress::Display;
+use crate::watch::{self, Feed, Item};
+
+pub async fn run(ctx: &mut Ctx<'_>, args: RunArgs) -> Result<(), CliError> {
+    ctx.api.token()?;
+    let body = match &args.workflow {
+        Some(workflow) => json!({"workflow": workflow}),
+        None => json!({}),
+    };
+    let execution = ctx
+        .api
+        .post(&format!("/projects/{}/executions", encode(&args.project)), &body)
+        .await?;
+    let id = field(&execution, "id");
+    if !args.watch {
+        if ctx.json() {
+            ctx.io.json(&execution);
+        } else {
+            ctx.io.out(format!(
+                "execution {id} started (workflow {}, {} steps)",
+                field(&execution["workflow"], "id"),
+                steps_of(&execution).len()
+            ));
+            ctx.io.out(format!("generation {id} (once the execution succeeds)"));
+        }
+        return Ok(());
+    }
+    if !ctx.json() {
+        ctx.io.out(format!("execution {id}"));
+        ctx.io.out(format!("generation {id}"));
+    }
+    let outcome = follow(ctx, &id, &steps_of(&execution)).await?;
+    outcome.report(ctx, &id)
+}
+
+/// The `(id, agent)` of each step of an execution, in workflow order.
+fn steps_of(execution: &Value) -> Vec<(String, String)> {
+    execution["steps"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+        .iter()
+        .map(|step| (field(step, "id"), field(step, "agent")))
+        .collect()
+}
+
+/// What the run came to.
+#[derive(Debug, Default)]
+struct Outcome {
+    execution: Option<ExecutionStatus>,
+    error: Option<String>,
+    /// `Some(Ok((files, bytes)))` once ready, `Some(Err(reason))` if it failed.
+    generation: Option<Result<(u64, u64), String>>,
+    steps: u64,
+    input_tokens: u64,
+    output_tokens: u64,
+    cost_usd: f64,
+}
+
+impl Outcome {
+    /// Whether nothing more will come.
+    fn settled(&self) -> bool {
+        self.generation.is_some() || matches!(self.execution, Some(status) if status != ExecutionStatus::Succeeded)
+    }
+
+    fn take(&mut self, event: &ProgressEvent) {
+        match event {
+            ProgressEvent::StepCompleted {
+                input_tokens,
+                output_tokens,
+                cost_usd,
+                ..
+            } => {
+                self.steps += 1;
+                self.input_tokens += input_tokens;
+                self.output_tokens += output_tokens;
+                self.cost_usd += cost_usd;
+            }
+            ProgressEvent::ExecutionFinished { status, error, .. } => {
+                self.execution = Some(*status);
+                self.error.clone_from(error);
+            }
+            ProgressEvent::GenerationReady { files, bytes, .. } => self.generation = Some(Ok((*files, *bytes))),
+            ProgressEvent::GenerationFailed { error, .. } => self.generation = Some(Err(error.clone())),
+            _ => {}
+        }
+    }
+
+    fn report(&self, ctx: &mut Ctx<'_>, id: &str) -> Result<(), CliError> {
+        let execution = self.execution.map_or("unknown", ExecutionStatus::as_str);
+        let failure = match (&self.execution, &self.generation) {
+            (_, Some(Ok(_))) => None,
+            (_, Some(Err(reason))) => Some(format!("generation {id} failed: {reason}")),
+            (Some(status), None) => Some(format!(
+                "execution {id} {}{}",
+                status.as_str(),
+                self.error
+                    .as_deref()
+                    .map(|error| format!(": {error}"))
+                    .unwrap_or_default()
+            )),
+            (None, None) => Some(format!("execution {id}: the progress feed ended early")),
+        };
+        if ctx.json() {
+            let mut result = json!({
+                "type": "result", "execution_id": id, "generation_id": id, "execution": execution,
+                "generation": match &self.generation { Some(Ok(_)) => "ready", Some(Err(_)) => "failed", None => "none" },
+                "input_tokens": self.input_tokens, "output_tokens": self.output_tokens, "cost_usd": self.cost_usd,
+            });
+            if let Some(Ok((files, size))) = &self.generation {
+                result["files"] = json!(files);
+                result["bytes"] = json!(size);
+            }
+            if let Some(failure) = &failure {
+                result["error"] = json!(failure);
+            }
+            ctx.io.json(&result);
+        } else {
+            ctx.io.out(format!(
+                "execution {id}: {execution} · {} steps · {} tokens in · {} out · ${:.4}",
+                self.steps,
+                count(self.input_tokens),
+                count(self.output_tokens),
+                self.cost_usd
+            ));
+            if let Some(Ok((files, size))) = &self.generation {
+                ctx.io.out(format!(
+                    "generation {id}: ready · {} files · {}",
+                    count(*files),
+                    bytes(*size)
+                ));
+                ctx.io
+                    .out(format!("export it: forgeflow export {id} --tar --out ./out"));
+            }
+        }
+        match failure {
+            Some(failure) => Err(CliError::Failed(failure)),
+            None => Ok(()),
+        }
+    }
+}
+
+async fn follow(ctx: &mut Ctx<'_>, id: &str, steps: &[(String, String)]) -> Result<Outcome, CliError> {
+    let url = watch::ws_url(&ctx.settings, &ctx.api).await;
+    let token = ctx.api.token()?.to_owned();
+    let topics = [format!("execution:{id}"), format!("generation:{id}")];
+    let mut feed = Feed::open(&url, &token, &topics).await?;
+    let mut display = Display::new(ctx.io, ctx.json(), steps);
+    let mut outcome = Outcome::default();
+    let result = loop {
+        if outcome.settled() {
+            break Ok(outcome);
+        }
+        match feed.next().await {
+            Ok(Item::Event { topic, raw, event }) => {
+                display.show(ctx.io, &topic, &raw, event.as_ref());
+                if let Some(event) = &event {
+                    outcome.take(event);
+                }
+            }
+            Ok(Item::Refused { topic, code, message }) => {
+                break Err(CliError::Api {
+                    status: if code == "not_found" { 404 } else { 400 },
+                    code,
+                    message: format!("{message} (subscribing to {topic})"),
+                    field: None,
+                });
+            }
+            Err(err) => break Err(err),
+        }
+    };
+    display.finish();
+    result
+}
