@@ -7,6 +7,7 @@ use std::process::{Command, Stdio};
 
 use forgeflow_cli::{Env, Io};
 use forgeflow_tests::ai_server::{AiServer, Reply};
+use forgeflow_tests::forge_server::{ForgeServer, TOKEN, USER};
 use forgeflow_tests::{Options, TestApp, spawn_app, spawn_app_with, unique_email};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -567,6 +568,70 @@ async fn schedule_set_show_and_rm() {
     let gone = cli.run(&["schedule", "show", &project]).await;
     assert_eq!(gone.code, 1);
     assert!(gone.stderr.contains("export schedule not found"), "{gone:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_github_export_with_a_pull_request_prints_where_the_commit_went() {
+    let server = ForgeServer::start().await;
+    let app = spawn_app_with(Options {
+        forges: forgeflow_workers::export::ForgeSettings {
+            github_api_url: Some(server.url()),
+            gitlab_allow_private_network: true,
+        },
+        ..Options::default()
+    })
+    .await;
+    let cli = Cli::new(&app);
+    cli.sign_up().await;
+
+    let unset = cli.run(&["credentials", "show", "github"]).await.ok();
+    assert!(unset.stdout.contains("no github token"), "{unset:?}");
+    let stored = cli
+        .run_with(
+            &["credentials", "set", "github", "--token-stdin"],
+            &format!("{TOKEN}\n"),
+        )
+        .await
+        .ok();
+    assert!(!stored.stdout.contains(TOKEN) && !stored.stderr.contains(TOKEN));
+    let shown = cli.run(&["--json", "credentials", "show", "github"]).await.ok().json();
+    assert_eq!(shown["set"], true, "{shown}");
+
+    let project = cli.create_project("Lending library").await;
+    let run = cli.run(&["--json", "run", &project, "--watch"]).await.ok();
+    let generation = run.lines().last().unwrap()["generation_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let repository = format!("{USER}/library");
+    let pr = cli
+        .run(&["--json", "export", &generation, "--github", &repository, "--pr"])
+        .await
+        .ok()
+        .json();
+    assert_eq!(pr["status"], "succeeded", "{pr}");
+    assert_eq!(pr["target"]["pull_request"], true);
+    let sha = pr["result"]["commit_sha"].as_str().unwrap();
+    assert!(server.commit(sha).is_some(), "the commit is on the forge");
+    let human = cli
+        .run(&[
+            "export",
+            &generation,
+            "--github",
+            &format!("{USER}/other"),
+            "--branch",
+            "dev",
+        ])
+        .await
+        .ok();
+    for line in ["repository: http", "branch: dev", "commit: "] {
+        assert!(human.stdout.contains(line), "{line}: {human:?}");
+    }
+
+    cli.run(&["credentials", "rm", "github"]).await.ok();
+    let failed = cli.run(&["export", &generation, "--github", &repository]).await;
+    assert_eq!(failed.code, 4, "an export that fails: {failed:?}");
+    assert!(failed.stderr.contains("no github token"), "{failed:?}");
 }
 
 /// The real binary, as a script runs it: the password piped in, exit codes as the shell sees them.

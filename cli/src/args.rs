@@ -60,6 +60,9 @@ pub enum Command {
     /// A project's export schedule
     #[command(subcommand)]
     Schedule(ScheduleCommand),
+    /// Your GitHub / GitLab token for exports (stored encrypted, never shown again)
+    #[command(subcommand)]
+    Credentials(CredentialsCommand),
 }
 
 #[derive(Debug, Args)]
@@ -72,6 +75,28 @@ pub struct LoginArgs {
     /// Create the account first
     #[arg(long)]
     pub register: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CredentialsCommand {
+    /// Store a token (prompted without echo, or one line of standard input)
+    Set {
+        #[arg(value_parser = ["github", "gitlab"])]
+        forge: String,
+        /// Read the token from standard input instead of prompting
+        #[arg(long)]
+        token_stdin: bool,
+    },
+    /// Whether a token is set
+    Show {
+        #[arg(value_parser = ["github", "gitlab"])]
+        forge: String,
+    },
+    /// Remove the token
+    Rm {
+        #[arg(value_parser = ["github", "gitlab"])]
+        forge: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -219,6 +219,13 @@ impl Spinner {
         }
     }
 
+    /// Removes the spinner (the result is printed next).
+    pub fn clear(&self) {
+        if let Some(bar) = &self.0 {
+            bar.finish_and_clear();
+        }
+    }
+
     pub fn done(&self, ok: bool, message: &str) {
         if let Some(bar) = &self.0 {
             bar.set_style(if ok { done() } else { failed() });

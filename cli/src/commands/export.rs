@@ -37,7 +37,7 @@ pub async fn export(ctx: &mut Ctx<'_>, args: ExportArgs) -> Result<(), CliError>
             export["error"].as_str().unwrap_or("no reason given")
         )));
     }
-    spinner.done(true, "done");
+    spinner.clear();
     let result = &export["result"];
     let format = if args.target.zip { Format::Zip } else { Format::TarGz };
     let unpacked = match (&args.out, result["download_url"].as_str()) {

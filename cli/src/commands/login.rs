@@ -1,7 +1,5 @@
 //! `forgeflow login` / `logout`: the token lives in the config file (0600), never on screen.
 
-use std::io::BufRead;
-
 use serde_json::json;
 
 use super::Ctx;
@@ -11,7 +9,7 @@ use crate::error::CliError;
 use crate::output::field;
 
 pub async fn login(ctx: &mut Ctx<'_>, args: LoginArgs) -> Result<(), CliError> {
-    let password = password(ctx, &args).await?;
+    let password = ctx.secret("Password: ", args.password_stdin, "password").await?;
     let path = if args.register { "/auth/register" } else { "/auth/login" };
     let body = json!({"email": args.email, "password": password});
     let mut answer = ctx.api.post_anonymous(path, &body).await?;
@@ -56,30 +54,6 @@ pub async fn login(ctx: &mut Ctx<'_>, args: LoginArgs) -> Result<(), CliError> {
         ));
     }
     Ok(())
-}
-
-/// `--password-stdin`, a prompt without echo on a terminal, else one line of standard input.
-async fn password(ctx: &mut Ctx<'_>, args: &LoginArgs) -> Result<String, CliError> {
-    let password = if !args.password_stdin && ctx.io.stdin_tty {
-        tokio::task::spawn_blocking(|| rpassword::prompt_password("Password: "))
-            .await
-            .map_err(|err| CliError::io("password prompt", std::io::Error::other(err)))?
-            .map_err(|err| CliError::io("cannot read the password", err))?
-    } else {
-        let mut line = String::new();
-        ctx.io
-            .stdin
-            .read_line(&mut line)
-            .map_err(|err| CliError::io("cannot read the password from standard input", err))?;
-        line
-    };
-    let password = password.trim_end_matches(['\n', '\r']).to_owned();
-    if password.is_empty() {
-        return Err(CliError::Usage(
-            "no password given (type it at the prompt or pipe it with --password-stdin)".into(),
-        ));
-    }
-    Ok(password)
 }
 
 pub fn logout(ctx: &mut Ctx<'_>) -> Result<(), CliError> {

@@ -1,5 +1,6 @@
 //! One module per command.
 
+mod credentials;
 mod export;
 mod login;
 mod projects;
@@ -23,6 +24,29 @@ impl Ctx<'_> {
     pub fn json(&self) -> bool {
         self.settings.json
     }
+
+    /// A secret (password, token): prompted without echo on a terminal unless `from_stdin`,
+    /// else one line of standard input.
+    pub async fn secret(&mut self, prompt: &'static str, from_stdin: bool, what: &str) -> Result<String, CliError> {
+        let secret = if !from_stdin && self.io.stdin_tty {
+            tokio::task::spawn_blocking(move || rpassword::prompt_password(prompt))
+                .await
+                .map_err(|err| CliError::io("prompt", std::io::Error::other(err)))?
+                .map_err(|err| CliError::io(format!("cannot read the {what}"), err))?
+        } else {
+            let mut line = String::new();
+            std::io::BufRead::read_line(&mut self.io.stdin, &mut line)
+                .map_err(|err| CliError::io(format!("cannot read the {what} from standard input"), err))?;
+            line
+        };
+        let secret = secret.trim_end_matches(['\n', '\r']).to_owned();
+        if secret.is_empty() {
+            return Err(CliError::Usage(format!(
+                "no {what} given (type it at the prompt or pipe it to standard input)"
+            )));
+        }
+        Ok(secret)
+    }
 }
 
 pub async fn dispatch(cli: Cli, env: &Env, io: &mut Io) -> Result<(), CliError> {
@@ -36,5 +60,6 @@ pub async fn dispatch(cli: Cli, env: &Env, io: &mut Io) -> Result<(), CliError> 
         Command::Run(args) => run::run(&mut ctx, args).await,
         Command::Export(args) => export::export(&mut ctx, args).await,
         Command::Schedule(command) => schedule::schedule(&mut ctx, command).await,
+        Command::Credentials(command) => credentials::credentials(&mut ctx, command).await,
     }
 }

@@ -76,10 +76,14 @@ async fn list(ctx: &mut Ctx<'_>, args: ListProjectsArgs) -> Result<(), CliError>
             .out(format!("{:<36}  {:<14}  {:<20}  NAME", "ID", "TEMPLATE", "UPDATED"));
         for project in items {
             ctx.io.out(format!(
-                "{:<36}  {:<14}  {:<20}  {}",
+                "{:<36}  {:<14}  {:<16}  {}",
                 field(project, "id"),
                 field(project, "template"),
-                short(&field(project, "updated_at"), 19),
+                field(project, "updated_at")
+                    .chars()
+                    .take(16)
+                    .collect::<String>()
+                    .replace('T', " "),
                 short(&field(project, "name"), 60)
             ));
         }
