@@ -318,6 +318,59 @@ mod tests {
         assert_eq!(feed.seen["execution:1"].contiguous, 5);
     }
 
+    /// A server that sends events 1-2 and drops the socket, then on the second connection checks
+    /// the resubscription resumes after 2 and sends 2 (again) and 3.
+    #[tokio::test]
+    async fn a_dropped_socket_is_reopened_and_resumes_after_the_last_seq() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("ws://{}/ws", listener.local_addr().unwrap());
+        let event = |seq: u64| json!({"seq": seq, "at": "2026-01-01T00:00:00Z", "kind": "step_started", "step": "plan", "role": "pm", "delivery": 1});
+        let server = tokio::spawn(async move {
+            let mut subscriptions = Vec::new();
+            for batch in [vec![event(1), event(2)], vec![event(2), event(3)]] {
+                let (stream, _) = listener.accept().await.unwrap();
+                let mut socket = tokio_tungstenite::accept_hdr_async(
+                    stream,
+                    |request: &tokio_tungstenite::tungstenite::handshake::server::Request,
+                     mut response: tokio_tungstenite::tungstenite::handshake::server::Response| {
+                        let offered = request.headers()["sec-websocket-protocol"].to_str().unwrap();
+                        assert_eq!(offered, "forgeflow.v1, secret");
+                        response
+                            .headers_mut()
+                            .insert("sec-websocket-protocol", HeaderValue::from_static("forgeflow.v1"));
+                        Ok(response)
+                    },
+                )
+                .await
+                .unwrap();
+                let Some(Ok(Message::Text(subscribe))) = socket.next().await else {
+                    panic!("a subscribe")
+                };
+                subscriptions.push(serde_json::from_str::<Value>(&subscribe).unwrap());
+                let frame = json!({"type": "events", "topic": "execution:1", "events": batch});
+                socket.send(Message::Text(frame.to_string().into())).await.unwrap();
+                socket.close(None).await.unwrap();
+            }
+            subscriptions
+        });
+        let mut feed = Feed::open(&url, "secret", &["execution:1".to_owned()]).await.unwrap();
+        let mut seqs = Vec::new();
+        while seqs.len() < 3 {
+            let Item::Event { raw, .. } = feed.next().await.unwrap() else {
+                panic!()
+            };
+            seqs.push(raw["seq"].as_u64().unwrap());
+        }
+        assert_eq!(seqs, [1, 2, 3]);
+        let subscriptions = server.await.unwrap();
+        assert_eq!(subscriptions[0]["after_seq"], 0);
+        assert_eq!(
+            subscriptions[1]["after_seq"], 2,
+            "resumed after the last seq: {subscriptions:?}"
+        );
+        assert_eq!(subscriptions[1]["topic"], "execution:1");
+    }
+
     #[test]
     fn refusals_name_their_topic() {
         let mut feed = feed();
