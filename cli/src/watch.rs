@@ -318,6 +318,19 @@ mod tests {
         assert_eq!(feed.seen["execution:1"].contiguous, 5);
     }
 
+    use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, Response};
+
+    /// The handshake as the gateway answers it: the token offered as a subprotocol, `forgeflow.v1` chosen.
+    #[allow(clippy::result_large_err)] // the signature tungstenite's callback has
+    fn answer_protocol(request: &Request, mut response: Response) -> Result<Response, ErrorResponse> {
+        let offered = request.headers()["sec-websocket-protocol"].to_str().unwrap();
+        assert_eq!(offered, "forgeflow.v1, secret");
+        response
+            .headers_mut()
+            .insert("sec-websocket-protocol", HeaderValue::from_static("forgeflow.v1"));
+        Ok(response)
+    }
+
     /// A server that sends events 1-2 and drops the socket, then on the second connection checks
     /// the resubscription resumes after 2 and sends 2 (again) and 3.
     #[tokio::test]
@@ -329,20 +342,9 @@ mod tests {
             let mut subscriptions = Vec::new();
             for batch in [vec![event(1), event(2)], vec![event(2), event(3)]] {
                 let (stream, _) = listener.accept().await.unwrap();
-                let mut socket = tokio_tungstenite::accept_hdr_async(
-                    stream,
-                    |request: &tokio_tungstenite::tungstenite::handshake::server::Request,
-                     mut response: tokio_tungstenite::tungstenite::handshake::server::Response| {
-                        let offered = request.headers()["sec-websocket-protocol"].to_str().unwrap();
-                        assert_eq!(offered, "forgeflow.v1, secret");
-                        response
-                            .headers_mut()
-                            .insert("sec-websocket-protocol", HeaderValue::from_static("forgeflow.v1"));
-                        Ok(response)
-                    },
-                )
-                .await
-                .unwrap();
+                let mut socket = tokio_tungstenite::accept_hdr_async(stream, answer_protocol)
+                    .await
+                    .unwrap();
                 let Some(Ok(Message::Text(subscribe))) = socket.next().await else {
                     panic!("a subscribe")
                 };
