@@ -289,6 +289,7 @@ async fn api_and_input_errors_are_exit_1_with_a_clear_message() {
     for args in [
         vec!["projects", "show", unknown.as_str()],
         vec!["run", unknown.as_str()],
+        vec!["watch", unknown.as_str()],
         vec!["schedule", "show", unknown.as_str()],
         vec!["export", unknown.as_str(), "--zip"],
     ] {
@@ -450,6 +451,12 @@ async fn run_watch_json_ends_with_a_result_line_and_without_watch_prints_the_exe
     assert_eq!(result["generation"], "ready");
     assert!(result["files"].as_u64().unwrap() > 0, "{result}");
     assert_eq!(result["execution_id"], result["generation_id"]);
+
+    // Watching a finished execution replays it to the same result.
+    let id = result["execution_id"].as_str().unwrap();
+    let replayed = cli.run(&["--json", "watch", id]).await.ok().lines();
+    assert_eq!(replayed.len(), lines.len(), "every event once, then the result");
+    assert_eq!(replayed.last().unwrap()["generation"], "ready");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

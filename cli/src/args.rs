@@ -55,6 +55,11 @@ pub enum Command {
     Projects(ProjectsCommand),
     /// Run a workflow on a project; --watch follows it live until the generation is ready
     Run(RunArgs),
+    /// Follow an execution already started (after an interrupted `run --watch`)
+    Watch {
+        /// The execution's id
+        execution: String,
+    },
     /// Export a generation: an archive (unpacked into --out), a GitHub or a GitLab commit
     Export(ExportArgs),
     /// A project's export schedule

@@ -41,8 +41,30 @@ pub async fn run(ctx: &mut Ctx<'_>, args: RunArgs) -> Result<(), CliError> {
         ctx.io.out(format!("execution {id}"));
         ctx.io.out(format!("generation {id}"));
     }
-    let outcome = follow(ctx, &id, &steps_of(&execution)).await?;
-    outcome.report(ctx, &id)
+    follow_and_report(ctx, &id, &execution).await
+}
+
+/// `forgeflow watch <execution>`: the same live view for an execution already running (or done).
+pub async fn watch(ctx: &mut Ctx<'_>, id: &str) -> Result<(), CliError> {
+    ctx.api.token()?;
+    let execution = ctx.api.get(&format!("/executions/{}", encode(id))).await?;
+    let id = field(&execution, "id");
+    if !ctx.json() {
+        ctx.io.out(format!("execution {id}"));
+        ctx.io.out(format!("generation {id}"));
+    }
+    follow_and_report(ctx, &id, &execution).await
+}
+
+async fn follow_and_report(ctx: &mut Ctx<'_>, id: &str, execution: &Value) -> Result<(), CliError> {
+    match follow(ctx, id, &steps_of(execution)).await {
+        Ok(outcome) => outcome.report(ctx, id),
+        Err(CliError::Connection { url, reason }) => Err(CliError::Connection {
+            url,
+            reason: format!("{reason} (the execution goes on: follow it again with `forgeflow watch {id}`)"),
+        }),
+        Err(err) => Err(err),
+    }
 }
 
 /// The `(id, agent)` of each step of an execution, in workflow order.
