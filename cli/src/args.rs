@@ -31,16 +31,16 @@ pub struct Cli {
 #[derive(Debug, Clone, Args)]
 pub struct GlobalArgs {
     /// The API's base URL [env: FORGEFLOW_API_URL]
-    #[arg(long, global = true, value_name = "URL")]
+    #[arg(long, global = true, value_name = "URL", display_order = 100)]
     pub endpoint: Option<String>,
     /// The progress WebSocket's URL [env: FORGEFLOW_WS_URL]
-    #[arg(long, global = true, value_name = "URL")]
+    #[arg(long, global = true, value_name = "URL", display_order = 101)]
     pub ws_url: Option<String>,
     /// The config file [env: FORGEFLOW_CONFIG]
-    #[arg(long, global = true, value_name = "PATH")]
+    #[arg(long, global = true, value_name = "PATH", display_order = 102)]
     pub config: Option<PathBuf>,
     /// Machine-readable output: the API's JSON (JSON lines while watching)
-    #[arg(long, global = true)]
+    #[arg(long, global = true, display_order = 103)]
     pub json: bool,
 }
 
@@ -162,10 +162,10 @@ pub struct TargetArgs {
     /// A tar.gz archive of the repository
     #[arg(long, group = "target")]
     pub tar: bool,
-    /// A commit on GitHub (a PUT /credentials/github token is needed)
+    /// A commit on GitHub (after `forgeflow credentials set github`)
     #[arg(long, value_name = "OWNER/NAME", groups = ["target", "forge"])]
     pub github: Option<String>,
-    /// A commit on GitLab (a PUT /credentials/gitlab token is needed)
+    /// A commit on GitLab (after `forgeflow credentials set gitlab`)
     #[arg(long, value_name = "GROUP/NAME", groups = ["target", "forge"])]
     pub gitlab: Option<String>,
     /// A self-hosted GitLab (https://…); gitlab.com by default
