@@ -8,7 +8,7 @@ import { Data } from './data';
 import { HttpApi } from './http-api';
 import { checkManifests, type Manifests } from './manifest';
 import { Monitoring } from './monitoring';
-import { applyPermissions } from './permissions';
+import { applyPermissions, grantGuard } from './permissions';
 import { WorkerQueues } from './queues';
 import type { RustFunction } from './rust-function';
 import { WebHosting } from './web';
@@ -113,6 +113,7 @@ export class ForgeflowStack extends Stack {
     const routePermissions = new Map<string, readonly string[]>(routes.map((r) => [r.function, r.permissions]));
     for (const [name, rf] of this.httpApi.functions) {
       applyPermissions(rf.fn, name, routePermissions.get(name) ?? [], grantTargets, 'route');
+      grantGuard(rf.fn, name, this.data.table);
     }
     for (const spec of workers) {
       applyPermissions(this.workers.functions.get(spec.function)!.fn, spec.function, spec.permissions, grantTargets, 'worker');

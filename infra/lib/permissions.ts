@@ -123,3 +123,22 @@ export function applyPermissions(
     }
   }
 }
+
+/**
+ * The partitions the API guard writes (shared/api/src/guard.rs): rate counters (`RATE#…`) and audit entries
+ * (`AUDIT#…`). Every HTTP function runs the guard, so each gets PutItem/UpdateItem on these partition keys
+ * only (`dynamodb:LeadingKeys`): a read endpoint still cannot touch a user, project or execution row.
+ */
+export const GUARD_LEADING_KEYS = ['RATE#*', 'AUDIT#*'];
+
+export function grantGuard(grantee: iam.IGrantable, functionName: string, table: dynamodb.ITableV2): void {
+  const statement = new iam.PolicyStatement({
+    effect: iam.Effect.ALLOW,
+    actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
+    resources: [table.tableArn],
+    conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': GUARD_LEADING_KEYS } },
+  });
+  if (!grantee.grantPrincipal.addToPrincipalPolicy(statement).statementAdded) {
+    throw new Error(`${functionName}: could not add the guard's rate-counter and audit grant`);
+  }
+}

@@ -13,7 +13,7 @@ import { FUNCTION_TAG } from '../lib/rust-function';
 
 export const manifests: Manifests = loadManifests();
 
-type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
+export type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 export type Resources = Record<string, { Type: string; Properties?: Json }>;
 
 function cdkJsonContext(): Record<string, unknown> {

@@ -23,6 +23,7 @@ import {
   synth,
   template,
   webBucketId,
+  type Json,
   type Statement,
 } from '../helpers';
 
@@ -45,6 +46,17 @@ const ALLOWED_PARTIAL_WILDCARDS = new Set([
   'kms:GenerateDataKey*',
 ]);
 
+/** Whether `s` is the API guard's grant: writes limited to the rate-counter and audit partitions. */
+function isGuardGrant(s: Statement & { Condition?: Json }): boolean {
+  const keys = s.Condition?.['ForAllValues:StringLike']?.['dynamodb:LeadingKeys'];
+  return Array.isArray(keys) && [...keys].sort().join() === 'AUDIT#*,RATE#*';
+}
+
+/** A function's statements without the guard's grant, which every HTTP function has (checked below). */
+function grantsOf(t: ReturnType<typeof template>, name: string): Statement[] {
+  return statementsOf(t, name).filter((s) => !isGuardGrant(s));
+}
+
 function allowStatements(doc: { Statement: Statement[] } | undefined): Statement[] {
   return (doc?.Statement ?? []).filter((s) => s.Effect === 'Allow');
 }
@@ -61,9 +73,22 @@ describe('iam', () => {
     );
     assert.ok(readOnly.length > 0, 'the manifest has read-only functions');
     for (const name of readOnly) {
-      const actions = actionsOf(statementsOf(t, name));
+      const actions = actionsOf(grantsOf(t, name));
       assert.ok(actions.includes('dynamodb:GetItem'), `${name} can read`);
       for (const write of TABLE_WRITES) assert.ok(!actions.includes(write), `${name} must not have ${write}`);
+    }
+  });
+
+  it('lets every HTTP function write rate counters and audit entries, and nothing else of the table through that grant', () => {
+    const routes = new Set(routeFunctions());
+    for (const name of allFunctions()) {
+      const guard = statementsOf(t, name).filter((s) => isGuardGrant(s as Statement & { Condition?: Json }));
+      if (!routes.has(name)) {
+        assert.equal(guard.length, 0, `${name} runs no API guard`);
+        continue;
+      }
+      assert.equal(guard.length, 1, `${name} has the guard grant`);
+      assert.deepEqual([...actionsOf(guard)].sort(), ['dynamodb:PutItem', 'dynamodb:UpdateItem'], name);
     }
   });
 
