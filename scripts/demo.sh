@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The main job, step by step over HTTP exactly as a user would do it with curl.
+# The main job, step by step as a user does it: the `forgeflow` CLI, and curl where the raw HTTP
+# API is worth seeing.
 # Usage: scripts/demo.sh API_URL
 set -euo pipefail
 api="$1"
@@ -20,44 +21,55 @@ call() { # METHOD PATH [BODY] — prints the body, fails on a non-2xx status
   case "$status" in 2*) printf '%s' "$body" ;; *) echo "$body" >&2; return 1 ;; esac
 }
 
+# The user's side goes through the `forgeflow` CLI, with a config of its own for this run.
+cli_bin="${FORGEFLOW_CLI:-target/debug/forgeflow}"
+config_dir="$(mktemp -d "${TMPDIR:-/tmp}/forgeflow-demo.XXXXXX")"
+trap 'rm -rf "$config_dir"' EXIT
+forgeflow() { FORGEFLOW_CONFIG="$config_dir/config.json" "$cli_bin" --endpoint "$api" "$@"; }
+
 echo "== Forgeflow demo against $api"
-echo "1. register $email"
-TOKEN="$(call POST /auth/register "{\"email\":\"$email\",\"password\":\"$password\"}" | json '["token"]')"
-echo "2. log in"
+echo "1. register $email (forgeflow login --register)"
+printf '%s\n' "$password" | forgeflow login --register --email "$email" --password-stdin | sed 's/^/   /'
 TOKEN="$(call POST /auth/login "{\"email\":\"$email\",\"password\":\"$password\"}" | json '["token"]')"
-echo "   signed in as $(call GET /me | json '["email"]')"
-echo "3. create a project"
+echo "2. signed in over plain HTTP too, as $(call GET /me | json '["email"]')"
+echo "3. create a project (forgeflow projects create)"
 brief="A small web service where library members borrow and return books, get reminders before due dates, and librarians see overdue loans."
-project="$(call POST /projects "{\"name\":\"Lending library\",\"brief\":\"$brief\",\"template\":\"python-fastapi\"}")"
-project_id="$(printf '%s' "$project" | json '["id"]')"
-echo "   project $project_id (version $(printf '%s' "$project" | json '["version"]'))"
+project_id="$(forgeflow --json projects create --name "Lending library" --brief "$brief" --template python-fastapi | json '["id"]')"
+echo "   project $project_id"
 echo "4. rename it (optimistic concurrency: send the version you read)"
 call PATCH "/projects/$project_id" '{"version":1,"name":"Lending library service"}' | json '["name"]' | sed 's/^/   now called: /'
-echo "5. list my projects"
-call GET "/projects?limit=10" | python3 -c '
+echo "5. list my projects (forgeflow projects list)"
+forgeflow projects list | sed 's/^/   /'
+echo "6. run the full-project workflow, watching it live over the WebSocket (forgeflow run --watch)"
+echo "   product manager → architect → engineers → reviewer, offline AI"
+result="$(forgeflow --json run "$project_id" --watch | python3 -c '
 import json, sys
-for p in json.load(sys.stdin)["items"]:
-    print("   - %s  %s  [%s]  v%s" % (p["id"], p["name"], p["template"], p["version"]))'
-echo "6. run the full-project workflow (product manager → architect → engineers → reviewer, offline AI)"
-execution_id="$(call POST "/projects/$project_id/executions" '{"workflow":"full-project"}' | json '["id"]')"
-echo "   execution $execution_id"
-last=""
-for _ in $(seq 1 600); do
-  execution="$(call GET "/executions/$execution_id" 3>/dev/null)"
-  line="$(printf '%s' "$execution" | python3 -c '
+last = None
+for line in sys.stdin:
+    frame = json.loads(line)
+    if frame.get("type") == "result":
+        last = frame
+        continue
+    event = frame.get("event", frame)
+    kind = event.get("kind")
+    if kind == "step_started":
+        print("   step %-8s started (%s)" % (event["step"], event["role"]), file=sys.stderr)
+    elif kind == "step_completed":
+        print("   step %-8s done: %d tokens out" % (event["step"], event["output_tokens"]), file=sys.stderr)
+    elif kind == "execution_finished":
+        print("   execution %s" % event["status"], file=sys.stderr)
+    elif kind == "files_written":
+        print("   files written: %d of %d" % (event["written"], event["total"]), file=sys.stderr)
+    elif kind == "generation_ready":
+        print("   generation ready: %d files" % event["files"], file=sys.stderr)
+print(json.dumps(last))')"
+execution_id="$(printf '%s' "$result" | json '["execution_id"]')"
+printf '%s' "$result" | python3 -c '
 import json, sys
-e = json.load(sys.stdin)
-print(e["status"] + ": " + "  ".join("%s=%s" % (s["id"], s["status"]) for s in e["steps"]))')"
-  [ "$line" != "$last" ] && echo "   $line" && last="$line"
-  case "$line" in running*) sleep 0.2 ;; *) break ;; esac
-done
-printf '%s' "$execution" | python3 -c '
-import json, sys
-e = json.load(sys.stdin)
-t = e["totals"]
-print("   %s in %d steps; %d tokens in, %d out; $%.4f" % (e["status"], len(e["steps"]), t["input_tokens"], t["output_tokens"], t["cost_usd"]))
-if e["status"] != "succeeded":
-    sys.exit("the workflow did not succeed: %s" % e.get("error"))'
+r = json.load(sys.stdin)
+print("   %s; %d tokens in, %d out; $%.4f" % (r["execution"], r["input_tokens"], r["output_tokens"], r["cost_usd"]))
+if r.get("generation") != "ready":
+    sys.exit("the run did not finish: %s" % r.get("error"))'
 echo "7. the plan it wrote"
 call GET "/projects/$project_id/stories" | python3 -c '
 import json, sys
@@ -86,25 +98,17 @@ for f in g["manifest"]["files"][:12]:
     print("   %s %8d  %s" % (f["mode"], f["size"], f["path"]))
 if g["file_count"] > 12:
     print("   … and %d more" % (g["file_count"] - 12))'
-echo "9. export it as a git repository (tar.gz with its .git history)"
-export_id="$(call POST "/generations/$execution_id/exports" '{"target":{"type":"tar.gz"}}' | json '["id"]')"
-for _ in $(seq 1 600); do
-  exported="$(call GET "/exports/$export_id" 3>/dev/null)"
-  status="$(printf '%s' "$exported" | json '["status"]')"
-  case "$status" in succeeded|failed) break ;; *) sleep 0.2 ;; esac
-done
-[ "$status" = succeeded ] || { echo "$exported" >&2; exit 1; }
-url="$(printf '%s' "$exported" | json '["result"]["download_url"]')"
+echo "9. export it as a git repository: tar.gz with its .git history, unpacked (forgeflow export --tar)"
 out="${FORGEFLOW_OUT_DIR:-out}"
 mkdir -p "$out"
-archive="$out/.download.tar.gz"
-curl -sS -o "$archive" "$url"
-root="$(tar tzf "$archive" | sed -n '1{s|/.*||;p;}')"
-[ -n "$root" ] || { echo "the archive has no root directory" >&2; exit 1; }
+staging="$(mktemp -d "$out/.export.XXXXXX")"
+unpacked="$(forgeflow --json export "$execution_id" --tar --out "$staging" | json '["path"]')"
+root="$(basename "$unpacked")"
 rm -rf "${out:?}/$root"
-tar xzf "$archive" -C "$out"
-rm -f "$archive"
+mv "$unpacked" "$out/$root"
+rm -rf "$staging"
 echo "   unpacked into $out/$root"
-git -C "$out/$root" log --shortstat --format='   commit %H%n   Author: %an <%ae>%n   Date:   %ad%n%n       %s%n' 
+git -C "$out/$root" log --shortstat --format='   commit %H%n   Author: %an <%ae>%n   Date:   %ad%n%n       %s%n'
 git -C "$out/$root" fsck --full >/dev/null 2>&1 && echo "   git fsck --full: ok"
+echo "10. the same, in the browser: open $api/ and sign in as $email (password: $password)"
 echo "== done"

@@ -9,7 +9,7 @@ once=false
 
 bash scripts/python-env.sh
 echo "building the local stack…" >&2
-cargo build --quiet -p forgeflow-local
+cargo build --quiet -p forgeflow-local -p forgeflow-cli
 
 state="$root/.local"
 mkdir -p "$state"
@@ -32,5 +32,6 @@ bash scripts/demo.sh "$FORGEFLOW_API_URL"
 
 if $once; then exit 0; fi
 echo
-echo "The local stack keeps running at $FORGEFLOW_API_URL (logs: .local/stack.log). Ctrl-C stops it."
+echo "The local stack keeps running: the page at $FORGEFLOW_API_URL/, the API at $FORGEFLOW_API_URL"
+echo "(logs: .local/stack.log; CLI: target/debug/forgeflow --endpoint $FORGEFLOW_API_URL …). Ctrl-C stops it."
 wait "$stack_pid"

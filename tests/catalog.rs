@@ -179,3 +179,46 @@ async fn workflows_list_the_built_in_one_and_the_users_own() {
         .await;
     assert_eq!(hidden.status, StatusCode::NOT_FOUND);
 }
+
+/// Found by the API contract fuzzing: contracts DynamoDB cannot hold as a document. One with an
+/// empty property name (or nested 40 levels deep) was stored, after which every read of the owner's
+/// agents — `GET /agents`, `POST /workflows`, starting an execution — was a 500; one with a number
+/// past DynamoDB's range was a 500 at once.
+#[tokio::test]
+async fn contracts_the_table_cannot_hold_are_refused_and_the_catalog_stays_readable() {
+    let app = spawn_app_with(Options {
+        workers: false,
+        ..Options::default()
+    })
+    .await;
+    let user = app.register().await;
+    let deep = (0..40).fold(
+        json!({"type": "object"}),
+        |inner, _| json!({"type": "object", "properties": {"a": inner}}),
+    );
+    let empty_name = json!({"type": "object", "properties": {"x": {"type": "object", "properties": {"": {}}}}});
+    let huge = json!({"type": "number", "maximum": 1e300});
+    for contract in [deep, empty_name, huge] {
+        let refused = app
+            .call(
+                Method::POST,
+                "/agents",
+                Some(&user.token),
+                Some(json!({"name": "Odd", "system_prompt": "Answer.", "output_contract": contract})),
+            )
+            .await;
+        assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.body);
+        assert_eq!(refused.error_field(), "output_contract");
+    }
+    let list = app.call(Method::GET, "/agents", Some(&user.token), None).await;
+    assert_eq!(list.status, StatusCode::OK, "{}", list.body);
+    let workflow = app
+        .call(
+            Method::POST,
+            "/workflows",
+            Some(&user.token),
+            Some(json!({"name": "Plan only", "steps": [{"id": "plan", "agent": "product-manager"}]})),
+        )
+        .await;
+    assert_eq!(workflow.status, StatusCode::CREATED, "{}", workflow.body);
+}

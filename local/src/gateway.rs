@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use chrono::Utc;
-use forgeflow_api::{ApiContext, respond};
+use forgeflow_api::ApiContext;
 use http::{HeaderValue, Request, Response, StatusCode, header};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::{Bytes, Incoming};
@@ -188,13 +188,20 @@ async fn dispatch(shared: &Shared, req: Request<Incoming>, peer: SocketAddr) -> 
         Ok(request) => request,
         Err(err) => return internal(&format!("event did not parse: {err}")),
     };
-    let Some(result) = registry::invoke(&route.function, &shared.context, lambda_request).await else {
+    if !registry::HTTP_FUNCTIONS.contains(&route.function.as_str()) {
         return internal(&format!(
             "function {} is in the manifest but has no handler",
             route.function
         ));
-    };
-    let lambda_json = apigw::lambda_response_json(respond(result, &request_id));
+    }
+    let context = &shared.context;
+    let answer = forgeflow_api::guarded(context, lambda_request, |req| async move {
+        registry::invoke(&route.function, context, req)
+            .await
+            .unwrap_or_else(|| Err(forgeflow_api::ApiError::internal("no handler")))
+    })
+    .await;
+    let lambda_json = apigw::lambda_response_json(answer);
     let outgoing = match apigw::http_response(lambda_json) {
         Ok(outgoing) => outgoing,
         Err(err) => return internal(&err.to_string()),

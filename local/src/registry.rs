@@ -42,6 +42,8 @@ pub const HTTP_FUNCTIONS: &[&str] = &[
     "hooks-create",
     "hooks-rotate",
     "hooks-receive",
+    "openapi-get",
+    "audit-list",
 ];
 
 /// Runs the named function's handler, or `None` if no such function exists.
@@ -93,6 +95,8 @@ pub async fn invoke(function: &str, ctx: &ApiContext, req: Request) -> Option<Ap
         "hooks-create" => forgeflow_hooks::create(ctx, req).await,
         "hooks-rotate" => forgeflow_hooks::rotate(ctx, req).await,
         "hooks-receive" => forgeflow_hooks::receive(ctx, req).await,
+        "openapi-get" => forgeflow_openapi::handler(ctx, req).await,
+        "audit-list" => forgeflow_audit::list(ctx, req).await,
         _ => return None,
     })
 }

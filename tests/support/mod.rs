@@ -7,6 +7,8 @@ use std::sync::{Arc, OnceLock};
 use forgeflow_agents::{Agents, AgentsConfig};
 use forgeflow_api::ApiContext;
 use forgeflow_api::context::SecretSource;
+use forgeflow_api::guard::RateLimits;
+use forgeflow_domain::rate_limit::RateLimit;
 use forgeflow_local::workers::{self, WorkerSettings, Workers};
 use forgeflow_local::{Gateway, Moto, Stack, bootstrap, moto};
 use forgeflow_store::Clients;
@@ -31,15 +33,25 @@ pub struct Options {
     pub visibility_timeout: Option<i32>,
     /// Where the export-worker finds GitHub and GitLab.
     pub forges: forgeflow_workers::export::ForgeSettings,
+    /// Rate limits; tests that do not test them get limits they cannot reach.
+    pub rate_limits: RateLimits,
 }
 
 impl Default for Options {
     fn default() -> Self {
+        let unreachable = RateLimit {
+            limit: 1_000_000,
+            window_s: 60,
+        };
         Self {
             workers: true,
             ai: AgentsConfig::default(),
             visibility_timeout: Some(2),
             forges: Default::default(),
+            rate_limits: RateLimits {
+                per_user: unreachable,
+                auth_per_ip: unreachable,
+            },
         }
     }
 }
@@ -102,13 +114,14 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         .expect("jwt secret exists")
         .secret_string
         .expect("string secret");
-    let context = ApiContext::load(
+    let mut context = ApiContext::load(
         clients.clone(),
         stack.resources(),
         SecretSource::SecretsManager(secret_id),
     )
     .await
     .expect("context");
+    context.rate_limits = options.rate_limits;
     let context = Arc::new(context);
     let gateway = Gateway::start(context.clone(), SocketAddr::from(([127, 0, 0, 1], 0)))
         .await

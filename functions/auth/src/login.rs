@@ -6,6 +6,17 @@ use crate::Session;
 
 /// Exchanges an e-mail and password for a token. Unknown address and wrong password get the
 /// same answer in about the same time, so the endpoint does not reveal who has an account.
+#[utoipa::path(
+    post, path = "/auth/login", tag = "auth", operation_id = "auth-login",
+    request_body = Credentials,
+    responses(
+        (status = 200, description = "Signed in", body = Session),
+        (status = 400, description = "Malformed body, e-mail or empty password"),
+        (status = 401, description = "Wrong e-mail or password"),
+        (status = 413, description = "Body over 256 KiB"),
+        (status = 415, description = "Body is not JSON"),
+    ),
+)]
 pub async fn handler(ctx: &ApiContext, req: Request) -> ApiResult {
     let credentials: Credentials = request::json_body(&req)?;
     let email = Email::parse(&credentials.email)?;
@@ -21,7 +32,7 @@ pub async fn handler(ctx: &ApiContext, req: Request) -> ApiResult {
     let issued = ctx.tokens.issue(user.id, Utc::now())?;
     response::ok(&Session {
         user: UserView::from(&user),
-        token: &issued.token,
+        token: issued.token,
         token_type: "Bearer",
         expires_at: issued.expires_at,
     })

@@ -7,6 +7,17 @@ use forgeflow_store::StoreError;
 use crate::Session;
 
 /// Creates an account and signs it in. A taken address is a 409.
+#[utoipa::path(
+    post, path = "/auth/register", tag = "auth", operation_id = "auth-register",
+    request_body = Credentials,
+    responses(
+        (status = 201, description = "Account created and signed in", body = Session),
+        (status = 400, description = "Malformed body, e-mail or password (8 to 256 characters)"),
+        (status = 409, description = "An account with this e-mail exists (`email_taken`)"),
+        (status = 413, description = "Body over 256 KiB"),
+        (status = 415, description = "Body is not JSON"),
+    ),
+)]
 pub async fn handler(ctx: &ApiContext, req: Request) -> ApiResult {
     let credentials: Credentials = request::json_body(&req)?;
     let email = Email::parse(&credentials.email)?;
@@ -29,7 +40,7 @@ pub async fn handler(ctx: &ApiContext, req: Request) -> ApiResult {
     let issued = ctx.tokens.issue(user.id, now)?;
     response::created(&Session {
         user: UserView::from(&user),
-        token: &issued.token,
+        token: issued.token,
         token_type: "Bearer",
         expires_at: issued.expires_at,
     })

@@ -10,6 +10,21 @@ use crate::view::ExecutionView;
 
 /// Starts a workflow over a project: the execution and its steps are written in one
 /// transaction, then the first steps are queued. Answers 202 at once.
+#[utoipa::path(
+    post, path = "/projects/{id}/executions", tag = "executions", operation_id = "executions-create",
+    security(("bearer" = [])),
+    params(("id" = uuid::Uuid, Path, description = "The project's id")),
+    request_body(content = Option<StartExecution>, description = "Optional: the workflow, `full-project` by default"),
+    responses(
+        (status = 202, description = "The execution, started", body = ExecutionView,
+            headers(("location" = String, description = "`/executions/{id}`"))),
+        (status = 400, description = "Malformed body or id, or an unknown workflow"),
+        (status = 401, description = "Missing, expired or invalid token"),
+        (status = 404, description = "No such project of the caller's"),
+        (status = 413, description = "Body over 256 KiB"),
+        (status = 415, description = "Body is not JSON"),
+    ),
+)]
 pub async fn handler(ctx: &ApiContext, req: Request) -> ApiResult {
     let owner = ctx.tokens.authenticate(&req)?;
     let project_id = request::path_param(&req, "id")?;

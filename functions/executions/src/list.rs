@@ -1,9 +1,48 @@
+use chrono::{DateTime, Utc};
 use forgeflow_api::{ApiContext, ApiError, ApiResult, Request, cursor, request, response};
 use forgeflow_domain::Id;
+use forgeflow_domain::execution::{Execution, ExecutionStatus};
 use forgeflow_domain::project::Project;
-use serde_json::json;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::view::WorkflowRef;
+
+/// An execution in a listing: what it ran and how it ended, without its steps.
+#[derive(Serialize, ToSchema)]
+pub struct ExecutionSummary {
+    #[schema(value_type = uuid::Uuid)]
+    pub id: Id<Execution>,
+    pub workflow: WorkflowRef,
+    pub status: ExecutionStatus,
+    pub error: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ExecutionPage {
+    pub items: Vec<ExecutionSummary>,
+    /// Pass back as `?cursor=` for the next page; null on the last page.
+    pub next_cursor: Option<String>,
+}
 
 /// A project's executions, newest first, paginated like `/projects`.
+#[utoipa::path(
+    get, path = "/projects/{id}/executions", tag = "executions", operation_id = "executions-list",
+    security(("bearer" = [])),
+    params(
+        ("id" = uuid::Uuid, Path, description = "The project's id"),
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 100, description = "Page size, 20 by default"),
+        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page"),
+    ),
+    responses(
+        (status = 200, description = "A page of the project's executions, newest first", body = ExecutionPage),
+        (status = 400, description = "A malformed id, `limit` out of range or a `cursor` this API did not issue"),
+        (status = 401, description = "Missing, expired or invalid token"),
+        (status = 404, description = "No such project of the caller's"),
+    ),
+)]
 pub async fn handler(ctx: &ApiContext, req: Request) -> ApiResult {
     let owner = ctx.tokens.authenticate(&req)?;
     let project_id: Id<Project> = request::path_param(&req, "id")?;
@@ -13,19 +52,23 @@ pub async fn handler(ctx: &ApiContext, req: Request) -> ApiResult {
         .await?
         .ok_or(ApiError::NotFound("project"))?;
     let page = ctx.engine.executions.list_for_project(project_id, limit, after).await?;
-    let items: Vec<_> = page
+    let items = page
         .items
-        .iter()
-        .map(|execution| {
-            json!({
-                "id": execution.id,
-                "workflow": {"id": execution.workflow.id, "name": execution.workflow.name},
-                "status": execution.status,
-                "error": execution.error,
-                "created_at": execution.created_at,
-                "finished_at": execution.finished_at,
-            })
+        .into_iter()
+        .map(|execution| ExecutionSummary {
+            id: execution.id,
+            workflow: WorkflowRef {
+                id: execution.workflow.id,
+                name: execution.workflow.name,
+            },
+            status: execution.status,
+            error: execution.error,
+            created_at: execution.created_at,
+            finished_at: execution.finished_at,
         })
         .collect();
-    response::ok(&json!({"items": items, "next_cursor": page.next.map(|id| cursor::encode(&id))}))
+    response::ok(&ExecutionPage {
+        items,
+        next_cursor: page.next.map(|id| cursor::encode(&id)),
+    })
 }

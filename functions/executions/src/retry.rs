@@ -6,6 +6,18 @@ use crate::load_owned;
 use crate::view::ExecutionView;
 
 /// Reruns the failed and cancelled steps of a stopped execution; finished steps are kept.
+#[utoipa::path(
+    post, path = "/executions/{id}/retry", tag = "executions", operation_id = "executions-retry",
+    security(("bearer" = [])),
+    params(("id" = uuid::Uuid, Path, description = "The execution's id")),
+    responses(
+        (status = 202, description = "The execution, running again", body = ExecutionView),
+        (status = 400, description = "The id is not a lower-case UUID"),
+        (status = 401, description = "Missing, expired or invalid token"),
+        (status = 404, description = "No such execution of the caller's"),
+        (status = 409, description = "Only failed or cancelled executions can be retried (`not_retryable`)"),
+    ),
+)]
 pub async fn handler(ctx: &ApiContext, req: Request) -> ApiResult {
     let owner = ctx.tokens.authenticate(&req)?;
     let (execution, runs) = load_owned(ctx, owner, &req).await?;

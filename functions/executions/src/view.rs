@@ -3,12 +3,15 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use forgeflow_domain::execution::{Execution, ExecutionStatus, StepRun, StepStatus};
 use serde::Serialize;
+use utoipa::ToSchema;
 
 /// What a client sees of an execution: its status and, per step in workflow order, the
 /// status, attempts, timings, tokens and cost.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct ExecutionView {
+    #[schema(value_type = uuid::Uuid)]
     pub id: String,
+    #[schema(value_type = uuid::Uuid)]
     pub project_id: String,
     pub workflow: WorkflowRef,
     pub status: ExecutionStatus,
@@ -22,13 +25,13 @@ pub struct ExecutionView {
     pub totals: Totals,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct WorkflowRef {
     pub id: String,
     pub name: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct StepView {
     pub id: String,
     pub agent: String,
@@ -51,7 +54,7 @@ pub struct StepView {
     pub error: Option<String>,
 }
 
-#[derive(Serialize, Default)]
+#[derive(Serialize, Default, ToSchema)]
 pub struct Totals {
     pub input_tokens: u64,
     pub output_tokens: u64,

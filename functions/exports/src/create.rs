@@ -4,9 +4,25 @@ use forgeflow_domain::Id;
 use forgeflow_domain::export::{Export, ExportJob, StartExport};
 use forgeflow_domain::generation::GenerationStatus;
 
-use crate::view::view;
+use crate::view::{ExportView, view};
 
 /// Exports a ready generation to an archive, GitHub or GitLab. Answers 202 at once.
+#[utoipa::path(
+    post, path = "/generations/{id}/exports", tag = "exports", operation_id = "exports-create",
+    security(("bearer" = [])),
+    params(("id" = uuid::Uuid, Path, description = "The generation's id")),
+    request_body = StartExport,
+    responses(
+        (status = 202, description = "The export, queued", body = ExportView,
+            headers(("location" = String, description = "`/exports/{id}`"))),
+        (status = 400, description = "Malformed body or id, or a target that breaks its rules (the field names it)"),
+        (status = 401, description = "Missing, expired or invalid token"),
+        (status = 404, description = "No such generation of the caller's"),
+        (status = 409, description = "The generation is not ready (`generation_not_ready`)"),
+        (status = 413, description = "Body over 256 KiB"),
+        (status = 415, description = "Body is not JSON"),
+    ),
+)]
 pub async fn handler(ctx: &ApiContext, req: Request) -> ApiResult {
     let owner = ctx.tokens.authenticate(&req)?;
     let generation_id = request::path_param(&req, "id")?;

@@ -1,11 +1,34 @@
 use forgeflow_api::{ApiContext, ApiError, ApiResult, Request, cursor, request, response};
 use forgeflow_domain::Id;
 use forgeflow_domain::project::Project;
-use serde_json::json;
+use serde::Serialize;
+use utoipa::ToSchema;
 
-use crate::view::view;
+use crate::view::{ExportView, view};
+
+#[derive(Serialize, ToSchema)]
+pub struct ExportPage {
+    pub items: Vec<ExportView>,
+    /// Pass back as `?cursor=` for the next page; null on the last page.
+    pub next_cursor: Option<String>,
+}
 
 /// A project's exports, newest first.
+#[utoipa::path(
+    get, path = "/projects/{id}/exports", tag = "exports", operation_id = "exports-list",
+    security(("bearer" = [])),
+    params(
+        ("id" = uuid::Uuid, Path, description = "The project's id"),
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 100, description = "Page size, 20 by default"),
+        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page"),
+    ),
+    responses(
+        (status = 200, description = "A page of the project's exports, newest first", body = ExportPage),
+        (status = 400, description = "A malformed id, `limit` out of range or a `cursor` this API did not issue"),
+        (status = 401, description = "Missing, expired or invalid token"),
+        (status = 404, description = "No such project of the caller's"),
+    ),
+)]
 pub async fn handler(ctx: &ApiContext, req: Request) -> ApiResult {
     let owner = ctx.tokens.authenticate(&req)?;
     let project_id: Id<Project> = request::path_param(&req, "id")?;
@@ -19,5 +42,8 @@ pub async fn handler(ctx: &ApiContext, req: Request) -> ApiResult {
     for export in &page.items {
         items.push(view(ctx, export).await?);
     }
-    response::ok(&json!({"items": items, "next_cursor": page.next.map(|id| cursor::encode(&id))}))
+    response::ok(&ExportPage {
+        items,
+        next_cursor: page.next.map(|id| cursor::encode(&id)),
+    })
 }

@@ -7,6 +7,20 @@ use forgeflow_domain::project::Project;
 
 /// Generates the project again from one of its succeeded executions, possibly with another
 /// template. Answers 202 with the queued generation.
+#[utoipa::path(
+    post, path = "/projects/{id}/generations", tag = "generations", operation_id = "generations-create",
+    security(("bearer" = [])),
+    params(("id" = uuid::Uuid, Path, description = "The project's id")),
+    request_body = Regenerate,
+    responses(
+        (status = 202, description = "The generation, queued", body = Generation),
+        (status = 400, description = "Malformed body or id, or not a succeeded execution of this project"),
+        (status = 401, description = "Missing, expired or invalid token"),
+        (status = 404, description = "No such project of the caller's"),
+        (status = 413, description = "Body over 256 KiB"),
+        (status = 415, description = "Body is not JSON"),
+    ),
+)]
 pub async fn handler(ctx: &ApiContext, req: Request) -> ApiResult {
     let owner = ctx.tokens.authenticate(&req)?;
     let project_id: Id<Project> = request::path_param(&req, "id")?;

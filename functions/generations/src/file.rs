@@ -2,9 +2,9 @@ use std::time::Duration;
 
 use forgeflow_api::{ApiContext, ApiError, ApiResult, Body, Request, Response, request};
 use forgeflow_domain::generation::GenerationStatus;
+use forgeflow_generator::Manifest;
 use forgeflow_store::StoreError;
 use lambda_http::http::{StatusCode, header};
-use serde_json::Value;
 
 use crate::load_owned;
 
@@ -14,6 +14,35 @@ pub const INLINE_LIMIT: u64 = 1024 * 1024;
 const PRESIGNED_FOR: Duration = Duration::from_secs(300);
 
 /// One generated file: its bytes, or a redirect to a presigned S3 URL above `INLINE_LIMIT`.
+#[utoipa::path(
+    get, path = "/generations/{id}/files/{path}", tag = "generations", operation_id = "generations-file",
+    security(("bearer" = [])),
+    params(
+        ("id" = uuid::Uuid, Path, description = "The generation's id"),
+        ("path" = String, Path, description = "The file's path as in the manifest; may contain `/`"),
+    ),
+    responses(
+        (status = 200, description = "The file's bytes (up to 1 MiB), typed by its extension",
+            content(
+                (String = "text/plain"),
+                (String = "text/markdown"),
+                (String = "text/html"),
+                (String = "text/css"),
+                (String = "text/javascript"),
+                (serde_json::Value = "application/json"),
+                (String = "image/svg+xml"),
+                (Vec<u8> = "image/png"),
+                (Vec<u8> = "application/octet-stream"),
+            ),
+            headers(("etag" = String, description = "The file's SHA-256, quoted"))),
+        (status = 307, description = "Files over 1 MiB: a presigned S3 URL, valid five minutes",
+            headers(("location" = String, description = "Where the file's bytes are"))),
+        (status = 400, description = "A malformed id or an unsafe path"),
+        (status = 401, description = "Missing, expired or invalid token"),
+        (status = 404, description = "No such generation of the caller's, or no such file in it"),
+        (status = 409, description = "The generation is not ready (`generation_not_ready`)"),
+    ),
+)]
 pub async fn handler(ctx: &ApiContext, req: Request) -> ApiResult {
     let owner = ctx.tokens.authenticate(&req)?;
     let raw: String = request::path_param(&req, "path")?;
@@ -25,15 +54,11 @@ pub async fn handler(ctx: &ApiContext, req: Request) -> ApiResult {
             message: format!("the generation is {}", generation.status.as_str()),
         });
     }
-    let manifest: Value = ctx.engine.blobs.get_json(&generation.manifest_key()).await?;
-    let entry = manifest["files"]
-        .as_array()
-        .and_then(|files| files.iter().find(|file| file["path"] == path.as_str()))
-        .ok_or(ApiError::NotFound("file"))?;
+    let manifest: Manifest = ctx.engine.blobs.get_json(&generation.manifest_key()).await?;
+    let entry = manifest.file(&path).ok_or(ApiError::NotFound("file"))?;
     let key = format!("{}{path}", generation.files_prefix());
-    let size = entry["size"].as_u64().unwrap_or_default();
     let mut response = Response::new(Body::Empty);
-    if size > INLINE_LIMIT {
+    if entry.size > INLINE_LIMIT {
         let url = ctx.engine.blobs.presigned_get(&key, PRESIGNED_FOR).await?;
         *response.status_mut() = StatusCode::TEMPORARY_REDIRECT;
         response
@@ -53,11 +78,10 @@ pub async fn handler(ctx: &ApiContext, req: Request) -> ApiResult {
     response
         .headers_mut()
         .insert(header::CONTENT_TYPE, content_type.parse().map_err(ApiError::internal)?);
-    if let Some(sha) = entry["sha256"].as_str() {
-        response
-            .headers_mut()
-            .insert(header::ETAG, format!("\"{sha}\"").parse().map_err(ApiError::internal)?);
-    }
+    response.headers_mut().insert(
+        header::ETAG,
+        format!("\"{}\"", entry.sha256).parse().map_err(ApiError::internal)?,
+    );
     Ok(response)
 }
 

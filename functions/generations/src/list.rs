@@ -1,9 +1,33 @@
 use forgeflow_api::{ApiContext, ApiError, ApiResult, Request, cursor, request, response};
 use forgeflow_domain::Id;
+use forgeflow_domain::generation::Generation;
 use forgeflow_domain::project::Project;
-use serde_json::json;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+#[derive(Serialize, ToSchema)]
+pub struct GenerationPage {
+    pub items: Vec<Generation>,
+    /// Pass back as `?cursor=` for the next page; null on the last page.
+    pub next_cursor: Option<String>,
+}
 
 /// A project's generations, newest first.
+#[utoipa::path(
+    get, path = "/projects/{id}/generations", tag = "generations", operation_id = "generations-list",
+    security(("bearer" = [])),
+    params(
+        ("id" = uuid::Uuid, Path, description = "The project's id"),
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 100, description = "Page size, 20 by default"),
+        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page"),
+    ),
+    responses(
+        (status = 200, description = "A page of the project's generations, newest first", body = GenerationPage),
+        (status = 400, description = "A malformed id, `limit` out of range or a `cursor` this API did not issue"),
+        (status = 401, description = "Missing, expired or invalid token"),
+        (status = 404, description = "No such project of the caller's"),
+    ),
+)]
 pub async fn handler(ctx: &ApiContext, req: Request) -> ApiResult {
     let owner = ctx.tokens.authenticate(&req)?;
     let project_id: Id<Project> = request::path_param(&req, "id")?;
@@ -13,5 +37,8 @@ pub async fn handler(ctx: &ApiContext, req: Request) -> ApiResult {
         .await?
         .ok_or(ApiError::NotFound("project"))?;
     let page = ctx.generations.list_for_project(project_id, limit, after).await?;
-    response::ok(&json!({"items": page.items, "next_cursor": page.next.map(|id| cursor::encode(&id))}))
+    response::ok(&GenerationPage {
+        items: page.items,
+        next_cursor: page.next.map(|id| cursor::encode(&id)),
+    })
 }

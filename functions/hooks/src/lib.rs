@@ -1,17 +1,52 @@
 //! Webhooks: the owner creates one for a project (and rotates its secret); another system calls
 //! `POST /hooks/{id}` with a signed body to export the project's latest generation.
 
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, Utc};
 use forgeflow_api::{ApiContext, ApiError, ApiResult, Body, Request, request, response};
 use forgeflow_domain::Id;
+use forgeflow_domain::export::{Export, ExportStatus, ExportTarget};
 use forgeflow_domain::hook::{CreateHook, Hook, SIGNATURE_HEADER};
 use forgeflow_domain::project::Project;
 use forgeflow_domain::webhook;
-use serde_json::json;
+use serde::Serialize;
 use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
 
 /// How far a signature's timestamp may be from now: replays older than this are refused.
 pub const TOLERANCE_SECONDS: i64 = 300;
+
+/// A new hook: where to call it and the secret to sign with, shown this once.
+#[derive(Serialize, ToSchema)]
+pub struct CreatedHook {
+    #[schema(value_type = uuid::Uuid)]
+    pub id: Id<Hook>,
+    #[schema(value_type = uuid::Uuid)]
+    pub project_id: Id<Project>,
+    pub target: ExportTarget,
+    /// `/hooks/{id}`, relative to the API's base URL.
+    pub url: String,
+    /// Hex HMAC-SHA256 key.
+    pub secret: String,
+    /// `x-forgeflow-signature`
+    pub signature_header: &'static str,
+}
+
+/// A hook's new secret; the old one no longer verifies.
+#[derive(Serialize, ToSchema)]
+pub struct RotatedHook {
+    #[schema(value_type = uuid::Uuid)]
+    pub id: Id<Hook>,
+    pub secret: String,
+    pub rotated_at: DateTime<Utc>,
+}
+
+/// What a delivered webhook started.
+#[derive(Serialize, ToSchema)]
+pub struct HookDelivery {
+    #[schema(value_type = uuid::Uuid)]
+    pub export_id: Id<Export>,
+    pub status: ExportStatus,
+}
 
 fn new_secret() -> Result<String, ApiError> {
     let mut random = [0u8; 32];
@@ -20,6 +55,20 @@ fn new_secret() -> Result<String, ApiError> {
 }
 
 /// Creates a hook; the answer carries its URL and secret, shown this once.
+#[utoipa::path(
+    post, path = "/projects/{id}/hooks", tag = "hooks", operation_id = "hooks-create",
+    security(("bearer" = [])),
+    params(("id" = uuid::Uuid, Path, description = "The project's id")),
+    request_body = CreateHook,
+    responses(
+        (status = 201, description = "The hook, with its secret (shown once)", body = CreatedHook),
+        (status = 400, description = "Malformed body or id, or a target that breaks its rules (the field names it)"),
+        (status = 401, description = "Missing, expired or invalid token"),
+        (status = 404, description = "No such project of the caller's"),
+        (status = 413, description = "Body over 256 KiB"),
+        (status = 415, description = "Body is not JSON"),
+    ),
+)]
 pub async fn create(ctx: &ApiContext, req: Request) -> ApiResult {
     let owner = ctx.tokens.authenticate(&req)?;
     let project_id: Id<Project> = request::path_param(&req, "id")?;
@@ -40,13 +89,28 @@ pub async fn create(ctx: &ApiContext, req: Request) -> ApiResult {
         rotated_at: now,
     };
     ctx.hooks.put(&hook).await?;
-    response::created(&json!({
-        "id": hook.id, "project_id": hook.project_id, "target": hook.target, "url": format!("/hooks/{}", hook.id),
-        "secret": hook.secret, "signature_header": SIGNATURE_HEADER,
-    }))
+    response::created(&CreatedHook {
+        id: hook.id,
+        project_id: hook.project_id,
+        url: format!("/hooks/{}", hook.id),
+        target: hook.target,
+        secret: hook.secret,
+        signature_header: SIGNATURE_HEADER,
+    })
 }
 
 /// Replaces the secret; the old one stops working at once.
+#[utoipa::path(
+    post, path = "/hooks/{id}/rotate", tag = "hooks", operation_id = "hooks-rotate",
+    security(("bearer" = [])),
+    params(("id" = uuid::Uuid, Path, description = "The hook's id")),
+    responses(
+        (status = 200, description = "The new secret (shown once)", body = RotatedHook),
+        (status = 400, description = "The id is not a lower-case UUID"),
+        (status = 401, description = "Missing, expired or invalid token"),
+        (status = 404, description = "No such hook of the caller's"),
+    ),
+)]
 pub async fn rotate(ctx: &ApiContext, req: Request) -> ApiResult {
     let owner = ctx.tokens.authenticate(&req)?;
     let id: Id<Hook> = request::path_param(&req, "id")?;
@@ -57,11 +121,29 @@ pub async fn rotate(ctx: &ApiContext, req: Request) -> ApiResult {
     hook.secret = new_secret()?;
     hook.rotated_at = Utc::now();
     ctx.hooks.put(&hook).await?;
-    response::ok(&json!({"id": hook.id, "secret": hook.secret, "rotated_at": hook.rotated_at}))
+    response::ok(&RotatedHook {
+        id: hook.id,
+        secret: hook.secret,
+        rotated_at: hook.rotated_at,
+    })
 }
 
 /// The inbound call. Unknown hook, missing, malformed, wrong or stale signature: all one 401, and
 /// nothing is enqueued; so is a replay of a request already delivered.
+#[utoipa::path(
+    post, path = "/hooks/{id}", tag = "hooks", operation_id = "hooks-receive",
+    params(
+        ("id" = uuid::Uuid, Path, description = "The hook's id"),
+        ("x-forgeflow-signature" = String, Header,
+            description = "`t=<unix seconds>,v1=<hex HMAC-SHA256 of \"{t}.{body}\" under the hook's secret>`"),
+    ),
+    request_body(content = Option<Object>, description = "Any body; it is what the signature covers"),
+    responses(
+        (status = 202, description = "An export of the latest ready generation, queued", body = HookDelivery),
+        (status = 401, description = "Unknown hook; missing, wrong or stale (over 5 minutes) signature; or a replay"),
+        (status = 409, description = "The project has no ready generation yet (`nothing_to_export`)"),
+    ),
+)]
 pub async fn receive(ctx: &ApiContext, req: Request) -> ApiResult {
     let refused = || ApiError::Unauthorized("missing or invalid webhook signature");
     let id: Id<Hook> = request::path_param(&req, "id").map_err(|_| refused())?;
@@ -115,5 +197,8 @@ pub async fn receive(ctx: &ApiContext, req: Request) -> ApiResult {
         // Two copies racing past the check above: the second is the replay.
         return Err(ApiError::Unauthorized("this signed request was already delivered"));
     }
-    response::accepted(&json!({"export_id": export.id, "status": export.status}))
+    response::accepted(&HookDelivery {
+        export_id: export.id,
+        status: export.status,
+    })
 }

@@ -10,14 +10,13 @@ use forgeflow_domain::agent::{AgentRole, FilesOutput, ReviewOutput};
 use forgeflow_domain::export::ExportTarget;
 use forgeflow_domain::generation::{Generation, GenerationJob, GenerationStatus, RefusedFile};
 use forgeflow_domain::progress::{ProgressEvent, Topic};
-use forgeflow_generator::{GeneratedTree, GenerationInput, Limits, ManifestEntry};
+use forgeflow_generator::{GeneratedTree, GenerationInput, Limits};
 use forgeflow_progress::{Coalesced, Publisher};
 use forgeflow_store::engine::{output_key, steps_of_role};
 use forgeflow_store::{
     Clients, Engine, ExportStore, GenerationStore, JobQueue, ProjectStore, Resources, ScheduleStore, StoreError,
 };
 use futures_util::{StreamExt, TryStreamExt, stream};
-use serde::{Deserialize, Serialize};
 use tokio::sync::OnceCell;
 
 use crate::batch::{self, RecordResult};
@@ -40,14 +39,8 @@ pub struct GenerateWorker {
     max_receives: OnceCell<u32>,
 }
 
-/// `generations/{id}/manifest.json`: what was written, for the API and the exporter.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Manifest {
-    pub generation_id: String,
-    pub files: Vec<ManifestEntry>,
-    pub conflicts: Vec<String>,
-    pub refused: Vec<RefusedFile>,
-}
+/// `generations/{id}/manifest.json`, defined next to its entries in the generator.
+pub use forgeflow_generator::Manifest;
 
 /// Files written so far.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

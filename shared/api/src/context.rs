@@ -2,10 +2,11 @@ use chrono::Duration;
 use forgeflow_domain::agent::Agent;
 use forgeflow_domain::workflow::Workflow;
 use forgeflow_store::{
-    Clients, ConnectionStore, CredentialStore, Engine, EventStore, ExportStore, GenerationStore, HookStore, Owned,
-    ProjectStore, Resources, ScheduleStore, StoreError, UserStore, secrets,
+    AuditStore, Clients, ConnectionStore, CredentialStore, Engine, EventStore, ExportStore, GenerationStore, HookStore,
+    Owned, ProjectStore, RateCounters, Resources, ScheduleStore, StoreError, UserStore, secrets,
 };
 
+use crate::guard::RateLimits;
 use crate::token::Tokens;
 
 /// Everything an HTTP handler needs, built once per Lambda container (or once per local stack).
@@ -26,6 +27,9 @@ pub struct ApiContext {
     pub hooks: HookStore,
     pub events: EventStore,
     pub connections: ConnectionStore,
+    pub audit: AuditStore,
+    pub rate_counters: RateCounters,
+    pub rate_limits: RateLimits,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -59,6 +63,9 @@ impl ApiContext {
             hooks: HookStore::new(dynamo(), &resources.table),
             events: EventStore::new(dynamo(), &resources.table),
             connections: ConnectionStore::new(dynamo(), &resources.table),
+            audit: AuditStore::new(dynamo(), &resources.table),
+            rate_counters: RateCounters::new(dynamo(), &resources.table),
+            rate_limits: RateLimits::from_env(),
             credentials: CredentialStore::new(
                 dynamo(),
                 clients.kms.clone(),

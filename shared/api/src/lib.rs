@@ -4,6 +4,7 @@
 pub mod context;
 pub mod cursor;
 pub mod error;
+pub mod guard;
 pub mod password;
 pub mod request;
 pub mod response;
@@ -12,5 +13,6 @@ pub mod token;
 
 pub use context::ApiContext;
 pub use error::{ApiError, ApiResult, respond};
+pub use guard::guarded;
 pub use lambda_http::{Body, Request, Response};
 pub use run::run;

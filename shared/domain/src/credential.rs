@@ -5,10 +5,11 @@ use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::ValidationError;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Forge {
     Github,
@@ -72,9 +73,11 @@ impl fmt::Debug for Token {
 }
 
 /// Body of `PUT /credentials/{provider}`.
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PutCredential {
+    /// No spaces or control characters; at most 4096 bytes.
+    #[schema(min_length = 1, max_length = 4_096)]
     pub token: String,
 }
 

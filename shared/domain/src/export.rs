@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::Id;
 use crate::ValidationError;
@@ -11,7 +12,7 @@ use crate::project::Project;
 use crate::user::User;
 
 /// Where an export goes. The body's `target` field, tagged by `type`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum ExportTarget {
     Zip,
@@ -138,7 +139,7 @@ impl ExportTarget {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ExportStatus {
     Queued,
@@ -222,7 +223,7 @@ impl Export {
 }
 
 /// Body of `POST /generations/{id}/exports`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StartExport {
     pub target: ExportTarget,

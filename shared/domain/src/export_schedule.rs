@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::export::ExportTarget;
 use crate::project::Project;
@@ -9,9 +10,11 @@ use crate::schedule::{ParsedSchedule, ScheduleSpec};
 use crate::user::User;
 use crate::{Id, ValidationError};
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct ExportSchedule {
+    #[schema(value_type = uuid::Uuid)]
     pub project_id: Id<Project>,
+    #[schema(value_type = uuid::Uuid)]
     pub owner: Id<User>,
     pub expression: String,
     pub time_zone: String,
@@ -46,9 +49,11 @@ fn yes() -> bool {
 }
 
 /// Body of `PUT /projects/{id}/export-schedule`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PutSchedule {
+    /// A 5-field cron expression (`0 3 * * MON-FRI`) or a rate (`rate(15 minutes)`).
+    #[schema(min_length = 1, max_length = 200)]
     pub expression: String,
     #[serde(default = "utc")]
     pub time_zone: String,

@@ -3,13 +3,14 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::Id;
 use crate::execution::Execution;
 use crate::project::{Project, Template};
 use crate::user::User;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum GenerationStatus {
     Queued,
@@ -29,11 +30,15 @@ impl GenerationStatus {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Generation {
+    #[schema(value_type = uuid::Uuid)]
     pub id: Id<Generation>,
+    #[schema(value_type = uuid::Uuid)]
     pub project_id: Id<Project>,
+    #[schema(value_type = uuid::Uuid)]
     pub owner: Id<User>,
+    #[schema(value_type = uuid::Uuid)]
     pub execution_id: Id<Execution>,
     pub template: Template,
     pub status: GenerationStatus,
@@ -55,7 +60,7 @@ pub struct Generation {
     pub finished_at: Option<DateTime<Utc>>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct RefusedFile {
     pub path: String,
     pub reason: String,
@@ -120,9 +125,10 @@ impl GenerationJob {
 }
 
 /// Body of `POST /projects/{id}/generations`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Regenerate {
+    #[schema(value_type = uuid::Uuid)]
     pub execution_id: Id<Execution>,
     pub template: Option<Template>,
 }

@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::Id;
 use crate::export::ExportTarget;
@@ -23,7 +24,7 @@ pub struct Hook {
 }
 
 /// Body of `POST /projects/{id}/hooks`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateHook {
     pub target: ExportTarget,

@@ -2,6 +2,7 @@
 //! Nothing here talks to the network or the clock; callers pass `now` in.
 
 pub mod agent;
+pub mod audit;
 pub mod catalog;
 pub mod credential;
 pub mod error;
@@ -14,6 +15,7 @@ pub mod id;
 pub mod plan;
 pub mod progress;
 pub mod project;
+pub mod rate_limit;
 pub mod schedule;
 pub mod text;
 pub mod user;

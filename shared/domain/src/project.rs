@@ -1,5 +1,6 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::text::bounded;
 use crate::user::User;
@@ -8,9 +9,11 @@ use crate::{Id, ValidationError};
 pub const NAME_MAX_CHARS: usize = 100;
 pub const BRIEF_MAX_CHARS: usize = 20_000;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Project {
+    #[schema(value_type = uuid::Uuid)]
     pub id: Id<Project>,
+    #[schema(value_type = uuid::Uuid)]
     pub owner: Id<User>,
     pub name: String,
     pub brief: String,
@@ -23,7 +26,7 @@ pub struct Project {
 }
 
 /// The project templates a generation can start from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Template {
     #[default]
@@ -44,7 +47,7 @@ impl Template {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProjectSettings {
     /// Export automatically whenever a generation of this project becomes ready.
@@ -53,10 +56,14 @@ pub struct ProjectSettings {
 }
 
 /// Body of `POST /projects`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateProject {
+    /// Trimmed; no control characters.
+    #[schema(min_length = 1, max_length = 100)]
     pub name: String,
+    /// Trimmed; newlines and tabs allowed, no other control characters.
+    #[schema(min_length = 1, max_length = 20_000)]
     pub brief: String,
     #[serde(default)]
     pub template: Template,
@@ -65,11 +72,13 @@ pub struct CreateProject {
 }
 
 /// Body of `PATCH /projects/{id}`: every field optional but `version`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateProject {
     pub version: u64,
+    #[schema(min_length = 1, max_length = 100)]
     pub name: Option<String>,
+    #[schema(min_length = 1, max_length = 20_000)]
     pub brief: Option<String>,
     pub template: Option<Template>,
     pub settings: Option<ProjectSettings>,

@@ -1,5 +1,6 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::{Id, ValidationError};
 
@@ -13,7 +14,7 @@ pub struct User {
 }
 
 /// An e-mail address, lower-cased so that one mailbox is one account.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(transparent)]
 pub struct Email(String);
 
@@ -79,8 +80,9 @@ impl std::fmt::Debug for Password {
 }
 
 /// What a client may see of a user.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct UserView {
+    #[schema(value_type = uuid::Uuid)]
     pub id: Id<User>,
     pub email: Email,
     pub created_at: DateTime<Utc>,
@@ -97,10 +99,12 @@ impl From<&User> for UserView {
 }
 
 /// Body of `POST /auth/register` and `POST /auth/login`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Credentials {
+    #[schema(format = Email, max_length = 254)]
     pub email: String,
+    /// 8 to 256 characters to register; any non-empty one to log in.
     pub password: String,
 }
 

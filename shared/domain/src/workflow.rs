@@ -3,6 +3,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::text::bounded;
 use crate::user::User;
@@ -11,33 +12,38 @@ use crate::{Id, ValidationError};
 pub const MAX_STEPS: usize = 50;
 pub const FULL_PROJECT: &str = "full-project";
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Workflow {
     /// Built-in workflows have a slug (`full-project`); users' workflows a UUID.
     pub id: String,
     pub name: String,
     pub steps: Vec<Step>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<uuid::Uuid>)]
     pub owner: Option<Id<User>>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Step {
+    #[schema(pattern = "^[a-z0-9_-]{1,64}$")]
     pub id: String,
     pub agent: String,
     #[serde(default)]
     pub depends_on: Vec<String>,
     /// Extra guidance for this step's agent (e.g. which part of the tree an engineer writes).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 2_000)]
     pub instructions: Option<String>,
 }
 
 /// Body of `POST /workflows`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateWorkflow {
+    #[schema(min_length = 1, max_length = 100)]
     pub name: String,
+    #[schema(min_items = 1, max_items = 50)]
     pub steps: Vec<Step>,
 }
 

@@ -30,7 +30,7 @@ use serde::{Deserialize, Serialize};
 
 pub use error::GenerateError;
 pub use limits::Limits;
-pub use manifest::{FileMode, GeneratedFile, ManifestEntry, Source, git_blob_id, sha256_hex};
+pub use manifest::{FileMode, GeneratedFile, Manifest, ManifestEntry, Source, git_blob_id, sha256_hex};
 pub use path::{MAX_PATH_BYTES, MAX_SEGMENT_BYTES, PathError, safe_path};
 
 /// Everything a generation is made from: the project, its plan, the engineers' files (in step

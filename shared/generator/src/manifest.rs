@@ -1,12 +1,14 @@
 //! The generated files and their manifest entries: size, SHA-256 (for integrity checks on S3
 //! objects) and the git blob id (so the exporter and a GitHub tree can reuse it as is).
 
+use forgeflow_domain::generation::RefusedFile;
 use serde::{Deserialize, Serialize};
 use sha1::Sha1;
 use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
 
 /// A file's git mode; serialised as git writes it (`"100644"`, `"100755"`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 pub enum FileMode {
     #[serde(rename = "100644")]
     Regular,
@@ -33,7 +35,7 @@ impl FileMode {
 
 /// Who wrote a file: the project template, an agent (which wins over the template), or the
 /// generator's own docs (stories, sprints, review).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Source {
     Template,
@@ -50,7 +52,22 @@ pub struct GeneratedFile {
     pub source: Source,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// `generations/{id}/manifest.json`: what a generation wrote, for the API and the exporter.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Manifest {
+    pub generation_id: String,
+    pub files: Vec<ManifestEntry>,
+    pub conflicts: Vec<String>,
+    pub refused: Vec<RefusedFile>,
+}
+
+impl Manifest {
+    pub fn file(&self, path: &str) -> Option<&ManifestEntry> {
+        self.files.iter().find(|file| file.path == path)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct ManifestEntry {
     pub path: String,
     pub size: u64,

@@ -1,6 +1,7 @@
 //! Forgeflow's storage edge: the AWS SDK clients and the repositories built on them.
 //! One DynamoDB table holds every entity; `docs/architecture.md` lists its keys and access patterns.
 
+pub mod audit;
 pub mod blobs;
 pub mod clients;
 pub mod connections;
@@ -17,12 +18,14 @@ pub mod item;
 pub mod jobs;
 pub mod owned;
 pub mod projects;
+pub mod rate_limits;
 pub mod resources;
 pub mod schedules;
 pub mod secrets;
 pub mod telemetry;
 pub mod users;
 
+pub use audit::AuditStore;
 pub use blobs::Blobs;
 pub use clients::Clients;
 pub use connections::{Connection, ConnectionStore};
@@ -37,6 +40,7 @@ pub use hooks::HookStore;
 pub use jobs::JobQueue;
 pub use owned::Owned;
 pub use projects::{Page, ProjectStore};
+pub use rate_limits::RateCounters;
 pub use resources::Resources;
 pub use schedules::ScheduleStore;
 pub use users::UserStore;

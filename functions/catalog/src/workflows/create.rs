@@ -2,9 +2,21 @@ use std::collections::BTreeSet;
 
 use forgeflow_api::{ApiContext, ApiResult, Request, request, response};
 use forgeflow_domain::catalog;
-use forgeflow_domain::workflow::CreateWorkflow;
+use forgeflow_domain::workflow::{CreateWorkflow, Workflow};
 
 /// A user's workflow: its steps must form a DAG over agents the user can use.
+#[utoipa::path(
+    post, path = "/workflows", tag = "workflows", operation_id = "workflows-create",
+    security(("bearer" = [])),
+    request_body = CreateWorkflow,
+    responses(
+        (status = 201, description = "The new workflow", body = Workflow),
+        (status = 400, description = "Malformed body; a cycle, unknown agent, duplicate or missing step (named)"),
+        (status = 401, description = "Missing, expired or invalid token"),
+        (status = 413, description = "Body over 256 KiB"),
+        (status = 415, description = "Body is not JSON"),
+    ),
+)]
 pub async fn handler(ctx: &ApiContext, req: Request) -> ApiResult {
     let owner = ctx.tokens.authenticate(&req)?;
     let input: CreateWorkflow = request::json_body(&req)?;

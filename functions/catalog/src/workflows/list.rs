@@ -1,10 +1,25 @@
 use forgeflow_api::{ApiContext, ApiResult, Request, response};
-use forgeflow_domain::workflow;
-use serde_json::json;
+use forgeflow_domain::workflow::{self, Workflow};
+use serde::Serialize;
+use utoipa::ToSchema;
 
+#[derive(Serialize, ToSchema)]
+pub struct WorkflowList {
+    pub items: Vec<Workflow>,
+}
+
+/// The built-in workflows, then the caller's own.
+#[utoipa::path(
+    get, path = "/workflows", tag = "workflows", operation_id = "workflows-list",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The built-in workflows, then the caller's own", body = WorkflowList),
+        (status = 401, description = "Missing, expired or invalid token"),
+    ),
+)]
 pub async fn handler(ctx: &ApiContext, req: Request) -> ApiResult {
     let owner = ctx.tokens.authenticate(&req)?;
-    let mut workflows = workflow::builtin_workflows();
-    workflows.extend(ctx.workflows.list(owner).await?);
-    response::ok(&json!({ "items": workflows }))
+    let mut items = workflow::builtin_workflows();
+    items.extend(ctx.workflows.list(owner).await?);
+    response::ok(&WorkflowList { items })
 }

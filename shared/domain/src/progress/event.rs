@@ -1,5 +1,6 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::execution::ExecutionStatus;
@@ -8,7 +9,7 @@ use crate::execution::ExecutionStatus;
 const MAX_TEXT_CHARS: usize = 2_000;
 
 /// What workers report. The `kind` tag and field names are the wire format (`docs/progress.md`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ProgressEvent {
     StepStarted {
@@ -77,7 +78,7 @@ pub enum ProgressEvent {
 }
 
 /// The export-worker's stages, in order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ExportPhase {
     /// Making the commit on top of the project's history.
@@ -140,7 +141,7 @@ fn cut(text: &mut String) {
 }
 
 /// An event as stored and sent: numbered within its topic.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct StoredEvent {
     pub seq: u64,
     pub at: DateTime<Utc>,

@@ -1,0 +1,157 @@
+//! What happens around every handler, in Lambda and on the local stack alike: the rate limit
+//! before it, then the one error mapping, the audit entry of a successful change, and one access
+//! log line with the request id.
+
+use std::future::Future;
+use std::time::Instant;
+
+use chrono::{DateTime, Utc};
+use forgeflow_domain::Id;
+use forgeflow_domain::audit::{AuditEntry, is_mutation};
+use forgeflow_domain::rate_limit::RateLimit;
+use forgeflow_domain::user::User;
+use lambda_http::request::RequestContext;
+use lambda_http::{Body, Request, RequestExt, Response};
+
+use crate::{ApiContext, ApiError, ApiResult, request, respond};
+
+/// Requests per window, from the environment (`FORGEFLOW_RATE_LIMIT`,
+/// `FORGEFLOW_AUTH_RATE_LIMIT`, `FORGEFLOW_RATE_WINDOW_SECONDS`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimits {
+    /// Per signed-in user (per address for calls without a valid token).
+    pub per_user: RateLimit,
+    /// Per address on `/auth/*`, where guessing passwords would otherwise be free.
+    pub auth_per_ip: RateLimit,
+}
+
+impl RateLimits {
+    pub fn from_env() -> Self {
+        let number = |name: &str, default: u64| {
+            std::env::var(name)
+                .ok()
+                .and_then(|value| value.parse().ok())
+                .unwrap_or(default)
+        };
+        let window_s = number("FORGEFLOW_RATE_WINDOW_SECONDS", 60).max(1);
+        Self {
+            per_user: RateLimit {
+                limit: number("FORGEFLOW_RATE_LIMIT", 600),
+                window_s,
+            },
+            auth_per_ip: RateLimit {
+                limit: number("FORGEFLOW_AUTH_RATE_LIMIT", 30),
+                window_s,
+            },
+        }
+    }
+}
+
+/// What the guard needs to know of a request before the handler consumes it.
+struct Call {
+    method: String,
+    route: String,
+    path: String,
+    source_ip: String,
+    request_id: String,
+    caller: Option<Id<User>>,
+}
+
+impl Call {
+    fn of(ctx: &ApiContext, req: &Request) -> Self {
+        let (route, source_ip) = match req.request_context_ref() {
+            Some(RequestContext::ApiGatewayV2(context)) => (
+                context.route_key.clone().unwrap_or_default(),
+                context.http.source_ip.clone().unwrap_or_default(),
+            ),
+            _ => (String::new(), String::new()),
+        };
+        Self {
+            method: req.method().as_str().to_owned(),
+            route,
+            path: req.uri().path().to_owned(),
+            source_ip,
+            request_id: request::request_id(req),
+            caller: ctx.tokens.authenticate(req).ok(),
+        }
+    }
+
+    fn is_auth(&self) -> bool {
+        self.route.starts_with("POST /auth/")
+    }
+}
+
+/// Runs `handler` on `req` inside the guard and returns the HTTP response.
+pub async fn guarded<F, Fut>(ctx: &ApiContext, req: Request, handler: F) -> Response<Body>
+where
+    F: FnOnce(Request) -> Fut,
+    Fut: Future<Output = ApiResult>,
+{
+    let started = Instant::now();
+    let call = Call::of(ctx, &req);
+    let result = match limit(ctx, &call, Utc::now()).await {
+        Ok(()) => handler(req).await,
+        Err(refused) => Err(refused),
+    };
+    let response = respond(result, &call.request_id);
+    let status = response.status();
+    if is_mutation(&call.method) && status.is_success() {
+        record(ctx, &call, &response).await;
+    }
+    tracing::info!(
+        request_id = call.request_id,
+        route = call.route,
+        status = status.as_u16(),
+        user = call.caller.map(|user| user.to_string()),
+        ms = started.elapsed().as_millis() as u64,
+        "request"
+    );
+    response
+}
+
+/// Counts the call in its window; over the limit is a 429 with the seconds to wait. A counter
+/// that cannot be reached lets the call through: the limit protects the service, an outage of
+/// the counter must not become an outage of the service.
+async fn limit(ctx: &ApiContext, call: &Call, now: DateTime<Utc>) -> Result<(), ApiError> {
+    let (scope, limit) = match call.caller {
+        _ if call.is_auth() => (format!("auth-ip:{}", call.source_ip), ctx.rate_limits.auth_per_ip),
+        Some(user) => (format!("user:{user}"), ctx.rate_limits.per_user),
+        None => (format!("ip:{}", call.source_ip), ctx.rate_limits.per_user),
+    };
+    let window = limit.window(now);
+    match ctx.rate_counters.hit(&scope, window.start, limit.window_s).await {
+        Ok(count) if limit.allows(count) => Ok(()),
+        Ok(_) => Err(ApiError::RateLimited {
+            retry_after_s: window.retry_after_s,
+        }),
+        Err(err) => {
+            tracing::warn!(error = %err, "rate counter unavailable; letting the request through");
+            Ok(())
+        }
+    }
+}
+
+/// Writes the audit entry of a successful change. Its user is the caller, or for
+/// register / login the account the response names.
+async fn record(ctx: &ApiContext, call: &Call, response: &Response<Body>) {
+    let user = call.caller.or_else(|| {
+        let body: serde_json::Value = serde_json::from_slice(response.body().as_ref()).ok()?;
+        body["user"]["id"].as_str()?.parse().ok()
+    });
+    let Some(user_id) = user else {
+        return; // a webhook call: no user to file it under
+    };
+    let entry = AuditEntry {
+        id: Id::new(),
+        user_id,
+        action: call.route.clone(),
+        path: call.path.clone(),
+        status: response.status().as_u16(),
+        request_id: call.request_id.clone(),
+        source_ip: call.source_ip.clone(),
+        at: Utc::now(),
+    };
+    if let Err(err) = ctx.audit.record(&entry).await {
+        tracing::error!(request_id = call.request_id, error = %err, "could not record the audit entry");
+    }
+}
