@@ -231,12 +231,20 @@ mod tests {
                 code: "version_conflict",
                 message: "stale".into(),
             },
+            ApiError::RateLimited { retry_after_s: 7 },
             ApiError::internal("boom"),
         ];
         for error in errors {
+            let status = error.status();
             let response = respond(Err(error), "request-1");
             let body: ErrorBody = serde_json::from_slice(response.body().as_ref()).expect("documented shape");
             assert!(!body.error.code.is_empty());
+            // The headers `Conventions` documents.
+            match status.as_u16() {
+                401 => assert_eq!(response.headers()[header::WWW_AUTHENTICATE], "Bearer"),
+                429 => assert_eq!(response.headers()[header::RETRY_AFTER], "7"),
+                _ => {}
+            }
         }
     }
 
