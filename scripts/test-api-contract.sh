@@ -24,16 +24,18 @@ if [ "${1:-}" != "--inside" ]; then
   bash scripts/python-env.sh
   echo "building the local stack…" >&2
   cargo build --quiet -p forgeflow-local
-  for isolate in "unshare -n" "unshare -rn"; do
-    if $isolate true 2>/dev/null; then
-      exec $isolate -- bash "$0" --inside
-    fi
-  done
-  echo "no network namespace available (unshare): running without one" >&2
+  # A new namespace's loopback starts down; `ip` (iproute2) brings it up.
+  if command -v ip >/dev/null; then
+    for isolate in "unshare -n" "unshare -rn"; do
+      if $isolate ip link set lo up 2>/dev/null; then
+        exec $isolate -- bash "$0" --inside --isolated
+      fi
+    done
+  fi
+  echo "no network namespace available (unshare and ip): running without one" >&2
   exec bash "$0" --inside
 fi
-
-if command -v ip >/dev/null && ! ip -o link show up 2>/dev/null | grep -q ' lo:'; then
+if [ "${2:-}" = "--isolated" ]; then
   ip link set lo up
 fi
 
