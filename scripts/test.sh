@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # `make test`: every check, from a fresh machine. Installs what it needs (moto and cfn-lint into
 # .venv, the CDK packages into infra/node_modules, Chromium and playwright-core), then: format,
-# lints, unit and end-to-end tests against moto, the page in headless Chromium, the README's run
-# command, and the infrastructure tests.
+# lints, unit and end-to-end tests against moto, the page in headless Chromium, the schemathesis
+# run against the OpenAPI document, the README's run command, and the infrastructure tests.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -22,6 +22,9 @@ cargo test --workspace
 
 step "the page in headless Chromium (Debian's chromium + playwright-core, installed by the script)"
 bash scripts/test-browser.sh
+
+step "the API contract: schemathesis fuzzes GET /openapi.json's operations against the local stack"
+bash scripts/test-api-contract.sh
 
 step "the run command, once (make demo)"
 FORGEFLOW_PORT=0 bash scripts/run.sh --once

@@ -414,3 +414,41 @@ async fn the_management_endpoint_speaks_the_sdks_wire_format() {
     let gone = client.get_connection().connection_id(&id).send().await.unwrap_err();
     assert!(gone.into_service_error().is_gone_exception());
 }
+
+#[tokio::test]
+async fn a_cancelled_run_ends_its_stream_at_once() {
+    // No workers: the run waits on its first step until it is cancelled.
+    let app = forgeflow_tests::spawn_app_with(forgeflow_tests::Options {
+        workers: false,
+        ..forgeflow_tests::Options::default()
+    })
+    .await;
+    let user = app.register().await;
+    let (project, execution) = started(&app, &user).await;
+    let mut socket = connected(&app, &user).await;
+    socket.subscribe(&format!("execution:{execution}"), 0).await;
+    socket.subscribe(&format!("project:{project}"), 0).await;
+    socket.until(|frame| frame["type"] == "subscribed").await;
+    socket.until(|frame| frame["type"] == "subscribed").await;
+
+    let cancelled = app
+        .call(
+            Method::POST,
+            &format!("/executions/{execution}/cancel"),
+            Some(&user.token),
+            None,
+        )
+        .await;
+    assert_eq!(cancelled.status, StatusCode::OK, "{}", cancelled.body);
+    let frames = socket
+        .until(|frame| has_kind(frame, "execution_finished") && frame["topic"] == format!("project:{project}"))
+        .await;
+    for topic in [format!("execution:{execution}"), format!("project:{project}")] {
+        let events = events_of(&frames, &topic);
+        let finished = events
+            .values()
+            .find(|e| e["kind"] == "execution_finished")
+            .expect(&topic);
+        assert_eq!(finished["status"], "cancelled", "{topic}");
+    }
+}

@@ -22,14 +22,14 @@ export interface GrantTargets {
 
 /**
  * Who asks: an HTTP route's function, a worker (workers.json) or a WebSocket route's function
- * (websocket.json). `queue:<id>:read-attributes` is for workers only; `connections:manage` for workers and
- * WebSocket routes (an HTTP route answers its caller, it never pushes to a WebSocket client).
+ * (websocket.json). `queue:<id>:read-attributes` is for workers only; `connections:manage` for any function
+ * that publishes progress (the workers, `$default`, and a route such as executions-cancel that ends a run).
  */
 export type FunctionKind = 'route' | 'worker' | 'websocket';
 
 const COMMON = 'table:read, table:write, bucket:read, bucket:write, queue:<id>:send, key:<id>:encrypt, key:<id>:decrypt, secret:<id>';
 const VOCABULARY: Record<FunctionKind, string> = {
-  route: COMMON,
+  route: `${COMMON}, connections:manage`,
   worker: `${COMMON}, queue:<id>:read-attributes, connections:manage`,
   websocket: `${COMMON}, connections:manage`,
 };
@@ -47,7 +47,7 @@ const VOCABULARY: Record<FunctionKind, string> = {
  *   kms:GenerateDataKey*: produces ciphertexts, never reads them)
  * - `key:<id>:decrypt` → grantDecrypt on that key (kms:Decrypt only)
  * - `secret:<id>`  → grantRead on the secret with that id in resources.json (e.g. `secret:jwt`)
- * - `connections:manage` (workers and WebSocket routes) → execute-api:ManageConnections on this stack's
+ * - `connections:manage` → execute-api:ManageConnections on this stack's
  *   WebSocket stage only (`arn:…:execute-api:<region>:<account>:<api-id>/<stage>/<method>/@connections/<id>`,
  *   method and id wildcards): post to, read and close that stage's connections, nothing else
  */
@@ -109,7 +109,7 @@ export function applyPermissions(
       key(permission, keyMatch[1]).grantEncrypt(grantee);
     } else if (keyMatch && keyMatch[2] === 'decrypt') {
       key(permission, keyMatch[1]).grantDecrypt(grantee);
-    } else if (permission === 'connections:manage' && (kind === 'worker' || kind === 'websocket')) {
+    } else if (permission === 'connections:manage') {
       targets.webSocketStage.grantManagementApiAccess(grantee);
     } else if (permission.startsWith('secret:')) {
       const id = permission.slice('secret:'.length);

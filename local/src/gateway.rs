@@ -42,11 +42,38 @@ struct Shared {
     web_dir: PathBuf,
 }
 
+/// A bound, not yet serving, gateway: its URL is known before the functions' context is built
+/// (they post progress to its `@connections` endpoint).
+pub struct Bound {
+    listener: TcpListener,
+    addr: SocketAddr,
+}
+
+impl Bound {
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Serves until the returned gateway is dropped.
+    pub fn serve(self, context: Arc<ApiContext>) -> Gateway {
+        Gateway::serve(self.listener, self.addr, context)
+    }
+}
+
 impl Gateway {
-    /// Binds `addr` (port 0 picks a free one) and serves until dropped.
-    pub async fn start(context: Arc<ApiContext>, addr: SocketAddr) -> std::io::Result<Self> {
+    /// Binds `addr` (port 0 picks a free one).
+    pub async fn bind(addr: SocketAddr) -> std::io::Result<Bound> {
         let listener = TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
+        Ok(Bound { listener, addr })
+    }
+
+    /// Binds `addr` and serves until dropped.
+    pub async fn start(context: Arc<ApiContext>, addr: SocketAddr) -> std::io::Result<Self> {
+        Ok(Self::bind(addr).await?.serve(context))
+    }
+
+    fn serve(listener: TcpListener, addr: SocketAddr, context: Arc<ApiContext>) -> Self {
         let hub = Hub::new(context.clone(), &format!("http://{addr}"));
         let shared = Arc::new(Shared {
             context,
@@ -75,7 +102,7 @@ impl Gateway {
                 });
             }
         });
-        Ok(Self { addr, task, hub })
+        Self { addr, task, hub }
     }
 
     /// The WebSocket side: its open connections.

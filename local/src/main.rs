@@ -43,13 +43,15 @@ async fn main() -> Result<(), BoxError> {
         .get("jwt")
         .cloned()
         .ok_or("resources.json defines no jwt secret")?;
+    let bound = Gateway::bind(SocketAddr::from(([127, 0, 0, 1], port))).await?;
     let context = ApiContext::load(
         clients.clone(),
         stack.resources(),
         SecretSource::SecretsManager(jwt_secret),
     )
-    .await?;
-    let gateway = Gateway::start(Arc::new(context), SocketAddr::from(([127, 0, 0, 1], port))).await?;
+    .await?
+    .with_ws_endpoint(&bound.url());
+    let gateway = bound.serve(Arc::new(context));
     let tick_seconds: u64 = setting("FORGEFLOW_TICK_SECONDS", "60").parse()?;
     let settings = WorkerSettings {
         forges: ForgeSettings::from_env(),

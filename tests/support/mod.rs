@@ -122,10 +122,11 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     .await
     .expect("context");
     context.rate_limits = options.rate_limits;
-    let context = Arc::new(context);
-    let gateway = Gateway::start(context.clone(), SocketAddr::from(([127, 0, 0, 1], 0)))
+    let bound = Gateway::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
         .await
         .expect("gateway");
+    let context = Arc::new(context.with_ws_endpoint(&bound.url()));
+    let gateway = bound.serve(context.clone());
     let settings = WorkerSettings {
         visibility_timeout: options.visibility_timeout,
         forges: options.forges.clone(),

@@ -199,8 +199,7 @@ describe('iam', () => {
     const w = cloneManifests();
     w.workers[0].permissions = [...w.workers[0].permissions, 's3:everything'];
     assert.throws(() => synth(w), /step-worker: unknown permission "s3:everything"/);
-    // An HTTP route answers its caller; pushing to WebSocket clients is for workers and WebSocket routes.
-    assert.throws(() => synth(withRoutePermission('connections:manage')), /unknown permission "connections:manage"/);
+    assert.throws(() => synth(withRoutePermission('connections:delete')), /unknown permission "connections:delete"/);
     const ws = cloneManifests();
     ws.websocket.routes[0].permissions = [...ws.websocket.routes[0].permissions, 'queue:steps:read-attributes'];
     assert.throws(() => synth(ws), /unknown permission "queue:steps:read-attributes" \(known for a websocket:/);

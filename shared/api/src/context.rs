@@ -6,6 +6,8 @@ use forgeflow_store::{
     Owned, ProjectStore, RateCounters, Resources, ScheduleStore, StoreError, UserStore, secrets,
 };
 
+use forgeflow_progress::{Publisher, Sender};
+
 use crate::guard::RateLimits;
 use crate::token::Tokens;
 
@@ -30,6 +32,8 @@ pub struct ApiContext {
     pub audit: AuditStore,
     pub rate_counters: RateCounters,
     pub rate_limits: RateLimits,
+    /// For the routes that end a run (cancel): its listeners hear it at once.
+    pub progress: Publisher,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -66,6 +70,11 @@ impl ApiContext {
             audit: AuditStore::new(dynamo(), &resources.table),
             rate_counters: RateCounters::new(dynamo(), &resources.table),
             rate_limits: RateLimits::from_env(),
+            progress: Publisher::new(
+                EventStore::new(dynamo(), &resources.table),
+                ConnectionStore::new(dynamo(), &resources.table),
+                Sender::from_env(&clients.config),
+            ),
             credentials: CredentialStore::new(
                 dynamo(),
                 clients.kms.clone(),
@@ -79,6 +88,17 @@ impl ApiContext {
     }
 
     /// The context a deployed function runs with: names and secrets from its environment.
+    /// Progress posted to the WebSocket API at `endpoint` (the local gateway, whose port is only
+    /// known once it listens) instead of `FORGEFLOW_WS_ENDPOINT`.
+    pub fn with_ws_endpoint(mut self, endpoint: &str) -> Self {
+        self.progress = Publisher::new(
+            self.events.clone(),
+            self.connections.clone(),
+            Some(Sender::new(&self.clients.config, endpoint)),
+        );
+        self
+    }
+
     pub async fn from_env() -> Result<Self, ContextError> {
         Self::load(
             Clients::from_env().await,
