@@ -22,7 +22,7 @@ call() { # METHOD PATH [BODY] — prints the body, fails on a non-2xx status
 }
 
 # The user's side goes through the `forgeflow` CLI, with a config of its own for this run.
-cli_bin="${FORGEFLOW_CLI:-target/debug/forgeflow}"
+cli_bin="${FORGEFLOW_CLI:-${CARGO_TARGET_DIR:-target}/debug/forgeflow}"
 config_dir="$(mktemp -d "${TMPDIR:-/tmp}/forgeflow-demo.XXXXXX")"
 trap 'rm -rf "$config_dir"' EXIT
 forgeflow() { FORGEFLOW_CONFIG="$config_dir/config.json" "$cli_bin" --endpoint "$api" "$@"; }

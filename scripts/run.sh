@@ -16,7 +16,7 @@ mkdir -p "$state"
 rm -f "$state/stack.env"
 export FORGEFLOW_PORT="${FORGEFLOW_PORT:-8787}"
 export FORGEFLOW_STATE_DIR="$state"
-target/debug/forgeflow-local > "$state/stack.log" 2>&1 &
+"${CARGO_TARGET_DIR:-$root/target}/debug/forgeflow-local" > "$state/stack.log" 2>&1 &
 stack_pid=$!
 trap 'kill "$stack_pid" 2>/dev/null || true; wait "$stack_pid" 2>/dev/null || true' EXIT
 
@@ -33,5 +33,5 @@ bash scripts/demo.sh "$FORGEFLOW_API_URL"
 if $once; then exit 0; fi
 echo
 echo "The local stack keeps running: the page at $FORGEFLOW_API_URL/, the API at $FORGEFLOW_API_URL"
-echo "(logs: .local/stack.log; CLI: target/debug/forgeflow --endpoint $FORGEFLOW_API_URL …). Ctrl-C stops it."
+echo "(logs: .local/stack.log; CLI: ${CARGO_TARGET_DIR:-target}/debug/forgeflow --endpoint $FORGEFLOW_API_URL …). Ctrl-C stops it."
 wait "$stack_pid"

@@ -71,7 +71,7 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 # The stack writes stack.env once it serves.
-FORGEFLOW_PORT=0 FORGEFLOW_STATE_DIR="$state" target/debug/forgeflow-local >"$state/stack.out" 2>"$state/stack.log" &
+FORGEFLOW_PORT=0 FORGEFLOW_STATE_DIR="$state" "${CARGO_TARGET_DIR:-target}/debug/forgeflow-local" >"$state/stack.out" 2>"$state/stack.log" &
 stack_pid=$!
 for _ in $(seq 1 300); do
   [ -s "$state/stack.env" ] && break
