@@ -51,39 +51,8 @@ export FORGEFLOW_ANTHROPIC_BASE_URL="http://127.0.0.1:9"
 unset FORGEFLOW_OPENAI_API_KEY FORGEFLOW_ANTHROPIC_API_KEY
 
 state="$(mktemp -d "${TMPDIR:-/tmp}/forgeflow-contract.XXXXXX")"
-stack_pid=""
-stop_stack() {
-  local status=$?
-  if [ -n "$stack_pid" ]; then
-    kill "$stack_pid" 2>/dev/null || true
-    wait "$stack_pid" 2>/dev/null || true
-  fi
-  if [ "$status" -ne 0 ] && [ -s "$state/stack.log" ]; then
-    echo "--- last lines of the local stack's log, and its errors ---" >&2
-    tail -n 20 "$state/stack.log" >&2
-    grep '"level":"ERROR"' "$state/stack.out" 2>/dev/null | tail -n 20 >&2 || true
-  fi
-  rm -rf "$state"
-  exit "$status"
-}
-trap stop_stack EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-# The stack writes stack.env once it serves.
-FORGEFLOW_PORT=0 FORGEFLOW_STATE_DIR="$state" "${CARGO_TARGET_DIR:-target}/debug/forgeflow-local" >"$state/stack.out" 2>"$state/stack.log" &
-stack_pid=$!
-for _ in $(seq 1 300); do
-  [ -s "$state/stack.env" ] && break
-  kill -0 "$stack_pid" 2>/dev/null || { echo "the local stack failed to start" >&2; exit 1; }
-  sleep 0.2
-done
-[ -s "$state/stack.env" ] || { echo "the local stack did not come up in 60 s" >&2; exit 1; }
-set -a
-# shellcheck disable=SC1091
-. "$state/stack.env"
-set +a
-echo "local stack at $FORGEFLOW_API_URL" >&2
+. scripts/lib/local-stack.sh
+start_local_stack "$state"
 
 # The user, its fixtures, and schemathesis.toml binding each resource's `{id}` to them.
 .venv/bin/python - "$FORGEFLOW_API_URL" "$state" <<'PY'

@@ -8,7 +8,7 @@ use forgeflow_domain::Id;
 use forgeflow_domain::audit::AuditEntry;
 use forgeflow_domain::user::User;
 
-use crate::item::{self, Item, key, s, to_item};
+use crate::item::{Item, key, to_item};
 use crate::{Page, StoreError};
 
 /// How long audit entries are kept.
@@ -58,35 +58,11 @@ impl AuditStore {
         limit: usize,
         after: Option<Id<AuditEntry>>,
     ) -> Result<Page<AuditEntry, Id<AuditEntry>>, StoreError> {
-        let mut start = after.map(|id| entry_key(user, id));
-        let mut items = Vec::with_capacity(limit + 1);
-        loop {
-            let output = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
-                .expression_attribute_values(":pk", s(partition(user)))
-                .expression_attribute_values(":prefix", s(SK_PREFIX))
-                .scan_index_forward(false)
-                .consistent_read(true)
-                .limit(i32::try_from(limit + 1 - items.len()).unwrap_or(i32::MAX))
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(|err| StoreError::backend("list audit entries", aws_sdk_dynamodb::Error::from(err)))?;
-            for row in output.items.unwrap_or_default() {
-                items.push(item::from_item::<AuditEntry>(row)?);
-            }
-            start = output.last_evaluated_key;
-            if items.len() > limit || start.is_none() {
-                break;
-            }
-        }
-        let next = (items.len() > limit).then(|| {
-            items.truncate(limit);
-            items[limit - 1].id
-        });
-        Ok(Page { items, next })
+        let listing = crate::index::Listing::Prefix {
+            partition: &partition(user),
+            prefix: SK_PREFIX,
+        };
+        let start = after.map(|id| entry_key(user, id));
+        crate::index::page(&self.client, &self.table, listing, limit, start, |e: &AuditEntry| e.id).await
     }
 }

@@ -125,8 +125,10 @@ impl ExecutionStore {
         crate::index::page(
             &self.client,
             &self.table,
-            "gsi1",
-            &project_index(project),
+            crate::index::Listing::Index {
+                index: "gsi1",
+                partition: &project_index(project),
+            },
             limit,
             start,
             |e: &Execution| e.id,

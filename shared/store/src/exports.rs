@@ -109,8 +109,10 @@ impl ExportStore {
         crate::index::page(
             &self.client,
             &self.table,
-            "gsi1",
-            &project_index(project),
+            crate::index::Listing::Index {
+                index: "gsi1",
+                partition: &project_index(project),
+            },
             limit,
             start,
             |e: &Export| e.id,

@@ -118,8 +118,10 @@ impl GenerationStore {
         crate::index::page(
             &self.client,
             &self.table,
-            "gsi1",
-            &project_index(project),
+            crate::index::Listing::Index {
+                index: "gsi1",
+                partition: &project_index(project),
+            },
             limit,
             start,
             |g: &Generation| g.id,

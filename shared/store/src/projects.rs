@@ -5,7 +5,7 @@ use forgeflow_domain::user::User;
 
 use crate::StoreError;
 use crate::error::dynamo;
-use crate::item::{self, Item, key, s, to_item};
+use crate::item::{self, Item, key, to_item};
 
 /// Projects live in their owner's partition (`USER#{owner}` / `PROJECT#{id}`): every read is
 /// scoped by the caller's own id, so another user's project is simply not found, and a listing
@@ -73,37 +73,12 @@ impl ProjectStore {
         limit: usize,
         after: Option<Id<Project>>,
     ) -> Result<Page<Project, Id<Project>>, StoreError> {
-        let mut start = after.map(|id| project_key(owner, id));
-        let mut items = Vec::with_capacity(limit + 1);
-        loop {
-            let wanted = limit + 1 - items.len();
-            let output = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
-                .expression_attribute_values(":pk", s(partition(owner)))
-                .expression_attribute_values(":prefix", s(SK_PREFIX))
-                .scan_index_forward(false)
-                .consistent_read(true)
-                .limit(i32::try_from(wanted).unwrap_or(i32::MAX))
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(|err| StoreError::backend("list projects", err))?;
-            for item in output.items.unwrap_or_default() {
-                items.push(item::from_item::<Project>(item)?);
-            }
-            start = output.last_evaluated_key;
-            if items.len() > limit || start.is_none() {
-                break;
-            }
-        }
-        let next = (items.len() > limit).then(|| {
-            items.truncate(limit);
-            items[limit - 1].id
-        });
-        Ok(Page { items, next })
+        let listing = crate::index::Listing::Prefix {
+            partition: &partition(owner),
+            prefix: SK_PREFIX,
+        };
+        let start = after.map(|id| project_key(owner, id));
+        crate::index::page(&self.client, &self.table, listing, limit, start, |p: &Project| p.id).await
     }
 
     /// Replaces the project if its stored version is still `expected_version`.
