@@ -25,6 +25,11 @@ function cdkJsonContext(): Record<string, unknown> {
 const outRoot = mkdtempSync(path.join(tmpdir(), 'forgeflow-cdk-test-'));
 process.on('exit', () => rmSync(outRoot, { recursive: true, force: true }));
 
+/** A fresh directory for one test, removed with the others when the test process ends. */
+export function scratchDir(prefix: string): string {
+  return mkdtempSync(path.join(outRoot, `${prefix}-`));
+}
+
 export interface Synthesized {
   readonly stack: ForgeflowStack;
   readonly template: Template;

@@ -1,11 +1,11 @@
 // Lambda code comes from `cargo lambda build` output when present, otherwise from a placeholder.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, describe, it } from 'node:test';
 import { lambdaAssetRoot, resolveLambdaAsset } from '../lib/rust-function';
 import { REPO_ROOT } from '../lib/manifest';
+import { scratchDir } from './helpers';
 
 describe('lambda code', () => {
   const saved = process.env.FORGEFLOW_LAMBDA_DIR;
@@ -20,7 +20,7 @@ describe('lambda code', () => {
   });
 
   it('uses the build output under FORGEFLOW_LAMBDA_DIR when it exists', () => {
-    const root = mkdtempSync(path.join(tmpdir(), 'forgeflow-lambda-'));
+    const root = scratchDir('forgeflow-lambda');
     mkdirSync(path.join(root, 'auth-me'));
     writeFileSync(path.join(root, 'auth-me', 'bootstrap'), 'binary');
     process.env.FORGEFLOW_LAMBDA_DIR = root;
@@ -28,7 +28,7 @@ describe('lambda code', () => {
   });
 
   it('writes an executable placeholder bootstrap when there is no build', () => {
-    process.env.FORGEFLOW_LAMBDA_DIR = mkdtempSync(path.join(tmpdir(), 'forgeflow-empty-'));
+    process.env.FORGEFLOW_LAMBDA_DIR = scratchDir('forgeflow-empty');
     const asset = resolveLambdaAsset('auth-me');
     assert.equal(asset.placeholder, true);
     assert.equal(asset.dir, path.join(REPO_ROOT, 'infra', '.placeholder', 'auth-me'));

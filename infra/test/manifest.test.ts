@@ -1,11 +1,10 @@
 // The manifest loader: the real manifests load, and malformed ones are refused with a clear message.
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { loadManifests, parseResources, parseRoutes, parseWebSocket, parseWorkers } from '../lib/manifest';
-import { cloneManifests, manifests } from './helpers';
+import { cloneManifests, manifests, scratchDir } from './helpers';
 
 describe('manifest', () => {
   it('loads the repository manifests', () => {
@@ -18,7 +17,7 @@ describe('manifest', () => {
   });
 
   it('reads manifests from another directory', () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'forgeflow-manifest-'));
+    const dir = scratchDir('forgeflow-manifest');
     const m = cloneManifests();
     m.routes = m.routes.slice(0, 1);
     writeFileSync(path.join(dir, 'routes.json'), JSON.stringify({ routes: m.routes, websocket: [] }));
@@ -33,7 +32,7 @@ describe('manifest', () => {
   });
 
   it('checks workers against resources when loading', () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'forgeflow-manifest-'));
+    const dir = scratchDir('forgeflow-manifest');
     const m = cloneManifests();
     writeFileSync(path.join(dir, 'routes.json'), JSON.stringify({ routes: m.routes }));
     writeFileSync(path.join(dir, 'resources.json'), JSON.stringify(m.resources));

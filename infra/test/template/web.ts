@@ -2,7 +2,7 @@
 // on the distribution, a BucketDeployment of web/ plus a generated config.json holding the two API URLs, and
 // the CORS rule for the page's origin. Also: the synth survives a missing web/ directory.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
@@ -23,6 +23,7 @@ import {
   template,
   webBucketId,
   type Statement,
+  scratchDir,
 } from '../helpers';
 
 const distribution = (t: ReturnType<typeof template>) => {
@@ -184,23 +185,23 @@ describe('web page', () => {
     assert.match(missing.placeholderReason ?? '', /missing or empty/);
     assert.equal(missing.sources.length, 1, 'the placeholder page only');
 
-    const empty = mkdtempSync(path.join(tmpdir(), 'forgeflow-web-'));
+    const empty = scratchDir('forgeflow-web');
     assert.match(webSources(empty).placeholderReason ?? '', /missing or empty/);
 
-    const noIndex = mkdtempSync(path.join(tmpdir(), 'forgeflow-web-'));
+    const noIndex = scratchDir('forgeflow-web');
     writeFileSync(path.join(noIndex, 'app.js'), '');
     const partial = webSources(noIndex);
     assert.match(partial.placeholderReason ?? '', /no index\.html/);
     assert.equal(partial.sources.length, 2, 'the files and a placeholder index.html');
 
-    const full = mkdtempSync(path.join(tmpdir(), 'forgeflow-web-'));
+    const full = scratchDir('forgeflow-web');
     mkdirSync(path.join(full, 'img'));
     for (const f of ['index.html', 'app.js', CONFIG_OBJECT]) writeFileSync(path.join(full, f), '');
     const page = webSources(full);
     assert.equal(page.placeholderReason, undefined);
     assert.equal(page.sources.length, 1);
 
-    const onlyConfig = mkdtempSync(path.join(tmpdir(), 'forgeflow-web-'));
+    const onlyConfig = scratchDir('forgeflow-web');
     writeFileSync(path.join(onlyConfig, CONFIG_OBJECT), '{}');
     assert.equal(webSources(onlyConfig).sources.length, 1, 'config.json alone is not deployed');
   });
