@@ -222,3 +222,53 @@ async fn contracts_the_table_cannot_hold_are_refused_and_the_catalog_stays_reada
         .await;
     assert_eq!(workflow.status, StatusCode::CREATED, "{}", workflow.body);
 }
+
+#[tokio::test]
+async fn a_workflow_too_large_for_one_execution_row_is_refused_before_it_runs() {
+    let app = spawn_app_with(Options {
+        workers: false,
+        ..Options::default()
+    })
+    .await;
+    let user = app.register().await;
+    let mut steps = Vec::new();
+    for n in 0..20 {
+        let prompt = format!("Agent {n}: {}", "be thorough. ".repeat(1_500));
+        let agent = app
+            .call(
+                Method::POST,
+                "/agents",
+                Some(&user.token),
+                Some(json!({"name": format!("Long {n}"), "system_prompt": prompt, "output_contract": contract()})),
+            )
+            .await;
+        assert_eq!(agent.status, StatusCode::CREATED, "{}", agent.body);
+        steps.push(json!({"id": format!("s{n}"), "agent": agent.body["id"]}));
+    }
+    let workflow = app.create_workflow(&user, json!(steps)).await;
+    let project = app.create_project(&user, "Too large").await;
+    let project_id = project["id"].as_str().unwrap();
+    let refused = app
+        .call(
+            Method::POST,
+            &format!("/projects/{project_id}/executions"),
+            Some(&user.token),
+            Some(json!({"workflow": workflow})),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.body);
+    assert_eq!(refused.body["error"]["field"], "workflow");
+    let listed = app
+        .call(
+            Method::GET,
+            &format!("/projects/{project_id}/executions"),
+            Some(&user.token),
+            None,
+        )
+        .await;
+    assert_eq!(
+        listed.body["items"].as_array().unwrap().len(),
+        0,
+        "nothing half-written"
+    );
+}

@@ -18,7 +18,7 @@ use crate::view::ExecutionView;
     responses(
         (status = 202, description = "The execution, started", body = ExecutionView,
             headers(("location" = String, description = "`/executions/{id}`"))),
-        (status = 400, description = "Malformed body or id, or an unknown workflow"),
+        (status = 400, description = "Malformed body or id, an unknown workflow, or one too large to run (`workflow`)"),
         (status = 401, description = "Missing, expired or invalid token"),
         (status = 404, description = "No such project of the caller's"),
         (status = 413, description = "Body over 256 KiB"),
@@ -70,6 +70,7 @@ pub async fn handler(ctx: &ApiContext, req: Request) -> ApiResult {
         updated_at: now,
         finished_at: None,
     };
+    run.check_size()?;
     let steps = execution::initial_steps(&run.workflow);
     ctx.engine.executions.create(&run, &steps).await?;
     for root in run.workflow.roots() {

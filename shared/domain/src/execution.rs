@@ -7,11 +7,11 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::Id;
 use crate::agent::Agent;
 use crate::project::{Project, Template};
 use crate::user::User;
 use crate::workflow::Workflow;
+use crate::{Id, ValidationError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -85,9 +85,29 @@ pub struct Execution {
     pub finished_at: Option<DateTime<Utc>>,
 }
 
+/// The most an execution's frozen snapshot (workflow and agents) may weigh as JSON: its row must
+/// stay under DynamoDB's 400 KB item limit, with room for the attribute names and the status.
+pub const MAX_SNAPSHOT_BYTES: usize = 300 * 1024;
+
 impl Execution {
     pub fn agent(&self, id: &str) -> Option<&Agent> {
         self.agents.iter().find(|agent| agent.id == id)
+    }
+
+    /// Refuses a snapshot too large to store as one row (many steps of long custom agents).
+    pub fn check_size(&self) -> Result<(), ValidationError> {
+        let bytes = serde_json::to_vec(self).map_or(usize::MAX, |json| json.len());
+        if bytes > MAX_SNAPSHOT_BYTES {
+            return Err(ValidationError::new(
+                "workflow",
+                format!(
+                    "the workflow with its agents takes {} KiB; at most {} KiB can run (fewer steps or shorter agents)",
+                    bytes / 1024,
+                    MAX_SNAPSHOT_BYTES / 1024
+                ),
+            ));
+        }
+        Ok(())
     }
 }
 
@@ -215,6 +235,41 @@ pub struct StepJob {
 mod tests {
     use super::*;
     use crate::workflow::full_project;
+
+    fn execution(agents: Vec<Agent>) -> Execution {
+        let now = Utc::now();
+        Execution {
+            id: Id::new(),
+            project: Id::new(),
+            owner: Id::new(),
+            project_name: "p".into(),
+            brief: "b".into(),
+            template: Template::RustAxum,
+            workflow: full_project(),
+            agents,
+            status: ExecutionStatus::Running,
+            error: None,
+            created_at: now,
+            updated_at: now,
+            finished_at: None,
+        }
+    }
+
+    #[test]
+    fn a_snapshot_too_large_for_one_row_is_refused_naming_the_workflow() {
+        let builtin = crate::catalog::builtin_agents();
+        assert!(execution(builtin.clone()).check_size().is_ok());
+        let long: Vec<Agent> = (0..20)
+            .map(|n| Agent {
+                id: format!("agent-{n}"),
+                system_prompt: "x".repeat(20_000),
+                ..builtin[0].clone()
+            })
+            .collect();
+        let err = execution(long).check_size().unwrap_err();
+        assert_eq!(err.field, "workflow");
+        assert!(err.message.contains("KiB"), "{}", err.message);
+    }
 
     fn runs(statuses: &[(&str, StepStatus)]) -> BTreeMap<String, StepRun> {
         statuses
