@@ -116,21 +116,13 @@ impl ExecutionStore {
         limit: usize,
         after: Option<Id<Execution>>,
     ) -> Result<Page<Execution, Id<Execution>>, StoreError> {
-        let start = after.map(|id| {
-            let mut key = key(partition(id), EXEC_SK);
-            key.insert("gsi1pk".into(), s(project_index(project)));
-            key.insert("gsi1sk".into(), s(id.to_string()));
-            key
-        });
-        crate::index::page(
+        crate::index::gsi1_page(
             &self.client,
             &self.table,
-            crate::index::Listing::Index {
-                index: "gsi1",
-                partition: &project_index(project),
-            },
+            &project_index(project),
             limit,
-            start,
+            after,
+            |id| key(partition(id), EXEC_SK),
             |e: &Execution| e.id,
         )
         .await

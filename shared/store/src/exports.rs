@@ -100,21 +100,13 @@ impl ExportStore {
         limit: usize,
         after: Option<Id<Export>>,
     ) -> Result<Page<Export, Id<Export>>, StoreError> {
-        let start = after.map(|id| {
-            let mut key = export_key(id);
-            key.insert("gsi1pk".into(), s(project_index(project)));
-            key.insert("gsi1sk".into(), s(id.to_string()));
-            key
-        });
-        crate::index::page(
+        crate::index::gsi1_page(
             &self.client,
             &self.table,
-            crate::index::Listing::Index {
-                index: "gsi1",
-                partition: &project_index(project),
-            },
+            &project_index(project),
             limit,
-            start,
+            after,
+            export_key,
             |e: &Export| e.id,
         )
         .await

@@ -109,21 +109,13 @@ impl GenerationStore {
         limit: usize,
         after: Option<Id<Generation>>,
     ) -> Result<Page<Generation, Id<Generation>>, StoreError> {
-        let start = after.map(|id| {
-            let mut key = generation_key(id);
-            key.insert("gsi1pk".into(), s(project_index(project)));
-            key.insert("gsi1sk".into(), s(id.to_string()));
-            key
-        });
-        crate::index::page(
+        crate::index::gsi1_page(
             &self.client,
             &self.table,
-            crate::index::Listing::Index {
-                index: "gsi1",
-                partition: &project_index(project),
-            },
+            &project_index(project),
             limit,
-            start,
+            after,
+            generation_key,
             |g: &Generation| g.id,
         )
         .await

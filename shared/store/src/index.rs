@@ -63,3 +63,27 @@ pub async fn page<T: DeserializeOwned, C>(
     });
     Ok(Page { items, next })
 }
+
+/// A project's rows of one kind through `gsi1` (`gsi1pk` = `partition`, `gsi1sk` = the row's id),
+/// newest first, continuing after the row `after`, whose table key is `row_key(after)`.
+pub async fn gsi1_page<T: DeserializeOwned, I: Copy + ToString>(
+    client: &aws_sdk_dynamodb::Client,
+    table: &str,
+    partition: &str,
+    limit: usize,
+    after: Option<I>,
+    row_key: impl Fn(I) -> Item,
+    id_of: impl Fn(&T) -> I,
+) -> Result<Page<T, I>, StoreError> {
+    let start = after.map(|id| {
+        let mut key = row_key(id);
+        key.insert("gsi1pk".into(), s(partition));
+        key.insert("gsi1sk".into(), s(id.to_string()));
+        key
+    });
+    let listing = Listing::Index {
+        index: "gsi1",
+        partition,
+    };
+    page(client, table, listing, limit, start, id_of).await
+}
