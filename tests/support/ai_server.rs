@@ -19,20 +19,17 @@ mod respond;
 mod wire;
 
 use std::collections::{BTreeMap, VecDeque};
-use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use forgeflow_agents::{AgentsConfig, ProviderConfig, RetryPolicy};
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
 use serde_json::Value;
-use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
 use respond::handle;
+
+use crate::loopback;
 pub use wire::{Usage, Wire};
 
 /// The key the server accepts (`Authorization: Bearer …` for OpenAI, `x-api-key` for Anthropic).
@@ -155,10 +152,7 @@ impl Drop for AiServer {
 
 impl AiServer {
     pub async fn start() -> Self {
-        let listener = TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
-            .await
-            .expect("bind the AI server");
-        let addr = listener.local_addr().expect("local address");
+        let (listener, addr) = loopback::bind("the AI server").await;
         let state = Arc::new(Mutex::new(State {
             queue: VecDeque::new(),
             otherwise: Arc::new(|_| {
@@ -172,23 +166,8 @@ impl AiServer {
             requests: Vec::new(),
             usage: DEFAULT_USAGE,
         }));
-        let shared = state.clone();
-        let task = tokio::spawn(async move {
-            loop {
-                let Ok((stream, _)) = listener.accept().await else {
-                    continue;
-                };
-                let state = shared.clone();
-                tokio::spawn(async move {
-                    let service = service_fn(move |request| {
-                        let state = state.clone();
-                        async move { Ok::<_, Infallible>(handle(&state, request).await) }
-                    });
-                    let _ = http1::Builder::new()
-                        .serve_connection(TokioIo::new(stream), service)
-                        .await;
-                });
-            }
+        let task = loopback::serve(listener, state.clone(), |state, request| async move {
+            handle(&state, request).await
         });
         AiServer { addr, state, task }
     }

@@ -23,19 +23,16 @@ mod script;
 pub mod store;
 
 use std::collections::BTreeMap;
-use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
-use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
 pub use script::{Call, Fail};
 pub use store::CommitInfo;
 use store::{Flat, Store};
+
+use crate::loopback;
 
 /// The one token both forges accept. Not shaped like a GitHub/GitLab token, so a test that
 /// finds it absent from an error proves the exact-token scrub, not the shape mask.
@@ -125,31 +122,13 @@ impl Drop for ForgeServer {
 
 impl ForgeServer {
     pub async fn start() -> Self {
-        let listener = TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
-            .await
-            .expect("bind the forge server");
-        let addr = listener.local_addr().expect("local address");
+        let (listener, addr) = loopback::bind("the forge server").await;
         let state = Arc::new(Mutex::new(State {
             base_url: format!("http://{addr}"),
             ..State::default()
         }));
-        let shared = state.clone();
-        let task = tokio::spawn(async move {
-            loop {
-                let Ok((stream, _)) = listener.accept().await else {
-                    continue;
-                };
-                let state = shared.clone();
-                tokio::spawn(async move {
-                    let service = service_fn(move |request| {
-                        let state = state.clone();
-                        async move { Ok::<_, Infallible>(http::handle(&state, request).await) }
-                    });
-                    let _ = http1::Builder::new()
-                        .serve_connection(TokioIo::new(stream), service)
-                        .await;
-                });
-            }
+        let task = loopback::serve(listener, state.clone(), |state, request| async move {
+            http::handle(&state, request).await
         });
         ForgeServer { addr, state, task }
     }

@@ -337,4 +337,5 @@ impl TestApp {
 pub mod ai_server;
 pub mod bench;
 pub mod forge_server;
+pub mod loopback;
 pub mod ws;
