@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use chrono::Utc;
 use forgeflow_domain::progress::{MAX_FRAME_BYTES, ProgressEvent, Topic};
-use forgeflow_progress::{Publisher, Sender};
+use forgeflow_progress::Publisher;
 use forgeflow_store::Connection;
 use forgeflow_tests::ws::{Refused, WsClient, deduplicated, events_of, has_kind};
 use forgeflow_tests::{TestApp, User, spawn_app};
@@ -346,11 +346,7 @@ async fn a_gone_connection_is_removed_by_the_next_publish() {
     live.until(|frame| frame["type"] == "subscribed").await;
     assert_eq!(app.context.connections.listeners(&topic).await.unwrap().len(), 2);
 
-    let publisher = Publisher::new(
-        app.context.events.clone(),
-        app.context.connections.clone(),
-        Some(Sender::new(&app.context.clients.config, &app.url)),
-    );
+    let publisher = Publisher::at(&app.context.clients, &app.stack.table, Some(&app.url));
     let event = ProgressEvent::StepProgress {
         step: "code".into(),
         output_tokens: 42,

@@ -4,10 +4,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use forgeflow_agents::Agents;
-use forgeflow_progress::{Publisher, Sender};
-use forgeflow_store::{
-    Clients, ConnectionStore, EventStore, ExportStore, GenerationStore, JobQueue, Resources, ScheduleStore,
-};
+use forgeflow_progress::Publisher;
+use forgeflow_store::{Clients, ExportStore, GenerationStore, JobQueue, Resources, ScheduleStore};
 use forgeflow_workers::export::{self, ExportWorker, ForgeSettings};
 use forgeflow_workers::generate::{self, GenerateWorker};
 use forgeflow_workers::scheduler::{self, Scheduler};
@@ -35,13 +33,7 @@ pub struct WorkerSettings {
 impl WorkerSettings {
     /// How workers publish progress with these settings.
     pub fn publisher(&self, clients: &Clients, resources: &Resources) -> Publisher {
-        Publisher::new(
-            EventStore::new(clients.dynamo.clone(), &resources.table),
-            ConnectionStore::new(clients.dynamo.clone(), &resources.table),
-            self.ws_endpoint
-                .as_deref()
-                .map(|endpoint| Sender::new(&clients.config, endpoint)),
-        )
+        Publisher::at(clients, &resources.table, self.ws_endpoint.as_deref())
     }
 }
 

@@ -49,11 +49,7 @@ async fn main() {
 }
 
 fn publisher(app: &TestApp) -> Publisher {
-    Publisher::new(
-        app.context.events.clone(),
-        app.context.connections.clone(),
-        Some(sender(app)),
-    )
+    Publisher::at(&app.context.clients, &app.stack.table, Some(&app.url))
 }
 
 fn sender(app: &TestApp) -> Sender {

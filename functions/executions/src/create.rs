@@ -29,11 +29,7 @@ pub async fn handler(ctx: &ApiContext, req: Request) -> ApiResult {
     let owner = ctx.tokens.authenticate(&req)?;
     let project_id = request::path_param(&req, "id")?;
     let input: StartExecution = request::json_body_or_default(&req)?;
-    let project = ctx
-        .projects
-        .get(owner, project_id)
-        .await?
-        .ok_or(ApiError::NotFound("project"))?;
+    let project = ctx.owned_project(owner, project_id).await?;
     let workflow_id = input.workflow.as_deref().unwrap_or(FULL_PROJECT);
     let workflow = find_workflow(ctx, owner, workflow_id)
         .await?

@@ -1,5 +1,5 @@
 use chrono::{DateTime, Utc};
-use forgeflow_api::{ApiContext, ApiError, ApiResult, Request, cursor, request, response};
+use forgeflow_api::{ApiContext, ApiResult, Request, cursor, request, response};
 use forgeflow_domain::Id;
 use forgeflow_domain::execution::{Execution, ExecutionStatus};
 use forgeflow_domain::project::Project;
@@ -47,10 +47,7 @@ pub async fn handler(ctx: &ApiContext, req: Request) -> ApiResult {
     let owner = ctx.tokens.authenticate(&req)?;
     let project_id: Id<Project> = request::path_param(&req, "id")?;
     let cursor::PageRequest { limit, after } = cursor::page_request(&req)?;
-    ctx.projects
-        .get(owner, project_id)
-        .await?
-        .ok_or(ApiError::NotFound("project"))?;
+    ctx.owned_project(owner, project_id).await?;
     let page = ctx.engine.executions.list_for_project(project_id, limit, after).await?;
     let items = page
         .items

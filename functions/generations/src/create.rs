@@ -25,11 +25,7 @@ pub async fn handler(ctx: &ApiContext, req: Request) -> ApiResult {
     let owner = ctx.tokens.authenticate(&req)?;
     let project_id: Id<Project> = request::path_param(&req, "id")?;
     let input: Regenerate = request::json_body(&req)?;
-    let project = ctx
-        .projects
-        .get(owner, project_id)
-        .await?
-        .ok_or(ApiError::NotFound("project"))?;
+    let project = ctx.owned_project(owner, project_id).await?;
     let execution = match ctx.engine.executions.load(input.execution_id).await? {
         Some((execution, _)) if execution.owner == owner && execution.project == project.id => execution,
         _ => {

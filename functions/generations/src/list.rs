@@ -1,4 +1,4 @@
-use forgeflow_api::{ApiContext, ApiError, ApiResult, Request, cursor, request, response};
+use forgeflow_api::{ApiContext, ApiResult, Request, cursor, request, response};
 use forgeflow_domain::Id;
 use forgeflow_domain::generation::Generation;
 use forgeflow_domain::project::Project;
@@ -32,10 +32,7 @@ pub async fn handler(ctx: &ApiContext, req: Request) -> ApiResult {
     let owner = ctx.tokens.authenticate(&req)?;
     let project_id: Id<Project> = request::path_param(&req, "id")?;
     let cursor::PageRequest { limit, after } = cursor::page_request(&req)?;
-    ctx.projects
-        .get(owner, project_id)
-        .await?
-        .ok_or(ApiError::NotFound("project"))?;
+    ctx.owned_project(owner, project_id).await?;
     let page = ctx.generations.list_for_project(project_id, limit, after).await?;
     response::ok(&GenerationPage {
         items: page.items,

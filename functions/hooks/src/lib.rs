@@ -74,10 +74,7 @@ pub async fn create(ctx: &ApiContext, req: Request) -> ApiResult {
     let project_id: Id<Project> = request::path_param(&req, "id")?;
     let input: CreateHook = request::json_body(&req)?;
     input.target.validate()?;
-    ctx.projects
-        .get(owner, project_id)
-        .await?
-        .ok_or(ApiError::NotFound("project"))?;
+    ctx.owned_project(owner, project_id).await?;
     let now = Utc::now();
     let hook = Hook {
         id: Id::new(),

@@ -1,7 +1,7 @@
 use forgeflow_api::{ApiContext, ApiResult, Request, response};
 use forgeflow_domain::project::Project;
 
-use crate::{NOT_FOUND, project_id};
+use crate::project_id;
 
 /// One of the caller's projects; another user's is not found.
 #[utoipa::path(
@@ -18,6 +18,6 @@ use crate::{NOT_FOUND, project_id};
 pub async fn handler(ctx: &ApiContext, req: Request) -> ApiResult {
     let owner = ctx.tokens.authenticate(&req)?;
     let id = project_id(&req)?;
-    let project = ctx.projects.get(owner, id).await?.ok_or(NOT_FOUND)?;
+    let project = ctx.owned_project(owner, id).await?;
     response::ok(&project)
 }

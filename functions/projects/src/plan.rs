@@ -9,7 +9,7 @@ use forgeflow_domain::plan::ProjectPlan;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::{NOT_FOUND, project_id};
+use crate::project_id;
 
 /// The plan's user stories; empty, with no execution, until an execution has succeeded.
 #[derive(Serialize, ToSchema)]
@@ -30,7 +30,7 @@ pub struct SprintList {
 async fn plan(ctx: &ApiContext, req: &Request) -> Result<Option<ProjectPlan>, ApiError> {
     let owner = ctx.tokens.authenticate(req)?;
     let id = project_id(req)?;
-    ctx.projects.get(owner, id).await?.ok_or(NOT_FOUND)?;
+    ctx.owned_project(owner, id).await?;
     Ok(ctx.engine.plans.get(owner, &id.to_string()).await?)
 }
 

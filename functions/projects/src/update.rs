@@ -26,7 +26,7 @@ pub async fn handler(ctx: &ApiContext, req: Request) -> ApiResult {
     let owner = ctx.tokens.authenticate(&req)?;
     let id = project_id(&req)?;
     let input: UpdateProject = request::json_body(&req)?;
-    let current = ctx.projects.get(owner, id).await?.ok_or(NOT_FOUND)?;
+    let current = ctx.owned_project(owner, id).await?;
     let stale = || ApiError::Conflict {
         code: "version_conflict",
         message: "the project changed since you read it; fetch it again and reapply your change".into(),

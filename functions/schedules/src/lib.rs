@@ -12,10 +12,7 @@ use forgeflow_store::StoreError;
 async fn project(ctx: &ApiContext, req: &Request) -> Result<(Id<User>, Id<Project>), ApiError> {
     let owner = ctx.tokens.authenticate(req)?;
     let project_id = request::path_param(req, "id")?;
-    ctx.projects
-        .get(owner, project_id)
-        .await?
-        .ok_or(ApiError::NotFound("project"))?;
+    ctx.owned_project(owner, project_id).await?;
     Ok((owner, project_id))
 }
 

@@ -1,13 +1,17 @@
 use chrono::Duration;
+use forgeflow_domain::Id;
 use forgeflow_domain::agent::Agent;
+use forgeflow_domain::project::Project;
+use forgeflow_domain::user::User;
 use forgeflow_domain::workflow::Workflow;
 use forgeflow_store::{
     AuditStore, Clients, ConnectionStore, CredentialStore, Engine, EventStore, ExportStore, GenerationStore, HookStore,
     Owned, ProjectStore, RateCounters, Resources, ScheduleStore, StoreError, UserStore, secrets,
 };
 
-use forgeflow_progress::{Publisher, Sender};
+use forgeflow_progress::{Publisher, endpoint_from_env};
 
+use crate::ApiError;
 use crate::guard::RateLimits;
 use crate::token::Tokens;
 
@@ -70,11 +74,7 @@ impl ApiContext {
             audit: AuditStore::new(dynamo(), &resources.table),
             rate_counters: RateCounters::new(dynamo(), &resources.table),
             rate_limits: RateLimits::from_env(),
-            progress: Publisher::new(
-                EventStore::new(dynamo(), &resources.table),
-                ConnectionStore::new(dynamo(), &resources.table),
-                Sender::from_env(&clients.config),
-            ),
+            progress: Publisher::at(&clients, &resources.table, endpoint_from_env().as_deref()),
             credentials: CredentialStore::new(
                 dynamo(),
                 clients.kms.clone(),
@@ -88,14 +88,15 @@ impl ApiContext {
     }
 
     /// The context a deployed function runs with: names and secrets from its environment.
+    /// The caller's project `id`: another user's, or none, is not found.
+    pub async fn owned_project(&self, owner: Id<User>, id: Id<Project>) -> Result<Project, ApiError> {
+        self.projects.get(owner, id).await?.ok_or(ApiError::NotFound("project"))
+    }
+
     /// Progress posted to the WebSocket API at `endpoint` (the local gateway, whose port is only
     /// known once it listens) instead of `FORGEFLOW_WS_ENDPOINT`.
     pub fn with_ws_endpoint(mut self, endpoint: &str) -> Self {
-        self.progress = Publisher::new(
-            self.events.clone(),
-            self.connections.clone(),
-            Some(Sender::new(&self.clients.config, endpoint)),
-        );
+        self.progress = Publisher::at(&self.clients, &self.resources.table, Some(endpoint));
         self
     }
 

@@ -24,10 +24,16 @@ impl Publisher {
 
     /// The publisher a worker builds once per container: the endpoint from the environment.
     pub fn from_clients(clients: &Clients, resources: &Resources) -> Self {
+        Self::at(clients, &resources.table, crate::sender::endpoint_from_env().as_deref())
+    }
+
+    /// Events in `table`, posted to the WebSocket API's management `endpoint` (only stored when
+    /// there is none).
+    pub fn at(clients: &Clients, table: &str, endpoint: Option<&str>) -> Self {
         Self::new(
-            EventStore::new(clients.dynamo.clone(), &resources.table),
-            ConnectionStore::new(clients.dynamo.clone(), &resources.table),
-            Sender::from_env(&clients.config),
+            EventStore::new(clients.dynamo.clone(), table),
+            ConnectionStore::new(clients.dynamo.clone(), table),
+            endpoint.map(|endpoint| Sender::new(&clients.config, endpoint)),
         )
     }
 

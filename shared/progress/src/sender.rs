@@ -10,6 +10,11 @@ use futures_util::{StreamExt, stream};
 /// the local gateway's URL on this machine).
 pub const WS_ENDPOINT_VAR: &str = "FORGEFLOW_WS_ENDPOINT";
 
+/// The endpoint in [`WS_ENDPOINT_VAR`], if set.
+pub fn endpoint_from_env() -> Option<String> {
+    std::env::var(WS_ENDPOINT_VAR).ok().filter(|value| !value.is_empty())
+}
+
 /// PostToConnection calls in flight at once for one event.
 const FAN_OUT_CONCURRENCY: usize = 64;
 
@@ -38,8 +43,7 @@ impl Sender {
 
     /// The sender for the endpoint in [`WS_ENDPOINT_VAR`], if set.
     pub fn from_env(sdk: &SdkConfig) -> Option<Self> {
-        let endpoint = std::env::var(WS_ENDPOINT_VAR).ok().filter(|value| !value.is_empty())?;
-        Some(Self::new(sdk, &endpoint))
+        endpoint_from_env().map(|endpoint| Self::new(sdk, &endpoint))
     }
 
     pub async fn post(&self, connection: &str, frame: &str) -> Result<(), PostError> {
