@@ -357,6 +357,12 @@ async fn a_generation_over_its_limits_fails_with_a_clear_reason() {
         reason.contains('3') && reason.to_lowercase().contains("files"),
         "{reason}"
     );
+    // Its listeners were told, with the same reason.
+    let topic = forgeflow_domain::progress::Topic::generation(job.generation_id);
+    let events = app.context.events.after(&topic, 0, 10).await.unwrap();
+    let last = serde_json::to_value(&events.last().expect("a stored event").event).unwrap();
+    assert_eq!(last["kind"], "generation_failed");
+    assert_eq!(last["error"], reason);
 }
 
 fn hex(bytes: &[u8]) -> String {

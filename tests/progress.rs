@@ -402,6 +402,19 @@ async fn the_management_endpoint_speaks_the_sdks_wire_format() {
         .unwrap();
     assert_eq!(socket.next(WAIT).await.unwrap()["type"], "hello");
 
+    // API Gateway's 128 KB message limit.
+    let too_large = client
+        .post_to_connection()
+        .connection_id(&id)
+        .data(aws_sdk_apigatewaymanagement::primitives::Blob::new(vec![
+            b'x';
+            129 * 1024
+        ]))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(too_large.into_service_error().is_payload_too_large_exception());
+
     client.delete_connection().connection_id(&id).send().await.unwrap();
     assert!(
         socket.next(WAIT).await.is_none(),
@@ -447,4 +460,57 @@ async fn a_cancelled_run_ends_its_stream_at_once() {
             .expect(&topic);
         assert_eq!(finished["status"], "cancelled", "{topic}");
     }
+}
+
+#[tokio::test]
+async fn an_export_streams_its_phases_then_its_outcome() {
+    let app = spawn_app().await;
+    let user = app.register().await;
+    let (project, execution) = started(&app, &user).await;
+    let mut socket = connected(&app, &user).await;
+    socket.subscribe(&format!("generation:{execution}"), 0).await;
+    socket.until(|frame| has_kind(frame, "generation_ready")).await;
+
+    let export = app
+        .call(
+            Method::POST,
+            &format!("/generations/{execution}/exports"),
+            Some(&user.token),
+            Some(json!({"target": {"type": "zip"}})),
+        )
+        .await;
+    assert_eq!(export.status, StatusCode::ACCEPTED, "{}", export.body);
+    let export_id = export.body["id"].as_str().unwrap();
+    let topic = format!("export:{export_id}");
+    socket.subscribe(&topic, 0).await;
+    let frames = socket.until(|frame| has_kind(frame, "export_done")).await;
+    let events: Vec<Value> = deduplicated(&frames, &topic).into_values().collect();
+    let phases: Vec<(&str, u64, u64)> = events
+        .iter()
+        .filter(|e| e["kind"] == "export_phase")
+        .map(|e| {
+            (
+                e["phase"].as_str().unwrap(),
+                e["done"].as_u64().unwrap(),
+                e["total"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(phases, [("committing", 1, 2), ("delivering", 2, 2)]);
+    let done = events.last().unwrap();
+    assert_eq!(done["kind"], "export_done");
+    assert_eq!(done["target"], "zip");
+    assert_eq!(done["project_id"], project.as_str());
+    let commit = done["commit"].as_str().expect("the commit it made");
+    assert!(
+        commit.len() == 40 && commit.bytes().all(|b| b.is_ascii_hexdigit()),
+        "{commit}"
+    );
+    let stored = app
+        .call(Method::GET, &format!("/exports/{export_id}"), Some(&user.token), None)
+        .await;
+    assert_eq!(
+        (stored.body["status"].as_str(), stored.body["phase"].as_str()),
+        (Some("succeeded"), Some("done"))
+    );
 }

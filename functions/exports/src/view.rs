@@ -27,7 +27,7 @@ pub struct ExportView {
     pub owner: Id<User>,
     pub target: ExportTarget,
     pub status: ExportStatus,
-    /// What the worker is doing: `queued`, `committing`, `packing`, `uploading`, `pushing`, `done`.
+    /// What the worker is doing: `queued`, `committing`, `delivering`, `done`.
     pub phase: String,
     pub result: ExportResultView,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -182,7 +182,7 @@ pub struct Export {
     pub owner: Id<User>,
     pub target: ExportTarget,
     pub status: ExportStatus,
-    /// What the worker is doing: `queued`, `committing`, `packing`, `uploading`, `pushing`, `done`.
+    /// What the worker is doing: `queued`, `committing`, `delivering`, `done`.
     pub phase: String,
     #[serde(default)]
     pub result: ExportResult,
