@@ -13,6 +13,7 @@ use forgeflow_domain::user::User;
 use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt, Response};
 
+use crate::token::Authenticated;
 use crate::{ApiContext, ApiError, ApiResult, request, respond};
 
 /// Requests per window, from the environment (`FORGEFLOW_RATE_LIMIT`,
@@ -89,6 +90,10 @@ where
 {
     let started = Instant::now();
     let call = Call::of(ctx, &req);
+    let mut req = req;
+    if let Some(user) = call.caller {
+        req.extensions_mut().insert(Authenticated(user));
+    }
     let result = match limit(ctx, &call, Utc::now()).await {
         Ok(()) => handler(req).await,
         Err(refused) => Err(refused),

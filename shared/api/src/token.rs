@@ -100,8 +100,12 @@ impl Tokens {
             .map_err(|_| ApiError::Unauthorized("invalid token"))
     }
 
-    /// The caller's user id, from `Authorization: Bearer <token>`.
+    /// The caller's user id, from `Authorization: Bearer <token>`: verified once per request (the
+    /// guard marks a request it verified, so the handler does not check the signature again).
     pub fn authenticate(&self, req: &Request) -> Result<Id<User>, ApiError> {
+        if let Some(Authenticated(user)) = req.extensions().get::<Authenticated>() {
+            return Ok(*user);
+        }
         let value = req
             .headers()
             .get(header::AUTHORIZATION)
@@ -117,6 +121,11 @@ impl Tokens {
     }
 }
 
+/// A request whose bearer token was verified, and whose it is. Only set inside the process (a
+/// client cannot send request extensions).
+#[derive(Debug, Clone, Copy)]
+pub struct Authenticated(pub Id<User>);
+
 #[cfg(test)]
 mod tests {
     use base64::Engine;
@@ -128,6 +137,29 @@ mod tests {
 
     fn tokens() -> Tokens {
         Tokens::new(SECRET, "forgeflow", "forgeflow-api", Duration::hours(1)).unwrap()
+    }
+
+    fn request(authorization: Option<&str>) -> Request {
+        let mut builder = lambda_http::http::Request::builder();
+        if let Some(value) = authorization {
+            builder = builder.header(header::AUTHORIZATION, value);
+        }
+        builder.body(lambda_http::Body::Empty).unwrap()
+    }
+
+    #[test]
+    fn a_request_the_guard_verified_is_not_verified_again_and_others_are() {
+        let tokens = tokens();
+        let user = Id::new();
+        let issued = tokens.issue(user, Utc::now()).unwrap();
+        let bearer = format!("Bearer {}", issued.token);
+        assert_eq!(tokens.authenticate(&request(Some(&bearer))).unwrap(), user);
+        assert!(tokens.authenticate(&request(Some("Bearer forged.token.here"))).is_err());
+        assert!(tokens.authenticate(&request(None)).is_err());
+
+        let mut marked = request(None);
+        marked.extensions_mut().insert(Authenticated(user));
+        assert_eq!(tokens.authenticate(&marked).unwrap(), user);
     }
 
     fn sign(claims: &serde_json::Value, alg: Algorithm, secret: &[u8]) -> String {
