@@ -106,14 +106,20 @@ impl WsClient {
     }
 }
 
+/// Every event of `topic` in `frames`, in arrival order.
+fn arrivals<'a>(frames: &'a [Value], topic: &'a str) -> impl Iterator<Item = (u64, &'a Value)> {
+    frames
+        .iter()
+        .filter(move |f| f["type"] == "events" && f["topic"] == topic)
+        .flat_map(|frame| frame["events"].as_array().unwrap())
+        .map(|event| (event["seq"].as_u64().unwrap(), event))
+}
+
 /// The events of `topic` in `frames`, by seq; panics on a duplicate seq.
 pub fn events_of(frames: &[Value], topic: &str) -> BTreeMap<u64, Value> {
     let mut events = BTreeMap::new();
-    for frame in frames.iter().filter(|f| f["type"] == "events" && f["topic"] == topic) {
-        for event in frame["events"].as_array().unwrap() {
-            let seq = event["seq"].as_u64().unwrap();
-            assert!(events.insert(seq, event.clone()).is_none(), "seq {seq} arrived twice");
-        }
+    for (seq, event) in arrivals(frames, topic) {
+        assert!(events.insert(seq, event.clone()).is_none(), "seq {seq} arrived twice");
     }
     events
 }
@@ -122,12 +128,8 @@ pub fn events_of(frames: &[Value], topic: &str) -> BTreeMap<u64, Value> {
 /// (an event published while a `subscribe` replays may come both live and replayed).
 pub fn deduplicated(frames: &[Value], topic: &str) -> BTreeMap<u64, Value> {
     let mut events = BTreeMap::new();
-    for frame in frames.iter().filter(|f| f["type"] == "events" && f["topic"] == topic) {
-        for event in frame["events"].as_array().unwrap() {
-            events
-                .entry(event["seq"].as_u64().unwrap())
-                .or_insert_with(|| event.clone());
-        }
+    for (seq, event) in arrivals(frames, topic) {
+        events.entry(seq).or_insert_with(|| event.clone());
     }
     events
 }
