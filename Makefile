@@ -1,5 +1,5 @@
 # The two commands: `make run` (local stack + demo) and `make test` (every check CI runs).
-.PHONY: run demo test setup clean
+.PHONY: run demo test package setup clean
 
 run:
 	bash scripts/run.sh
@@ -10,6 +10,10 @@ demo:
 
 test:
 	bash scripts/test.sh
+
+# The deployable form: target/lambda/<function>/bootstrap.zip for every function (cargo-lambda).
+package:
+	bash scripts/package.sh
 
 setup:
 	bash scripts/python-env.sh

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Creates .venv (git-ignored) with the pinned Python tools: moto (the local AWS emulator) and cfn-lint.
+# Creates .venv (git-ignored) with the pinned Python tools: moto (the local AWS emulator), cfn-lint,
+# schemathesis, cargo-lambda with zig, and the python template's test dependencies.
 # Re-running is cheap: it reinstalls only when scripts/requirements.txt changed.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # Tests the CDK app in infra/ fully offline (no AWS account; the npm registry is the only network use):
+#   0. needs the Lambda artifacts `make package` writes (target/lambda/<function>/bootstrap.zip, or
+#      FORGEFLOW_LAMBDA_DIR), for the architecture FORGEFLOW_LAMBDA_ARCH names (x86_64 by default),
 #   1. describes the local stack: `forgeflow-local describe` bootstraps a fresh moto and prints what it
 #      created (table, queues, routes) as JSON, for the drift test (FORGEFLOW_LOCAL_DESCRIBE),
 #   2. installs the locked npm dependencies,
 #   3. type-checks the TypeScript,
-#   4. synthesizes the stack into infra/cdk.out,
-#   5. runs the template and drift tests (node's test runner through tsx),
+#   4. synthesizes the stack into infra/cdk.out with the real artifacts (never placeholder code: the synth
+#      fails when one is missing, broken or built for the other architecture),
+#   5. runs the template, drift and artifact tests (node's test runner through tsx; test/artifacts.test.ts
+#      checks the binaries staged in infra/cdk.out),
 #   6. lints the synthesized template with cfn-lint (from the project's .venv).
 # Exits non-zero on the first failure.
 set -euo pipefail
@@ -22,6 +26,16 @@ export NODE_OPTIONS="${NODE_OPTIONS:-} --no-deprecation"
 
 start=$SECONDS
 step() { printf '\n==> %s\n' "$*"; }
+
+# Checked first, before the slow steps: without a build the synth below cannot succeed.
+package="make package"
+[ "${FORGEFLOW_LAMBDA_ARCH:-}" = arm64 ] && package="FORGEFLOW_LAMBDA_ARCH=arm64 make package"
+lambda_dir="${FORGEFLOW_LAMBDA_DIR:-${CARGO_TARGET_DIR:-target}/lambda}"
+case "$lambda_dir" in /*) ;; *) lambda_dir="$ROOT/$lambda_dir" ;; esac
+if ! compgen -G "$lambda_dir/*/bootstrap.zip" > /dev/null; then
+  echo "error: no Lambda artifacts in $lambda_dir (<function>/bootstrap.zip): run \`$package\` first, at the repository root" >&2
+  exit 1
+fi
 
 step "python tools (.venv with cfn-lint)"
 bash "$ROOT/scripts/python-env.sh"
@@ -49,13 +63,18 @@ fi
 step "type check (tsc --noEmit)"
 npx --no-install tsc --noEmit -p .
 
-step "cdk synth"
+step "cdk synth (the built artifacts in $lambda_dir, no placeholder code)"
 rm -rf cdk.out
-npx --no-install cdk synth --quiet -o cdk.out
+# The opt-in is switched off explicitly, whatever the shell or a cdk.context.json says.
+env -u FORGEFLOW_PLACEHOLDER_CODE npx --no-install cdk synth --quiet -o cdk.out -c forgeflow:placeholderCode=false || {
+  echo "error: cdk synth failed (see above); when it names missing or stale Lambda artifacts, run \`$package\` first" >&2
+  exit 1
+}
 ls cdk.out/*.template.json
 
 step "tests (node --test via tsx)"
-npx --no-install tsx --test --test-reporter=spec test/*.test.ts
+# The artifact test always runs here: this script is what makes infra/cdk.out for it.
+env -u FORGEFLOW_SKIP_ARTIFACT_TEST npx --no-install tsx --test --test-reporter=spec test/*.test.ts
 
 step "cfn-lint $("$CFN_LINT" --version 2>/dev/null | awk '{print $2}')"
 # W3005 (DependsOn already implied by a reference) is produced by CDK itself for every Lambda role.

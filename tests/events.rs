@@ -6,8 +6,9 @@ use std::path::PathBuf;
 use aws_lambda_events::sqs::SqsEvent;
 use chrono::{Duration, Utc};
 use forgeflow_api::respond;
+use forgeflow_api_lambda::registry;
 use forgeflow_domain::execution::{ExecutionStatus, StepStatus};
-use forgeflow_local::{manifest, registry};
+use forgeflow_local::manifest;
 use forgeflow_tests::{Options, TestApp, spawn_app_with};
 use serde_json::Value;
 use serde_json::json;
@@ -51,6 +52,19 @@ fn every_route_has_a_sample_whose_route_key_matches_the_manifest() {
         let text = std::fs::read_to_string(&path).unwrap_or_else(|_| panic!("{} is missing", path.display()));
         let event: SqsEvent = serde_json::from_str(&text).expect("a valid SQS event");
         assert_eq!(event.records[0].event_source.as_deref(), Some("aws:sqs"));
+    }
+    for worker in manifest::workers()
+        .into_iter()
+        .filter(|worker| worker.schedule.is_some())
+    {
+        let path = events_dir().join(format!("eventbridge-{}.json", worker.function));
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|_| panic!("{} is missing", path.display()));
+        let event: aws_lambda_events::eventbridge::EventBridgeEvent =
+            serde_json::from_str(&text).expect("a valid EventBridge event");
+        assert_eq!(
+            (event.source.as_str(), event.detail_type.as_str()),
+            ("aws.events", "Scheduled Event")
+        );
     }
 }
 
@@ -273,4 +287,50 @@ async fn every_websocket_sample_runs_through_its_handler() {
 
     let disconnect = websocket_sample(&function_of("$disconnect"));
     assert_eq!(invoke(function_of("$disconnect"), disconnect).await.status_code, 200);
+}
+
+/// EventBridge's scheduled event, as the `rate(1 minute)` rule delivers it to `export-scheduler`:
+/// a tick a day after a schedule was set finds it due. Any other event is refused.
+#[tokio::test]
+async fn the_scheduled_event_sample_ticks_the_export_scheduler() {
+    let app = spawn_app_with(Options {
+        workers: false,
+        ..Options::default()
+    })
+    .await;
+    let user = app.register().await;
+    let project = app.create_project(&user, "Nightly").await;
+    let set = app
+        .call(
+            reqwest::Method::PUT,
+            &format!("/projects/{}/export-schedule", project["id"].as_str().unwrap()),
+            Some(&user.token),
+            Some(json!({"expression": "0 3 * * *", "target": {"type": "zip"}})),
+        )
+        .await;
+    assert_eq!(set.status, 200, "{}", set.body);
+    let text = std::fs::read_to_string(events_dir().join("eventbridge-export-scheduler.json")).unwrap();
+    let sample: Value = serde_json::from_str(&text).unwrap();
+    let scheduler = forgeflow_local::workers::scheduler(&app.context.clients, &app.stack.resources());
+    let tomorrow = Utc::now() + Duration::days(1);
+
+    let event = serde_json::from_value(sample.clone()).expect("a valid EventBridge event");
+    let report = forgeflow_workers::scheduler::handler(&scheduler, event, tomorrow)
+        .await
+        .unwrap();
+    assert_eq!(report.due, 1);
+    assert_eq!(report.without_generation, 1, "the project has nothing to export yet");
+
+    let mut other = sample;
+    other["detail-type"] = Value::String("EC2 Instance State-change Notification".into());
+    other["source"] = Value::String("aws.ec2".into());
+    let refused =
+        forgeflow_workers::scheduler::handler(&scheduler, serde_json::from_value(other).unwrap(), tomorrow).await;
+    assert!(
+        matches!(
+            refused,
+            Err(forgeflow_workers::scheduler::TickError::NotScheduled { .. })
+        ),
+        "{refused:?}"
+    );
 }

@@ -6,11 +6,11 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct, Node } from 'constructs';
 import { Data } from './data';
 import { HttpApi } from './http-api';
-import { checkManifests, type Manifests } from './manifest';
+import { checkManifests, functionNames, type Manifests } from './manifest';
 import { Monitoring } from './monitoring';
 import { applyPermissions, grantGuard } from './permissions';
 import { WorkerQueues } from './queues';
-import type { RustFunction } from './rust-function';
+import { lambdaArtifacts, packageCommand, placeholderCodeAllowed, type RustFunction } from './rust-function';
 import { WebHosting } from './web';
 import { WebSocketApi, WS_ENDPOINT_ENV } from './websocket-api';
 import { Workers } from './workers';
@@ -72,6 +72,8 @@ export class ForgeflowStack extends Stack {
     const { routes, resources, workers, websocket } = props.manifests;
     const settings = props.settings ?? settingsFromContext(this.node);
     const throttle = { rateLimit: settings.throttleRateLimit, burstLimit: settings.throttleBurstLimit };
+    // Every function's code is checked before any is built, so one error names all that are missing or wrong.
+    const artifacts = lambdaArtifacts(functionNames(props.manifests), placeholderCodeAllowed(this.node));
 
     // The web page's bucket and distribution come first: the API's and the bucket's CORS name its origin.
     this.web = new WebHosting(this, 'Web');
@@ -96,11 +98,11 @@ export class ForgeflowStack extends Stack {
     // Where workers (and $default) post progress frames: the WebSocket stage's management endpoint.
     environment[WS_ENDPOINT_ENV] = this.webSocket.callbackUrl;
 
-    this.httpApi = new HttpApi(this, 'Http', { routes, environment, throttle, corsOrigins });
+    this.httpApi = new HttpApi(this, 'Http', { routes, environment, artifacts, throttle, corsOrigins });
 
     // Worker functions: SQS consumers (event source on their queue) and scheduled ones (EventBridge rule).
-    this.workers = new Workers(this, 'Workers', { workers, queues: this.queues, environment });
-    this.webSocket.addRouteFunctions(environment);
+    this.workers = new Workers(this, 'Workers', { workers, queues: this.queues, environment, artifacts });
+    this.webSocket.addRouteFunctions(environment, artifacts);
 
     const grantTargets = {
       table: this.data.table,
@@ -139,8 +141,9 @@ export class ForgeflowStack extends Stack {
     if (placeholders.length > 0) {
       Annotations.of(this).addWarningV2(
         'forgeflow:placeholder-code',
-        `${placeholders.length} function(s) use placeholder code (${placeholders.join(', ')}): ` +
-          'run `cargo lambda build --release --arm64` at the repository root before deploying.',
+        `${placeholders.length} function(s) use placeholder code that exits 1 (${placeholders.join(', ')}), as ` +
+          `opted in (forgeflow:placeholderCode / FORGEFLOW_PLACEHOLDER_CODE): run \`${packageCommand()}\` at the ` +
+          'repository root before deploying.',
       );
     }
 

@@ -6,12 +6,14 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import type { RouteSpec } from './manifest';
-import { RustFunction } from './rust-function';
+import { RustFunction, type LambdaArtifact } from './rust-function';
 
 export interface HttpApiProps {
   readonly routes: readonly RouteSpec[];
   /** Environment shared by every function (resource names, log level). */
   readonly environment: Record<string, string>;
+  /** Every function's checked code (`lambdaArtifacts`). */
+  readonly artifacts: ReadonlyMap<string, LambdaArtifact>;
   readonly throttle: { readonly rateLimit: number; readonly burstLimit: number };
   /** Browser origins allowed by CORS; empty = no CORS preflight configuration. */
   readonly corsOrigins: string[];
@@ -52,6 +54,7 @@ export class HttpApi extends Construct {
         name,
         new RustFunction(this, name, {
           functionName: name,
+          artifacts: props.artifacts,
           memoryMb: spec.memory_mb,
           timeoutS: spec.timeout_s,
           environment: props.environment,

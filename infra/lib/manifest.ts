@@ -462,3 +462,9 @@ export function loadManifests(dir: string = manifestDir()): Manifests {
   checkManifests(manifests);
   return manifests;
 }
+
+/** Every Lambda the manifests name, once each: route functions, then workers, then WebSocket route functions. */
+export function functionNames(m: Manifests): string[] {
+  const names = [...m.routes.map((r) => r.function), ...m.workers.map((w) => w.function)];
+  return [...new Set([...names, ...m.websocket.routes.map((r) => r.function)])];
+}

@@ -13,7 +13,7 @@ import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { Construct } from 'constructs';
 import type { WebSocketSpec } from './manifest';
-import { RustFunction } from './rust-function';
+import { RustFunction, type LambdaArtifact } from './rust-function';
 
 /** The variable holding the stage's management endpoint (`https://{api}.execute-api.{region}.amazonaws.com/live`). */
 export const WS_ENDPOINT_ENV = 'FORGEFLOW_WS_ENDPOINT';
@@ -63,11 +63,15 @@ export class WebSocketApi extends Construct {
   }
 
   /** Creates one function per websocket.json route and routes it (once; `environment` is the shared one). */
-  addRouteFunctions(environment: Record<string, string>): ReadonlyMap<string, RustFunction> {
+  addRouteFunctions(
+    environment: Record<string, string>,
+    artifacts: ReadonlyMap<string, LambdaArtifact>,
+  ): ReadonlyMap<string, RustFunction> {
     if (this.byName.size > 0) throw new Error('WebSocket route functions were already added');
     for (const route of this.spec.routes) {
       const rf = new RustFunction(this, route.function, {
         functionName: route.function,
+        artifacts,
         memoryMb: route.memory_mb,
         timeoutS: route.timeout_s,
         environment,

@@ -8,13 +8,15 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import { Construct } from 'constructs';
 import type { WorkerSpec } from './manifest';
 import type { WorkerQueues } from './queues';
-import { RustFunction } from './rust-function';
+import { RustFunction, type LambdaArtifact } from './rust-function';
 
 export interface WorkersProps {
   readonly workers: readonly WorkerSpec[];
   readonly queues: WorkerQueues;
   /** Environment shared by every function (resource names, log level). */
   readonly environment: Record<string, string>;
+  /** Every function's checked code (`lambdaArtifacts`). */
+  readonly artifacts: ReadonlyMap<string, LambdaArtifact>;
 }
 
 export class Workers extends Construct {
@@ -37,6 +39,7 @@ export class Workers extends Construct {
         }
         const rf = new RustFunction(this, spec.function, {
           functionName: spec.function,
+          artifacts: props.artifacts,
           memoryMb: spec.memory_mb,
           timeoutS: queue.spec.consumer_timeout_s,
           environment: props.environment,
@@ -49,6 +52,7 @@ export class Workers extends Construct {
         if (spec.timeout_s === undefined) throw new Error(`scheduled worker ${spec.function} needs timeout_s`);
         const rf = new RustFunction(this, spec.function, {
           functionName: spec.function,
+          artifacts: props.artifacts,
           memoryMb: spec.memory_mb,
           timeoutS: spec.timeout_s,
           environment: props.environment,

@@ -9,14 +9,14 @@ import { Annotations, App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { ForgeflowStack, DEFAULT_SETTINGS, type ForgeflowSettings } from '../lib/forgeflow-stack';
 import { loadManifests, type Manifests } from '../lib/manifest';
-import { FUNCTION_TAG } from '../lib/rust-function';
+import { FUNCTION_TAG, PLACEHOLDER_CONTEXT } from '../lib/rust-function';
 
 export const manifests: Manifests = loadManifests();
 
 export type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 export type Resources = Record<string, { Type: string; Properties?: Json }>;
 
-function cdkJsonContext(): Record<string, unknown> {
+export function cdkJsonContext(): Record<string, unknown> {
   const cdkJson = JSON.parse(readFileSync(path.join(__dirname, '..', 'cdk.json'), 'utf8'));
   return cdkJson.context ?? {};
 }
@@ -37,13 +37,31 @@ export interface Synthesized {
   readonly outdir: string;
 }
 
-/** Builds the stack from `m` (default: the real manifests) and returns its template and assembly directory. */
+/**
+ * Builds the stack from `m` (default: the real manifests) and returns its template and assembly directory.
+ * These tests check the template, not the binaries (test/artifacts.test.ts does), so they opt in to placeholder
+ * code for functions `make package` has not built.
+ */
 export function synthApp(m: Manifests = manifests, settings: ForgeflowSettings = DEFAULT_SETTINGS): Synthesized {
   const outdir = mkdtempSync(path.join(outRoot, 'app-'));
-  const app = new App({ context: cdkJsonContext(), outdir });
+  // Always placeholders, whatever target/lambda holds: staging real zips into every test assembly costs
+  // hundreds of MB of temporary files, and an arm64 build there must not fail the x86_64 template tests.
+  const saved = process.env.FORGEFLOW_LAMBDA_DIR;
+  process.env.FORGEFLOW_LAMBDA_DIR = noArtifacts;
+  try {
+    return synthWith(outdir, m, settings);
+  } finally {
+    if (saved === undefined) delete process.env.FORGEFLOW_LAMBDA_DIR;
+    else process.env.FORGEFLOW_LAMBDA_DIR = saved;
+  }
+}
+
+const noArtifacts = mkdtempSync(path.join(outRoot, 'no-artifacts-'));
+
+function synthWith(outdir: string, m: Manifests, settings: ForgeflowSettings): Synthesized {
+  const app = new App({ context: { ...cdkJsonContext(), [PLACEHOLDER_CONTEXT]: true }, outdir });
   const stack = new ForgeflowStack(app, 'Test', { manifests: m, settings });
-  // Tests run without a Rust build on purpose: the placeholder-code warning is expected here, and so is the
-  // placeholder-page warning when web/ is not written yet.
+  // Placeholder code is expected here (see above), and so is the placeholder page when web/ is not written yet.
   Annotations.of(stack).acknowledgeWarning('forgeflow:placeholder-code');
   Annotations.of(stack).acknowledgeWarning('forgeflow:web-placeholder');
   return { stack, template: Template.fromStack(stack), outdir };

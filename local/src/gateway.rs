@@ -22,9 +22,9 @@ use tokio::task::JoinHandle;
 
 use crate::apigw::{self, IncomingRequest};
 use crate::manifest::{self, Route};
-use crate::registry;
 use crate::web;
 use crate::websocket::Hub;
+use forgeflow_api_lambda::registry;
 
 /// API Gateway's own payload limit for HTTP APIs.
 pub const MAX_PAYLOAD_BYTES: usize = 10 * 1024 * 1024;

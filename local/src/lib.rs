@@ -9,7 +9,7 @@ pub mod event_source;
 pub mod gateway;
 pub mod manifest;
 pub mod moto;
-pub mod registry;
+pub mod runtime_api;
 pub mod web;
 pub mod websocket;
 pub mod workers;

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_config::{Region, SdkConfig};
 use aws_sdk_dynamodb::config::Credentials;
 
 pub const SERVER_VAR: &str = "FORGEFLOW_MOTO_SERVER";
@@ -99,7 +99,7 @@ fn spawn_tied_to_this_process(command: &mut Command) -> Result<i32, std::io::Err
 
 /// An SDK configuration that talks to the emulator at `endpoint` with dummy credentials.
 pub async fn sdk_config(endpoint: &str) -> SdkConfig {
-    aws_config::defaults(BehaviorVersion::latest())
+    forgeflow_store::clients::sdk_defaults()
         .endpoint_url(endpoint)
         .region(Region::new("us-east-1"))
         .credentials_provider(Credentials::new("test", "test", None, None, "forgeflow-local"))

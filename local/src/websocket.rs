@@ -27,7 +27,7 @@ use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
 
 use crate::apigw_ws::{self, ConnectionInfo};
 use crate::manifest::{self, WebSocketFile};
-use crate::registry;
+use forgeflow_api_lambda::registry;
 
 /// API Gateway's limit on one message, either way (frames are at most 32 KiB).
 pub const MAX_MESSAGE_BYTES: usize = 128 * 1024;

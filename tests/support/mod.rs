@@ -337,5 +337,6 @@ impl TestApp {
 pub mod ai_server;
 pub mod bench;
 pub mod forge_server;
+pub mod lambda;
 pub mod loopback;
 pub mod ws;

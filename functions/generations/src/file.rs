@@ -2,7 +2,7 @@ use std::time::Duration;
 
 use forgeflow_api::{ApiContext, ApiError, ApiResult, Body, Request, Response, request};
 use forgeflow_domain::generation::GenerationStatus;
-use forgeflow_generator::Manifest;
+use forgeflow_domain::manifest::Manifest;
 use forgeflow_store::StoreError;
 use lambda_http::http::{StatusCode, header};
 
@@ -46,7 +46,7 @@ const PRESIGNED_FOR: Duration = Duration::from_secs(300);
 pub async fn handler(ctx: &ApiContext, req: Request) -> ApiResult {
     let owner = ctx.tokens.authenticate(&req)?;
     let raw: String = request::path_param(&req, "path")?;
-    let path = forgeflow_generator::safe_path(&raw).map_err(|err| ApiError::bad_request("path", err.to_string()))?;
+    let path = forgeflow_domain::path::safe_path(&raw).map_err(|err| ApiError::bad_request("path", err.to_string()))?;
     let generation = load_owned(ctx, owner, &req).await?;
     if generation.status != GenerationStatus::Ready {
         return Err(ApiError::Conflict {

@@ -1,6 +1,6 @@
 use forgeflow_api::{ApiContext, ApiResult, Request, response};
 use forgeflow_domain::generation::{Generation, GenerationStatus};
-use forgeflow_generator::Manifest;
+use forgeflow_domain::manifest::Manifest;
 use serde::Serialize;
 use utoipa::ToSchema;
 

@@ -3,6 +3,7 @@
 //! delivered twice or two overlapping ticks create it once — and its next run moves on.
 //! Missed slots (no tick for an hour) give one catch-up run, for the latest of them.
 
+use aws_lambda_events::eventbridge::EventBridgeEvent;
 use chrono::{DateTime, Utc};
 use forgeflow_domain::export_schedule::ExportSchedule;
 use forgeflow_domain::schedule::slot_key;
@@ -22,6 +23,28 @@ pub struct Tick {
     pub due: usize,
     pub enqueued: usize,
     pub without_generation: usize,
+}
+
+/// Why an invocation was refused before any schedule was read.
+#[derive(Debug, thiserror::Error)]
+pub enum TickError {
+    /// The rule's target was wired to something other than an EventBridge schedule.
+    #[error("not a scheduled event: source {event_source:?}, detail-type {detail_type:?}")]
+    NotScheduled { event_source: String, detail_type: String },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// The Lambda's handler: EventBridge's documented scheduled event (`"source": "aws.events"`,
+/// `"detail-type": "Scheduled Event"`) → one [`tick`] at `now`.
+pub async fn handler(scheduler: &Scheduler, event: EventBridgeEvent, now: DateTime<Utc>) -> Result<Tick, TickError> {
+    if event.source != "aws.events" || event.detail_type != "Scheduled Event" {
+        return Err(TickError::NotScheduled {
+            event_source: event.source,
+            detail_type: event.detail_type,
+        });
+    }
+    Ok(tick(scheduler, now).await?)
 }
 
 pub async fn tick(scheduler: &Scheduler, now: DateTime<Utc>) -> Result<Tick, StoreError> {

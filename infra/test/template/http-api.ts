@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Match } from 'aws-cdk-lib/assertions';
-import { FUNCTION_TAG } from '../../lib/rust-function';
+import { FUNCTION_TAG, lambdaArchitecture } from '../../lib/rust-function';
 import { WS_ENDPOINT_ENV } from '../../lib/websocket-api';
 import {
   allFunctions,
@@ -46,15 +46,15 @@ describe('http api', () => {
     assert.equal(routeFunctionId(t, props), functionId(t, 'executions-events'));
   });
 
-  it('gives every function the manifest memory and timeout on provided.al2023 arm64', () => {
+  it('gives every function the manifest memory and timeout on provided.al2023, the configured architecture, handler = its name', () => {
     for (const route of manifests.routes) {
       t.hasResourceProperties('AWS::Lambda::Function', {
         Tags: Match.arrayWith([{ Key: FUNCTION_TAG, Value: route.function }]),
         MemorySize: route.memory_mb,
         Timeout: route.timeout_s,
         Runtime: 'provided.al2023',
-        Architectures: ['arm64'],
-        Handler: 'bootstrap',
+        Architectures: [lambdaArchitecture().name],
+        Handler: route.function,
       });
     }
     // Plus one function per worker (workers.ts) and per WebSocket route (websocket.ts); the only other

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Match } from 'aws-cdk-lib/assertions';
-import { FUNCTION_TAG } from '../../lib/rust-function';
+import { FUNCTION_TAG, lambdaArchitecture } from '../../lib/rust-function';
 import { WS_ENDPOINT_ENV } from '../../lib/websocket-api';
 import {
   actionsOf,
@@ -76,15 +76,15 @@ describe('websocket api', () => {
     assert.equal(seen.size, websocket.routes.length, 'one function per route');
   });
 
-  it('gives every route function the manifest memory and timeout on provided.al2023 arm64', () => {
+  it('gives every route function the manifest memory and timeout on provided.al2023, the configured architecture, handler = its name', () => {
     for (const spec of websocket.routes) {
       t.hasResourceProperties('AWS::Lambda::Function', {
         Tags: Match.arrayWith([{ Key: FUNCTION_TAG, Value: spec.function }]),
         MemorySize: spec.memory_mb,
         Timeout: spec.timeout_s,
         Runtime: 'provided.al2023',
-        Architectures: ['arm64'],
-        Handler: 'bootstrap',
+        Architectures: [lambdaArchitecture().name],
+        Handler: spec.function,
       });
     }
   });

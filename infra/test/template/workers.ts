@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Match } from 'aws-cdk-lib/assertions';
 import type { WorkerSpec } from '../../lib/manifest';
-import { FUNCTION_TAG } from '../../lib/rust-function';
+import { FUNCTION_TAG, lambdaArchitecture } from '../../lib/rust-function';
 import {
   cloneManifests,
   functionId,
@@ -28,15 +28,15 @@ describe('workers', () => {
     assert.ok(queueWorkers.some((w) => w.function === 'step-worker'));
   });
 
-  it('gives every queue worker its queue consumer timeout and its memory, on provided.al2023 arm64', () => {
+  it('gives every queue worker its queue consumer timeout and its memory, on provided.al2023, the configured architecture, handler = its name', () => {
     for (const w of queueWorkers) {
       t.hasResourceProperties('AWS::Lambda::Function', {
         Tags: Match.arrayWith([{ Key: FUNCTION_TAG, Value: w.function }]),
         Timeout: queueOf(w).consumer_timeout_s,
         MemorySize: w.memory_mb,
         Runtime: 'provided.al2023',
-        Architectures: ['arm64'],
-        Handler: 'bootstrap',
+        Architectures: [lambdaArchitecture().name],
+        Handler: w.function,
       });
     }
   });
@@ -92,7 +92,8 @@ describe('workers', () => {
       Timeout: 50,
       MemorySize: 256,
       Runtime: 'provided.al2023',
-      Architectures: ['arm64'],
+      Architectures: [lambdaArchitecture().name],
+      Handler: 'export-scheduler',
     });
     t2.hasResourceProperties('AWS::Events::Rule', {
       ScheduleExpression: 'rate(1 minute)',

@@ -12,6 +12,8 @@ pub mod export_schedule;
 pub mod generation;
 pub mod hook;
 pub mod id;
+pub mod manifest;
+pub mod path;
 pub mod plan;
 pub mod progress;
 pub mod project;

@@ -17,10 +17,8 @@ mod context;
 mod embedded;
 mod error;
 mod limits;
-mod manifest;
 mod merge;
 mod naming;
-mod path;
 mod render;
 mod text;
 
@@ -29,9 +27,11 @@ use forgeflow_domain::project::Template;
 use serde::{Deserialize, Serialize};
 
 pub use error::GenerateError;
+pub use forgeflow_domain::manifest::{
+    FileMode, GeneratedFile, Manifest, ManifestEntry, Source, git_blob_id, sha256_hex,
+};
+pub use forgeflow_domain::path::{MAX_PATH_BYTES, MAX_SEGMENT_BYTES, PathError, safe_path};
 pub use limits::Limits;
-pub use manifest::{FileMode, GeneratedFile, Manifest, ManifestEntry, Source, git_blob_id, sha256_hex};
-pub use path::{MAX_PATH_BYTES, MAX_SEGMENT_BYTES, PathError, safe_path};
 
 /// Everything a generation is made from: the project, its plan, the engineers' files (in step
 /// order: a later file wins a path an earlier one wrote) and the review.

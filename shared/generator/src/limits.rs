@@ -2,7 +2,7 @@
 //! S3 prefix or a git host's push limit.
 
 use crate::error::GenerateError;
-use crate::manifest::GeneratedFile;
+use forgeflow_domain::manifest::GeneratedFile;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
@@ -59,7 +59,7 @@ impl Limits {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::manifest::{FileMode, Source};
+    use forgeflow_domain::manifest::{FileMode, Source};
 
     fn file(path: &str, size: usize) -> GeneratedFile {
         GeneratedFile {

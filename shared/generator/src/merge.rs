@@ -7,10 +7,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use forgeflow_domain::agent::WrittenFile;
 
 use crate::error::GenerateError;
-use crate::manifest::{FileMode, GeneratedFile, Source};
-use crate::path::{MAX_PATH_BYTES, safe_path};
 use crate::text::shorten;
 use crate::{GeneratedTree, Refusal};
+use forgeflow_domain::manifest::{FileMode, GeneratedFile, Source};
+use forgeflow_domain::path::{MAX_PATH_BYTES, safe_path};
 
 /// `base` (template and docs files, unique paths) with `agent_files` laid over it in order, so
 /// of two agent files with one path the later wins.

@@ -9,9 +9,9 @@ use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value};
 use crate::context::Context;
 use crate::embedded::TemplateSet;
 use crate::error::GenerateError;
-use crate::manifest::{FileMode, GeneratedFile, Source};
-use crate::path::safe_path;
 use crate::text;
+use forgeflow_domain::manifest::{FileMode, GeneratedFile, Source};
+use forgeflow_domain::path::safe_path;
 
 const SUFFIX: &str = ".j2";
 

@@ -1,4 +1,5 @@
-use aws_config::{BehaviorVersion, SdkConfig};
+use aws_config::{BehaviorVersion, ConfigLoader, SdkConfig};
+use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
 
 /// Every AWS client a function may need, built once per Lambda container and shared by reference.
 /// Building a client makes no network call, so unused ones cost nothing but a few allocations.
@@ -17,7 +18,7 @@ pub struct Clients {
 impl Clients {
     /// Reads region, credentials and `AWS_ENDPOINT_URL` (the emulator, locally) from the environment.
     pub async fn from_env() -> Self {
-        Self::from_sdk_config(&aws_config::defaults(BehaviorVersion::latest()).load().await)
+        Self::from_sdk_config(&sdk_defaults().load().await)
     }
 
     pub fn from_sdk_config(config: &SdkConfig) -> Self {
@@ -34,4 +35,13 @@ impl Clients {
             config: config.clone(),
         }
     }
+}
+
+/// The SDK's defaults with our HTTPS client: rustls on ring. Every client of the process shares it
+/// (and its connection pool); the SDK's default would link aws-lc into every function.
+pub fn sdk_defaults() -> ConfigLoader {
+    let https = aws_smithy_http_client::Builder::new()
+        .tls_provider(Provider::Rustls(CryptoMode::Ring))
+        .build_https();
+    aws_config::defaults(BehaviorVersion::latest()).http_client(https)
 }

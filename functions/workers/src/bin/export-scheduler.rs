@@ -1,8 +1,8 @@
+use aws_lambda_events::eventbridge::EventBridgeEvent;
 use chrono::Utc;
 use forgeflow_store::{Clients, ExportStore, GenerationStore, JobQueue, Resources, ScheduleStore};
-use forgeflow_workers::scheduler::{Scheduler, tick};
+use forgeflow_workers::scheduler::{Scheduler, handler};
 use lambda_runtime::{Error, LambdaEvent, service_fn};
-use serde_json::Value;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
@@ -15,11 +15,11 @@ async fn main() -> Result<(), Error> {
         exports: ExportStore::new(clients.dynamo.clone(), &resources.table),
         exports_queue: JobQueue::new(clients.sqs.clone(), &resources.exports_queue),
     };
-    lambda_runtime::run(service_fn(|_: LambdaEvent<Value>| {
+    lambda_runtime::run(service_fn(|event: LambdaEvent<EventBridgeEvent>| {
         let scheduler = &scheduler;
         async move {
-            let report = tick(scheduler, Utc::now()).await?;
-            Ok::<Value, Error>(serde_json::json!({"due": report.due, "enqueued": report.enqueued}))
+            let report = handler(scheduler, event.payload, Utc::now()).await?;
+            Ok::<_, Error>(serde_json::json!({"due": report.due, "enqueued": report.enqueued}))
         }
     }))
     .await

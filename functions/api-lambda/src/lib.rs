@@ -1,0 +1,78 @@
+//! The API's Lambda binary. Every HTTP route and WebSocket route is its own Lambda function
+//! (own role, environment, memory and timeout), but they share this one executable: Lambda
+//! tells it which function it is through `_HANDLER`, the handler named in the function's
+//! configuration (CDK sets it to the function's name). The local stack runs the same table.
+
+pub mod registry;
+
+use aws_lambda_events::apigw::ApiGatewayWebsocketProxyRequest;
+use forgeflow_api::{ApiContext, ApiError, Request};
+use forgeflow_progress::{Sender, WS_ENDPOINT_VAR};
+use lambda_runtime::{Error, LambdaEvent, service_fn};
+
+pub use registry::{HTTP_FUNCTIONS, WEBSOCKET_FUNCTIONS};
+
+/// Set by Lambda from the function's `Handler` for every runtime, custom runtimes included.
+pub const HANDLER_VAR: &str = "_HANDLER";
+
+/// The function this process is, from [`HANDLER_VAR`].
+pub fn handler_from_env() -> Result<String, Error> {
+    std::env::var(HANDLER_VAR)
+        .ok()
+        .filter(|name| !name.is_empty())
+        .ok_or_else(|| format!("{HANDLER_VAR} is not set: the function's handler must name an API function").into())
+}
+
+/// Runs `function`'s Lambda loop: what each per-function `main` used to do.
+pub async fn run(function: &str) -> Result<(), Error> {
+    if function == registry::OPENAPI_FUNCTION {
+        return serve_openapi().await;
+    }
+    if HTTP_FUNCTIONS.contains(&function) {
+        return forgeflow_api::run(move |ctx, req| http(function, ctx, req)).await;
+    }
+    if WEBSOCKET_FUNCTIONS.contains(&function) {
+        return websocket(function).await;
+    }
+    Err(format!(
+        "{HANDLER_VAR}={function:?} names no API function; known: {}",
+        known().join(", ")
+    )
+    .into())
+}
+
+async fn http(function: &str, ctx: &ApiContext, req: Request) -> forgeflow_api::ApiResult {
+    registry::invoke(function, ctx, req)
+        .await
+        .unwrap_or(Err(ApiError::NotFound("function")))
+}
+
+/// `openapi-get` builds no `ApiContext`: it needs no secret, table or token, so the function has
+/// no permissions at all.
+async fn serve_openapi() -> Result<(), Error> {
+    forgeflow_store::telemetry::init();
+    lambda_http::run(lambda_http::service_fn(|req: Request| async move {
+        let request_id = forgeflow_api::request::request_id(&req);
+        Ok::<_, Error>(forgeflow_api::respond(forgeflow_openapi::serve(&req), &request_id))
+    }))
+    .await
+}
+
+async fn websocket(function: &str) -> Result<(), Error> {
+    forgeflow_store::telemetry::init();
+    let ctx = ApiContext::from_env().await?;
+    let sender = Sender::from_env(&ctx.clients.config).ok_or(format!("{WS_ENDPOINT_VAR} is not set"))?;
+    lambda_runtime::run(service_fn(|event: LambdaEvent<ApiGatewayWebsocketProxyRequest>| {
+        let (ctx, sender) = (&ctx, &sender);
+        async move {
+            registry::invoke_websocket(function, ctx, sender, event.payload)
+                .await
+                .ok_or_else(|| Error::from(format!("no WebSocket function {function}")))
+        }
+    }))
+    .await
+}
+
+fn known() -> Vec<&'static str> {
+    HTTP_FUNCTIONS.iter().chain(WEBSOCKET_FUNCTIONS).copied().collect()
+}

@@ -1,4 +1,0 @@
-#[tokio::main]
-async fn main() -> Result<(), lambda_http::Error> {
-    forgeflow_api::run(forgeflow_projects::plan::sprints).await
-}

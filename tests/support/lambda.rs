@@ -1,0 +1,149 @@
+//! A deployed function's binary started as its own process, as Lambda starts it: the
+//! environment CDK gives it (endpoints on the local stack), what Lambda itself sets
+//! (`_HANDLER`, `AWS_LAMBDA_*`) and a Runtime API of its own to poll.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use forgeflow_local::runtime_api::{Init, RuntimeApi};
+use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
+use tokio::process::Child;
+use tokio::task::JoinHandle;
+
+use crate::TestApp;
+
+pub struct Function {
+    pub api: RuntimeApi,
+    pub process: Child,
+    /// When the process was spawned.
+    pub started: Instant,
+    /// Its stdout and stderr lines, read as they come so the process never blocks on a full pipe.
+    output: Arc<Mutex<Vec<String>>>,
+    readers: Vec<JoinHandle<()>>,
+}
+
+impl Function {
+    /// Spawns `binary` as `function` and waits for the end of its init.
+    pub async fn start(app: &TestApp, binary: &Path, function: &str) -> (Self, Init) {
+        let api = RuntimeApi::start(&format!("arn:aws:lambda:us-east-1:123456789012:function:{function}"))
+            .await
+            .expect("runtime API");
+        let started = Instant::now();
+        let mut process = tokio::process::Command::new(binary)
+            .env_clear()
+            .envs(environment(app, function, &api.address()))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("the bootstrap starts");
+        let output = Arc::new(Mutex::new(Vec::new()));
+        let readers = vec![
+            collect(process.stdout.take(), output.clone()),
+            collect(process.stderr.take(), output.clone()),
+        ];
+        // `Starting` when the process exits (or hangs) before its first poll.
+        let init = tokio::select! {
+            init = api.ready() => init,
+            _ = process.wait() => Init::Starting,
+            _ = tokio::time::sleep(std::time::Duration::from_secs(30)) => Init::Starting,
+        };
+        (
+            Self {
+                api,
+                process,
+                started,
+                output,
+                readers,
+            },
+            init,
+        )
+    }
+
+    /// Waits for the process to exit; its exit status and everything it printed.
+    pub async fn exit(mut self) -> (std::process::ExitStatus, String) {
+        let status = self.process.wait().await.expect("wait");
+        for reader in self.readers.drain(..) {
+            let _ = reader.await;
+        }
+        (status, self.output())
+    }
+
+    /// Everything it printed so far.
+    pub fn output(&self) -> String {
+        self.output.lock().map(|lines| lines.join("\n")).unwrap_or_default()
+    }
+
+    /// The process's peak resident memory so far (VmHWM), in KiB.
+    pub fn peak_rss_kib(&self) -> u64 {
+        let Some(pid) = self.process.id() else {
+            return 0;
+        };
+        std::fs::read_to_string(format!("/proc/{pid}/status"))
+            .ok()
+            .and_then(|status| {
+                status
+                    .lines()
+                    .find_map(|line| line.strip_prefix("VmHWM:"))
+                    .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
+            })
+            .unwrap_or(0)
+    }
+}
+
+fn collect(stream: Option<impl AsyncRead + Unpin + Send + 'static>, into: Arc<Mutex<Vec<String>>>) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let Some(stream) = stream else { return };
+        let mut lines = BufReader::new(stream).lines();
+        while let Ok(Some(line)) = lines.next_line().await {
+            if let Ok(mut output) = into.lock() {
+                output.push(line);
+            }
+        }
+    })
+}
+
+/// What CDK gives the function, with endpoints on the local stack, plus what Lambda sets.
+pub fn environment(app: &TestApp, function: &str, runtime_api: &str) -> Vec<(String, String)> {
+    let mut env: Vec<(String, String)> = app.stack.env().to_vec();
+    let fixed = [
+        ("AWS_LAMBDA_RUNTIME_API", runtime_api),
+        ("_HANDLER", function),
+        ("AWS_LAMBDA_FUNCTION_NAME", function),
+        ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "512"),
+        ("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST"),
+        ("AWS_REGION", "us-east-1"),
+        ("AWS_ACCESS_KEY_ID", "test"),
+        ("AWS_SECRET_ACCESS_KEY", "test"),
+        ("AWS_ENDPOINT_URL", crate::moto().endpoint()),
+        ("FORGEFLOW_WS_ENDPOINT", &app.url),
+        ("RUST_LOG", "warn"),
+    ];
+    env.retain(|(name, _)| !fixed.iter().any(|(fixed, _)| fixed == name));
+    env.extend(fixed.iter().map(|(name, value)| (name.to_string(), value.to_string())));
+    env
+}
+
+/// The debug build of a workspace binary, built now if it is missing or stale (a no-op for
+/// cargo when it is fresh).
+pub fn debug_binary(package: &str, binary: &str) -> PathBuf {
+    let status = std::process::Command::new(env!("CARGO"))
+        .args(["build", "--quiet", "-p", package, "--bin", binary])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .status()
+        .expect("cargo runs");
+    assert!(status.success(), "cargo build -p {package} --bin {binary}");
+    let exe = std::env::current_exe().expect("the test binary");
+    let profile_dir = exe.parent().and_then(Path::parent).expect("target/<profile>");
+    profile_dir.join(binary)
+}
+
+/// The API binary serves HTTP and WebSocket functions; each worker has its own.
+pub fn binary_of(function: &str) -> &str {
+    let worker = forgeflow_local::manifest::workers()
+        .into_iter()
+        .any(|worker| worker.function == function);
+    if worker { function } else { "forgeflow-api" }
+}
