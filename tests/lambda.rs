@@ -158,3 +158,55 @@ fn api_functions_link_neither_gix_nor_octocrab_nor_minijinja() {
         assert!(!linked.contains(heavy), "the API binary links {heavy}");
     }
 }
+
+/// A function reads the JWT key at init exactly when its role may read it: the others (webhook,
+/// WebSocket disconnect and messages, the OpenAPI document) would fail their cold start in AWS.
+#[test]
+fn functions_read_the_jwt_key_at_init_exactly_when_their_role_may() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../manifest");
+    for file in ["routes.json", "websocket.json"] {
+        let manifest: Value = serde_json::from_str(&std::fs::read_to_string(root.join(file)).unwrap()).unwrap();
+        for route in manifest["routes"].as_array().unwrap() {
+            let function = route["function"].as_str().unwrap();
+            let granted = route["permissions"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|permission| permission == "secret:jwt");
+            let at_init = forgeflow_api_lambda::registry::key_load(function) == forgeflow_api::KeyLoad::AtInit;
+            assert_eq!(at_init, granted, "{function}");
+        }
+    }
+}
+
+/// With a JWT secret it cannot read, a function that needs the key fails its init, as in AWS
+/// without the grant; the webhook starts and answers (its signature is checked with the hook's own
+/// secret, not the JWT key).
+#[tokio::test]
+async fn only_functions_that_use_the_jwt_key_read_it_at_init() {
+    let app = spawn_app_with(Options {
+        workers: false,
+        ..Options::default()
+    })
+    .await;
+    let binary = debug_binary("forgeflow-api-lambda", "forgeflow-api");
+    let unreadable = [("FORGEFLOW_JWT_SECRET_ID", "no-such-secret")];
+
+    let (keyed, init) = Function::start_with(&app, &binary, "projects-get", &unreadable).await;
+    assert_eq!(init, Init::Starting, "projects-get cannot start without its key");
+    let (status, output) = keyed.exit().await;
+    assert!(!status.success());
+    assert!(output.contains("read secret"), "{output}");
+
+    let (hooks, init) = Function::start_with(&app, &binary, "hooks-receive", &unreadable).await;
+    assert!(matches!(init, Init::Ready(_)), "{init:?}");
+    let mut event = sample("apigw-hooks-receive");
+    event["rawPath"] = "/hooks/0193d5e4-7c1a-7000-8000-0000000000ff".into();
+    event["requestContext"]["http"]["path"] = "/hooks/0193d5e4-7c1a-7000-8000-0000000000ff".into();
+    event["pathParameters"]["id"] = "0193d5e4-7c1a-7000-8000-0000000000ff".into();
+    let answer = response(hooks.api.invoke(event.to_string(), TIMEOUT).await.unwrap());
+    assert_eq!(
+        answer["statusCode"], 401,
+        "an unknown hook, answered without the key: {answer}"
+    );
+}

@@ -27,13 +27,27 @@ pub struct Function {
 impl Function {
     /// Spawns `binary` as `function` and waits for the end of its init.
     pub async fn start(app: &TestApp, binary: &Path, function: &str) -> (Self, Init) {
+        Self::start_with(app, binary, function, &[]).await
+    }
+
+    /// [`Function::start`] with some environment variables changed.
+    pub async fn start_with(app: &TestApp, binary: &Path, function: &str, changed: &[(&str, &str)]) -> (Self, Init) {
+        let mut env = environment(app, function, "");
+        env.retain(|(name, _)| !changed.iter().any(|(changed, _)| changed == name));
+        env.extend(
+            changed
+                .iter()
+                .map(|(name, value)| (name.to_string(), value.to_string())),
+        );
         let api = RuntimeApi::start(&format!("arn:aws:lambda:us-east-1:123456789012:function:{function}"))
             .await
             .expect("runtime API");
+        env.retain(|(name, _)| name != "AWS_LAMBDA_RUNTIME_API");
+        env.push(("AWS_LAMBDA_RUNTIME_API".into(), api.address()));
         let started = Instant::now();
         let mut process = tokio::process::Command::new(binary)
             .env_clear()
-            .envs(environment(app, function, &api.address()))
+            .envs(env)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .kill_on_drop(true)
@@ -119,7 +133,6 @@ pub fn environment(app: &TestApp, function: &str, runtime_api: &str) -> Vec<(Str
         ("AWS_SECRET_ACCESS_KEY", "test"),
         ("AWS_ENDPOINT_URL", crate::moto().endpoint()),
         ("FORGEFLOW_WS_ENDPOINT", &app.url),
-        ("RUST_LOG", "warn"),
     ];
     env.retain(|(name, _)| !fixed.iter().any(|(fixed, _)| fixed == name));
     env.extend(fixed.iter().map(|(name, value)| (name.to_string(), value.to_string())));

@@ -29,7 +29,7 @@ pub async fn run(function: &str) -> Result<(), Error> {
         return serve_openapi().await;
     }
     if HTTP_FUNCTIONS.contains(&function) {
-        return forgeflow_api::run(move |ctx, req| http(function, ctx, req)).await;
+        return http_loop(function).await;
     }
     if WEBSOCKET_FUNCTIONS.contains(&function) {
         return websocket(function).await;
@@ -39,6 +39,18 @@ pub async fn run(function: &str) -> Result<(), Error> {
         known().join(", ")
     )
     .into())
+}
+
+/// JSON logs, the context built once per container, then every invocation inside the guard
+/// (rate limit, error mapping, audit, access log).
+async fn http_loop(function: &str) -> Result<(), Error> {
+    forgeflow_store::telemetry::init();
+    let context = ApiContext::from_env(registry::key_load(function)).await?;
+    let context = &context;
+    lambda_http::run(lambda_http::service_fn(move |req: Request| async move {
+        Ok::<_, Error>(forgeflow_api::guarded(context, req, |req| http(function, context, req)).await)
+    }))
+    .await
 }
 
 async fn http(function: &str, ctx: &ApiContext, req: Request) -> forgeflow_api::ApiResult {
@@ -60,7 +72,7 @@ async fn serve_openapi() -> Result<(), Error> {
 
 async fn websocket(function: &str) -> Result<(), Error> {
     forgeflow_store::telemetry::init();
-    let ctx = ApiContext::from_env().await?;
+    let ctx = ApiContext::from_env(registry::key_load(function)).await?;
     let sender = Sender::from_env(&ctx.clients.config).ok_or(format!("{WS_ENDPOINT_VAR} is not set"))?;
     lambda_runtime::run(service_fn(|event: LambdaEvent<ApiGatewayWebsocketProxyRequest>| {
         let (ctx, sender) = (&ctx, &sender);

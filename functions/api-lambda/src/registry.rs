@@ -1,10 +1,23 @@
 //! Function name (as in the manifests) → its handler: the one table the Lambda binary's `main`
 //! and the local stack dispatch with. A test checks it names exactly the manifests' functions.
 
-use forgeflow_api::{ApiContext, ApiResult, Request};
+use forgeflow_api::{ApiContext, ApiResult, KeyLoad, Request};
 
 /// Serves the OpenAPI document without an `ApiContext` in Lambda (see [`crate::run`]).
 pub const OPENAPI_FUNCTION: &str = "openapi-get";
+
+/// The functions that never issue or verify a token: they read the JWT key only if a request
+/// ever needs it, and their roles have no grant to read it.
+pub const KEYLESS_FUNCTIONS: &[&str] = &["openapi-get", "hooks-receive", "ws-disconnect", "ws-default"];
+
+/// When `function` reads the JWT signing key.
+pub fn key_load(function: &str) -> KeyLoad {
+    if KEYLESS_FUNCTIONS.contains(&function) {
+        KeyLoad::OnFirstUse
+    } else {
+        KeyLoad::AtInit
+    }
+}
 
 pub const HTTP_FUNCTIONS: &[&str] = &[
     "auth-register",

@@ -28,7 +28,7 @@ pub struct AuditPage {
     ),
 )]
 pub async fn list(ctx: &ApiContext, req: Request) -> ApiResult {
-    let user = ctx.tokens.authenticate(&req)?;
+    let user = ctx.tokens().await?.authenticate(&req)?;
     let cursor::PageRequest { limit, after } = cursor::page_request(&req)?;
     let page = ctx.audit.list(user, limit, after).await?;
     response::ok(&AuditPage {

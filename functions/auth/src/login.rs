@@ -29,7 +29,7 @@ pub async fn handler(ctx: &ApiContext, req: Request) -> ApiResult {
         (true, Some(user)) => user,
         _ => return Err(ApiError::Unauthorized("wrong email or password")),
     };
-    let issued = ctx.tokens.issue(user.id, Utc::now())?;
+    let issued = ctx.tokens().await?.issue(user.id, Utc::now())?;
     response::ok(&Session {
         user: UserView::from(&user),
         token: issued.token,

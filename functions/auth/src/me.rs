@@ -11,7 +11,7 @@ use forgeflow_domain::user::UserView;
     ),
 )]
 pub async fn handler(ctx: &ApiContext, req: Request) -> ApiResult {
-    let user_id = ctx.tokens.authenticate(&req)?;
+    let user_id = ctx.tokens().await?.authenticate(&req)?;
     let user = ctx
         .users
         .get(user_id)

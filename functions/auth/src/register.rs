@@ -37,7 +37,7 @@ pub async fn handler(ctx: &ApiContext, req: Request) -> ApiResult {
         other => other.into(),
     })?;
     tracing::info!(user_id = %user.id, "user registered");
-    let issued = ctx.tokens.issue(user.id, now)?;
+    let issued = ctx.tokens().await?.issue(user.id, now)?;
     response::created(&Session {
         user: UserView::from(&user),
         token: issued.token,

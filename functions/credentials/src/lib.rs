@@ -37,7 +37,7 @@ fn forge(req: &Request) -> Result<Forge, ApiError> {
     ),
 )]
 pub async fn put(ctx: &ApiContext, req: Request) -> ApiResult {
-    let owner = ctx.tokens.authenticate(&req)?;
+    let owner = ctx.tokens().await?.authenticate(&req)?;
     let forge = forge(&req)?;
     let input: PutCredential = request::json_body(&req)?;
     let token = Token::parse(input.token)?;
@@ -63,7 +63,7 @@ pub async fn put(ctx: &ApiContext, req: Request) -> ApiResult {
     ),
 )]
 pub async fn get(ctx: &ApiContext, req: Request) -> ApiResult {
-    let owner = ctx.tokens.authenticate(&req)?;
+    let owner = ctx.tokens().await?.authenticate(&req)?;
     let forge = forge(&req)?;
     let updated_at = ctx.credentials.updated_at(owner, forge).await?;
     response::ok(&CredentialStatus {
@@ -86,7 +86,7 @@ pub async fn get(ctx: &ApiContext, req: Request) -> ApiResult {
     ),
 )]
 pub async fn delete(ctx: &ApiContext, req: Request) -> ApiResult {
-    let owner = ctx.tokens.authenticate(&req)?;
+    let owner = ctx.tokens().await?.authenticate(&req)?;
     let forge = forge(&req)?;
     ctx.credentials.delete(owner, forge).await.map_err(|err| match err {
         StoreError::NotFound => ApiError::NotFound("credential"),

@@ -26,7 +26,7 @@ use crate::view::ExecutionView;
     ),
 )]
 pub async fn handler(ctx: &ApiContext, req: Request) -> ApiResult {
-    let owner = ctx.tokens.authenticate(&req)?;
+    let owner = ctx.tokens().await?.authenticate(&req)?;
     let project_id = request::path_param(&req, "id")?;
     let input: StartExecution = request::json_body_or_default(&req)?;
     let project = ctx.owned_project(owner, project_id).await?;

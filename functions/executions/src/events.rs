@@ -34,7 +34,7 @@ pub struct EventsPage {
     ),
 )]
 pub async fn handler(ctx: &ApiContext, req: Request) -> ApiResult {
-    let owner = ctx.tokens.authenticate(&req)?;
+    let owner = ctx.tokens().await?.authenticate(&req)?;
     let after: u64 = request::query_param(&req, "after")?.unwrap_or(0);
     let limit: usize = request::query_param(&req, "limit")?.unwrap_or(DEFAULT_LIMIT);
     if !(1..=forgeflow_store::events::MAX_REPLAY).contains(&limit) {

@@ -16,7 +16,7 @@ use crate::view::ExecutionView;
     ),
 )]
 pub async fn handler(ctx: &ApiContext, req: Request) -> ApiResult {
-    let owner = ctx.tokens.authenticate(&req)?;
+    let owner = ctx.tokens().await?.authenticate(&req)?;
     let (execution, runs) = load_owned(ctx, owner, &req).await?;
     response::ok(&ExecutionView::new(&execution, &runs))
 }

@@ -44,7 +44,7 @@ pub struct ExecutionPage {
     ),
 )]
 pub async fn handler(ctx: &ApiContext, req: Request) -> ApiResult {
-    let owner = ctx.tokens.authenticate(&req)?;
+    let owner = ctx.tokens().await?.authenticate(&req)?;
     let project_id: Id<Project> = request::path_param(&req, "id")?;
     let cursor::PageRequest { limit, after } = cursor::page_request(&req)?;
     ctx.owned_project(owner, project_id).await?;

@@ -24,7 +24,7 @@ use crate::view::{ExportView, view};
     ),
 )]
 pub async fn handler(ctx: &ApiContext, req: Request) -> ApiResult {
-    let owner = ctx.tokens.authenticate(&req)?;
+    let owner = ctx.tokens().await?.authenticate(&req)?;
     let generation_id = request::path_param(&req, "id")?;
     let input: StartExport = request::json_body(&req)?;
     input.target.validate()?;

@@ -15,7 +15,7 @@ use crate::view::{ExportView, view};
     ),
 )]
 pub async fn handler(ctx: &ApiContext, req: Request) -> ApiResult {
-    let owner = ctx.tokens.authenticate(&req)?;
+    let owner = ctx.tokens().await?.authenticate(&req)?;
     let id = request::path_param(&req, "id")?;
     let export = match ctx.exports.get(id).await? {
         Some(export) if export.owner == owner => export,

@@ -22,7 +22,7 @@ use forgeflow_domain::project::Project;
     ),
 )]
 pub async fn handler(ctx: &ApiContext, req: Request) -> ApiResult {
-    let owner = ctx.tokens.authenticate(&req)?;
+    let owner = ctx.tokens().await?.authenticate(&req)?;
     let project_id: Id<Project> = request::path_param(&req, "id")?;
     let input: Regenerate = request::json_body(&req)?;
     let project = ctx.owned_project(owner, project_id).await?;

@@ -44,7 +44,7 @@ const PRESIGNED_FOR: Duration = Duration::from_secs(300);
     ),
 )]
 pub async fn handler(ctx: &ApiContext, req: Request) -> ApiResult {
-    let owner = ctx.tokens.authenticate(&req)?;
+    let owner = ctx.tokens().await?.authenticate(&req)?;
     let raw: String = request::path_param(&req, "path")?;
     let path = forgeflow_domain::path::safe_path(&raw).map_err(|err| ApiError::bad_request("path", err.to_string()))?;
     let generation = load_owned(ctx, owner, &req).await?;

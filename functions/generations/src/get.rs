@@ -35,7 +35,7 @@ pub struct GenerationLinks {
     ),
 )]
 pub async fn handler(ctx: &ApiContext, req: Request) -> ApiResult {
-    let owner = ctx.tokens.authenticate(&req)?;
+    let owner = ctx.tokens().await?.authenticate(&req)?;
     let generation = load_owned(ctx, owner, &req).await?;
     let manifest = if generation.status == GenerationStatus::Ready {
         Some(ctx.engine.blobs.get_json(&generation.manifest_key()).await?)

@@ -70,7 +70,7 @@ fn new_secret() -> Result<String, ApiError> {
     ),
 )]
 pub async fn create(ctx: &ApiContext, req: Request) -> ApiResult {
-    let owner = ctx.tokens.authenticate(&req)?;
+    let owner = ctx.tokens().await?.authenticate(&req)?;
     let project_id: Id<Project> = request::path_param(&req, "id")?;
     let input: CreateHook = request::json_body(&req)?;
     input.target.validate()?;
@@ -109,7 +109,7 @@ pub async fn create(ctx: &ApiContext, req: Request) -> ApiResult {
     ),
 )]
 pub async fn rotate(ctx: &ApiContext, req: Request) -> ApiResult {
-    let owner = ctx.tokens.authenticate(&req)?;
+    let owner = ctx.tokens().await?.authenticate(&req)?;
     let id: Id<Hook> = request::path_param(&req, "id")?;
     let mut hook = match ctx.hooks.get(id).await? {
         Some(hook) if hook.owner == owner => hook,

@@ -16,7 +16,7 @@ use forgeflow_domain::project::{CreateProject, Project};
     ),
 )]
 pub async fn handler(ctx: &ApiContext, req: Request) -> ApiResult {
-    let owner = ctx.tokens.authenticate(&req)?;
+    let owner = ctx.tokens().await?.authenticate(&req)?;
     let input: CreateProject = request::json_body(&req)?;
     let project = input.into_project(owner, Utc::now())?;
     ctx.projects.create(&project).await?;

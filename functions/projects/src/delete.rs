@@ -16,7 +16,7 @@ use crate::{NOT_FOUND, project_id};
     ),
 )]
 pub async fn handler(ctx: &ApiContext, req: Request) -> ApiResult {
-    let owner = ctx.tokens.authenticate(&req)?;
+    let owner = ctx.tokens().await?.authenticate(&req)?;
     let id = project_id(&req)?;
     ctx.projects.delete(owner, id).await.map_err(|err| match err {
         StoreError::NotFound => NOT_FOUND,

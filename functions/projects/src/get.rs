@@ -16,7 +16,7 @@ use crate::project_id;
     ),
 )]
 pub async fn handler(ctx: &ApiContext, req: Request) -> ApiResult {
-    let owner = ctx.tokens.authenticate(&req)?;
+    let owner = ctx.tokens().await?.authenticate(&req)?;
     let id = project_id(&req)?;
     let project = ctx.owned_project(owner, id).await?;
     response::ok(&project)

@@ -25,7 +25,7 @@ pub struct ProjectPage {
     ),
 )]
 pub async fn handler(ctx: &ApiContext, req: Request) -> ApiResult {
-    let owner = ctx.tokens.authenticate(&req)?;
+    let owner = ctx.tokens().await?.authenticate(&req)?;
     let cursor::PageRequest { limit, after } = cursor::page_request(&req)?;
     let page = ctx.projects.list(owner, limit, after).await?;
     response::ok(&ProjectPage {

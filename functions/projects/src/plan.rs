@@ -28,7 +28,7 @@ pub struct SprintList {
 }
 
 async fn plan(ctx: &ApiContext, req: &Request) -> Result<Option<ProjectPlan>, ApiError> {
-    let owner = ctx.tokens.authenticate(req)?;
+    let owner = ctx.tokens().await?.authenticate(req)?;
     let id = project_id(req)?;
     ctx.owned_project(owner, id).await?;
     Ok(ctx.engine.plans.get(owner, &id.to_string()).await?)

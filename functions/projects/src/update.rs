@@ -23,7 +23,7 @@ use crate::{NOT_FOUND, project_id};
     ),
 )]
 pub async fn handler(ctx: &ApiContext, req: Request) -> ApiResult {
-    let owner = ctx.tokens.authenticate(&req)?;
+    let owner = ctx.tokens().await?.authenticate(&req)?;
     let id = project_id(&req)?;
     let input: UpdateProject = request::json_body(&req)?;
     let current = ctx.owned_project(owner, id).await?;

@@ -23,7 +23,14 @@ pub async fn handler(ctx: &ApiContext, event: ApiGatewayWebsocketProxyRequest) -
     let Some(token) = token else {
         return error_response(401, "unauthorized", "missing access token");
     };
-    let user = match ctx.tokens.verify(&token) {
+    let tokens = match ctx.tokens().await {
+        Ok(tokens) => tokens,
+        Err(err) => {
+            tracing::error!(error = %err, "no signing key");
+            return error_response(500, "internal", "could not check the access token");
+        }
+    };
+    let user = match tokens.verify(&token) {
         Ok(user) => user,
         Err(_) => return error_response(401, "unauthorized", "invalid access token"),
     };

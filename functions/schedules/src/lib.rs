@@ -10,7 +10,7 @@ use forgeflow_domain::user::User;
 use forgeflow_store::StoreError;
 
 async fn project(ctx: &ApiContext, req: &Request) -> Result<(Id<User>, Id<Project>), ApiError> {
-    let owner = ctx.tokens.authenticate(req)?;
+    let owner = ctx.tokens().await?.authenticate(req)?;
     let project_id = request::path_param(req, "id")?;
     ctx.owned_project(owner, project_id).await?;
     Ok((owner, project_id))

@@ -6,13 +6,14 @@ use forgeflow_domain::user::User;
 use forgeflow_domain::workflow::Workflow;
 use forgeflow_store::{
     AuditStore, Clients, ConnectionStore, CredentialStore, Engine, EventStore, ExportStore, GenerationStore, HookStore,
-    Owned, ProjectStore, RateCounters, Resources, ScheduleStore, StoreError, UserStore, secrets,
+    Owned, ProjectStore, RateCounters, Resources, ScheduleStore, StoreError, UserStore,
 };
 
 use forgeflow_progress::{Publisher, endpoint_from_env};
 
 use crate::ApiError;
 use crate::guard::RateLimits;
+use crate::signing_key::{KeyLoad, SigningKey};
 use crate::token::Tokens;
 
 /// Everything an HTTP handler needs, built once per Lambda container (or once per local stack).
@@ -20,7 +21,7 @@ use crate::token::Tokens;
 pub struct ApiContext {
     pub clients: Clients,
     pub resources: Resources,
-    pub tokens: Tokens,
+    signing_key: SigningKey,
     pub users: UserStore,
     pub projects: ProjectStore,
     pub agents: Owned<Agent>,
@@ -58,6 +59,11 @@ pub const TOKEN_LIFETIME: Duration = Duration::hours(12);
 
 impl ApiContext {
     pub fn new(clients: Clients, resources: Resources, tokens: Tokens) -> Self {
+        let key = SigningKey::ready(tokens, clients.secrets.clone());
+        Self::with_key(clients, resources, key)
+    }
+
+    fn with_key(clients: Clients, resources: Resources, signing_key: SigningKey) -> Self {
         let dynamo = || clients.dynamo.clone();
         Self {
             users: UserStore::new(dynamo(), &resources.table),
@@ -83,11 +89,16 @@ impl ApiContext {
             ),
             clients,
             resources,
-            tokens,
+            signing_key,
         }
     }
 
-    /// The context a deployed function runs with: names and secrets from its environment.
+    /// Issues and verifies tokens; the first call of a function that loads its key on first use
+    /// reads it from Secrets Manager.
+    pub async fn tokens(&self) -> Result<&Tokens, ApiError> {
+        self.signing_key.tokens().await.map_err(ApiError::internal)
+    }
+
     /// The caller's project `id`: another user's, or none, is not found.
     pub async fn owned_project(&self, owner: Id<User>, id: Id<Project>) -> Result<Project, ApiError> {
         self.projects.get(owner, id).await?.ok_or(ApiError::NotFound("project"))
@@ -100,27 +111,24 @@ impl ApiContext {
         self
     }
 
-    pub async fn from_env() -> Result<Self, ContextError> {
-        Self::load(
-            Clients::from_env().await,
-            Resources::from_env()?,
-            SecretSource::from_env()?,
-        )
-        .await
+    /// The context a deployed function runs with: names and secrets from its environment.
+    pub async fn from_env(key: KeyLoad) -> Result<Self, ContextError> {
+        let clients = Clients::from_env().await;
+        let resources = Resources::from_env()?;
+        let key = SigningKey::load(SecretSource::from_env()?, clients.secrets.clone(), key).await?;
+        Ok(Self::with_key(clients, resources, key))
     }
 
+    /// The context with its key read now (the local stack, tests).
     pub async fn load(clients: Clients, resources: Resources, secret: SecretSource) -> Result<Self, ContextError> {
-        let secret = match secret {
-            SecretSource::Value(secret) => secret,
-            SecretSource::SecretsManager(id) => secrets::secret_string(&clients.secrets, &id).await?,
-        };
-        let tokens = Tokens::new(secret.as_bytes(), ISSUER, AUDIENCE, TOKEN_LIFETIME)?;
-        Ok(Self::new(clients, resources, tokens))
+        let key = SigningKey::load(secret, clients.secrets.clone(), KeyLoad::AtInit).await?;
+        Ok(Self::with_key(clients, resources, key))
     }
 }
 
 /// Where the JWT signing key comes from: Secrets Manager in AWS (and on the local stack),
 /// or a plain value for a quick experiment.
+#[derive(Clone)]
 pub enum SecretSource {
     Value(String),
     SecretsManager(String),

@@ -8,11 +8,11 @@ pub mod guard;
 pub mod password;
 pub mod request;
 pub mod response;
-pub mod run;
+pub mod signing_key;
 pub mod token;
 
 pub use context::ApiContext;
 pub use error::{ApiError, ApiResult, respond};
 pub use guard::guarded;
 pub use lambda_http::{Body, Request, Response};
-pub use run::run;
+pub use signing_key::KeyLoad;

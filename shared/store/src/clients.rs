@@ -18,7 +18,10 @@ pub struct Clients {
 impl Clients {
     /// Reads region, credentials and `AWS_ENDPOINT_URL` (the emulator, locally) from the environment.
     pub async fn from_env() -> Self {
-        Self::from_sdk_config(&sdk_defaults().load().await)
+        let started = std::time::Instant::now();
+        let config = sdk_defaults().load().await;
+        tracing::info!(ms = started.elapsed().as_secs_f64() * 1e3, "sdk config loaded");
+        Self::from_sdk_config(&config)
     }
 
     pub fn from_sdk_config(config: &SdkConfig) -> Self {

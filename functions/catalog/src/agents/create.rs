@@ -16,7 +16,7 @@ use forgeflow_domain::agent::{Agent, CreateAgent};
     ),
 )]
 pub async fn handler(ctx: &ApiContext, req: Request) -> ApiResult {
-    let owner = ctx.tokens.authenticate(&req)?;
+    let owner = ctx.tokens().await?.authenticate(&req)?;
     let input: CreateAgent = request::json_body(&req)?;
     let agent = input.into_agent(owner)?;
     if let Err(err) = jsonschema::meta::validate(&agent.output_contract) {

@@ -19,7 +19,7 @@ pub struct AgentList {
     ),
 )]
 pub async fn handler(ctx: &ApiContext, req: Request) -> ApiResult {
-    let owner = ctx.tokens.authenticate(&req)?;
+    let owner = ctx.tokens().await?.authenticate(&req)?;
     let mut items = catalog::builtin_agents();
     items.extend(ctx.agents.list(owner).await?);
     response::ok(&AgentList { items })

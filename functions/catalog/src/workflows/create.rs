@@ -18,7 +18,7 @@ use forgeflow_domain::workflow::{CreateWorkflow, Workflow};
     ),
 )]
 pub async fn handler(ctx: &ApiContext, req: Request) -> ApiResult {
-    let owner = ctx.tokens.authenticate(&req)?;
+    let owner = ctx.tokens().await?.authenticate(&req)?;
     let input: CreateWorkflow = request::json_body(&req)?;
     let mut known: BTreeSet<String> = catalog::builtin_agents().into_iter().map(|agent| agent.id).collect();
     known.extend(ctx.agents.list(owner).await?.into_iter().map(|agent| agent.id));

@@ -16,7 +16,7 @@ use super::find_workflow;
     ),
 )]
 pub async fn handler(ctx: &ApiContext, req: Request) -> ApiResult {
-    let owner = ctx.tokens.authenticate(&req)?;
+    let owner = ctx.tokens().await?.authenticate(&req)?;
     let id: String = request::path_param(&req, "id")?;
     let workflow = find_workflow(ctx, owner, &id)
         .await?

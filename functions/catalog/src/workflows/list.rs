@@ -18,7 +18,7 @@ pub struct WorkflowList {
     ),
 )]
 pub async fn handler(ctx: &ApiContext, req: Request) -> ApiResult {
-    let owner = ctx.tokens.authenticate(&req)?;
+    let owner = ctx.tokens().await?.authenticate(&req)?;
     let mut items = workflow::builtin_workflows();
     items.extend(ctx.workflows.list(owner).await?);
     response::ok(&WorkflowList { items })
