@@ -59,8 +59,32 @@ async fn main() {
     record("lambda", &report(&sizes, &results, &subjects));
 }
 
-/// One cold start: (init, first invocation, warm invocation, peak RSS in KiB).
-type Run = (Duration, Duration, Duration, u64);
+/// One cold start: (init, first invocation, warm invocation, peak RSS in KiB, init steps).
+type Run = (Duration, Duration, Duration, u64, InitSteps);
+
+/// What init spent its time on, from the function's own log lines (`sdk config loaded`,
+/// `jwt key read`, each with its milliseconds).
+#[derive(Debug, Default, Clone, Copy)]
+struct InitSteps {
+    sdk_config_ms: Option<f64>,
+    jwt_key_ms: Option<f64>,
+}
+
+impl InitSteps {
+    fn from_logs(output: &str) -> Self {
+        let mut steps = Self::default();
+        for line in output.lines() {
+            let Ok(entry) = serde_json::from_str::<Value>(line) else { continue };
+            let ms = entry["fields"]["ms"].as_f64();
+            match entry["fields"]["message"].as_str() {
+                Some("sdk config loaded") if steps.sdk_config_ms.is_none() => steps.sdk_config_ms = ms,
+                Some("jwt key read") if steps.jwt_key_ms.is_none() => steps.jwt_key_ms = ms,
+                _ => {}
+            }
+        }
+        steps
+    }
+}
 
 async fn cold_start(app: &TestApp, function: &str, binary: &Path, events: [Value; 2]) -> Run {
     let (mut process, init) = Function::start(app, binary, function).await;
@@ -79,8 +103,10 @@ async fn cold_start(app: &TestApp, function: &str, binary: &Path, events: [Value
         check(function, &outcome);
     }
     let rss = process.peak_rss_kib();
+    // The init lines are written before the first poll; the reader has them by now.
+    let steps = InitSteps::from_logs(&process.output());
     let _ = process.process.kill().await;
-    (ready - process.started, timings[0], timings[1], rss)
+    (ready - process.started, timings[0], timings[1], rss, steps)
 }
 
 fn check(function: &str, outcome: &Outcome) {
@@ -354,19 +380,26 @@ fn report(sizes: &BTreeMap<String, (u64, u64, String)>, results: &BTreeMap<&str,
          `GET /runtime/invocation/next`; *first*: the first invocation, event handed over → response; *warm*: \
          the second. Each invocation does real work of its own (a login with argon2, a step of a fresh execution, a \
          generation, a zip export). Peak RSS is the process's VmHWM after both invocations.\n\n\
-         | function | init p50 / p95 | init ÷ hello-world | first p50 / p95 | warm p50 / p95 | first ÷ warm (p50) | peak RSS p50 |\n\
-         |---|---|---|---|---|---|---|\n"
+         | function | init p50 / p95 | init ÷ hello-world | of init: SDK config / JWT key read (p50) | first p50 / p95 | warm p50 / p95 | first ÷ warm (p50) | peak RSS p50 |\n\
+         |---|---|---|---|---|---|---|---|\n"
     ));
     for function in order {
         let runs = &results[function];
         let s = summary(runs);
         let mut rss: Vec<u64> = runs.iter().map(|r| r.3).collect();
         rss.sort();
+        let step = |pick: fn(&InitSteps) -> Option<f64>| {
+            let mut values: Vec<f64> = runs.iter().filter_map(|r| pick(&r.4)).collect();
+            values.sort_by(f64::total_cmp);
+            values.get(values.len() / 2).map_or("–".to_owned(), |v| format!("{v:.1} ms"))
+        };
         text.push_str(&format!(
-            "| `{function}` | {} / {} | {:.2}× | {} / {} | {} / {} | {:.2}× | {:.1} MiB |\n",
+            "| `{function}` | {} / {} | {:.2}× | {} / {} | {} / {} | {} / {} | {:.2}× | {:.1} MiB |\n",
             ms(s[0]),
             ms(s[1]),
             s[0].as_secs_f64() / baseline[0].as_secs_f64(),
+            step(|i| i.sdk_config_ms),
+            step(|i| i.jwt_key_ms),
             ms(s[2]),
             ms(s[3]),
             ms(s[4]),

@@ -60,9 +60,11 @@ async fn http(function: &str, ctx: &ApiContext, req: Request) -> forgeflow_api::
 }
 
 /// `openapi-get` builds no `ApiContext`: it needs no secret, table or token, so the function has
-/// no permissions at all.
+/// no permissions at all. The document is built during init.
 async fn serve_openapi() -> Result<(), Error> {
     forgeflow_store::telemetry::init();
+    // Built during init (about 2 ms), so the first request costs what every other one does.
+    forgeflow_openapi::document_json()?;
     lambda_http::run(lambda_http::service_fn(|req: Request| async move {
         let request_id = forgeflow_api::request::request_id(&req);
         Ok::<_, Error>(forgeflow_api::respond(forgeflow_openapi::serve(&req), &request_id))

@@ -21,7 +21,9 @@ use crate::retry::with_retries;
 /// providers' settings. Build it once and share it by reference.
 #[derive(Debug, Clone)]
 pub struct Agents {
-    client: Client,
+    /// Built on the first remote call: a run on the offline provider never pays for TLS set-up
+    /// (root certificates), nor does the step-worker's cold start.
+    client: std::sync::OnceLock<Client>,
     config: AgentsConfig,
 }
 
@@ -47,17 +49,25 @@ impl Agents {
     }
 
     pub fn new(config: AgentsConfig) -> Self {
-        let client = Client::builder()
-            .connect_timeout(config.connect_timeout)
-            .read_timeout(config.read_timeout)
-            .user_agent(concat!("forgeflow-agents/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .unwrap_or_else(|error| {
-                // Only a broken TLS setup gets here; the default client still works for plain HTTP.
-                tracing::error!(%error, "building the AI HTTP client failed; using reqwest defaults");
-                Client::new()
-            });
-        Agents { client, config }
+        Agents {
+            client: std::sync::OnceLock::new(),
+            config,
+        }
+    }
+
+    fn client(&self) -> &Client {
+        self.client.get_or_init(|| {
+            Client::builder()
+                .connect_timeout(self.config.connect_timeout)
+                .read_timeout(self.config.read_timeout)
+                .user_agent(concat!("forgeflow-agents/", env!("CARGO_PKG_VERSION")))
+                .build()
+                .unwrap_or_else(|error| {
+                    // Only a broken TLS setup gets here; the default client still works for plain HTTP.
+                    tracing::error!(%error, "building the AI HTTP client failed; using reqwest defaults");
+                    Client::new()
+                })
+        })
     }
 
     pub fn config(&self) -> &AgentsConfig {
@@ -124,7 +134,7 @@ impl Agents {
         let meter = &meter;
         let (completion, attempts) = with_retries(name, &self.config.retry, |number| {
             tracing::debug!(provider = name, model = %agent.model, attempt = number, "calling the model");
-            let client = &self.client;
+            let client = self.client();
             let max_tokens = self.config.max_output_tokens;
             async move {
                 match remote {
