@@ -11,6 +11,15 @@ use serde_json::{Value, json};
 
 const TIMEOUT: Duration = Duration::from_secs(30);
 
+/// A stack whose queues nobody consumes: the processes under test are the only workers.
+async fn quiet_app() -> forgeflow_tests::TestApp {
+    spawn_app_with(Options {
+        workers: false,
+        ..Options::default()
+    })
+    .await
+}
+
 fn sample(name: &str) -> Value {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../events/{name}.json"));
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
@@ -25,11 +34,7 @@ fn response(outcome: Outcome) -> Value {
 
 #[tokio::test]
 async fn the_api_binary_is_the_function_its_handler_names() {
-    let app = spawn_app_with(Options {
-        workers: false,
-        ..Options::default()
-    })
-    .await;
+    let app = quiet_app().await;
     let user = app.register().await;
     let project = app.create_project(&user, "Processes").await;
     let binary = debug_binary("forgeflow-api-lambda", "forgeflow-api");
@@ -71,11 +76,7 @@ async fn the_api_binary_is_the_function_its_handler_names() {
 
 #[tokio::test]
 async fn a_worker_binary_consumes_its_sqs_batch() {
-    let app = spawn_app_with(Options {
-        workers: false,
-        ..Options::default()
-    })
-    .await;
+    let app = quiet_app().await;
     let user = app.register().await;
     let project = app.create_project(&user, "Processes").await;
     let execution = app.start_execution(&user, project["id"].as_str().unwrap(), None).await;
@@ -102,11 +103,7 @@ async fn a_worker_binary_consumes_its_sqs_batch() {
 
 #[tokio::test]
 async fn the_api_binary_refuses_to_start_as_a_function_it_does_not_have() {
-    let app = spawn_app_with(Options {
-        workers: false,
-        ..Options::default()
-    })
-    .await;
+    let app = quiet_app().await;
     let binary = debug_binary("forgeflow-api-lambda", "forgeflow-api");
     let (unknown, init) = Function::start(&app, &binary, "no-such-function").await;
     assert_eq!(init, Init::Starting, "it never polls for an event");
@@ -184,11 +181,7 @@ fn functions_read_the_jwt_key_at_init_exactly_when_their_role_may() {
 /// secret, not the JWT key).
 #[tokio::test]
 async fn only_functions_that_use_the_jwt_key_read_it_at_init() {
-    let app = spawn_app_with(Options {
-        workers: false,
-        ..Options::default()
-    })
-    .await;
+    let app = quiet_app().await;
     let binary = debug_binary("forgeflow-api-lambda", "forgeflow-api");
     let unreadable = [("FORGEFLOW_JWT_SECRET_ID", "no-such-secret")];
 

@@ -74,7 +74,9 @@ impl InitSteps {
     fn from_logs(output: &str) -> Self {
         let mut steps = Self::default();
         for line in output.lines() {
-            let Ok(entry) = serde_json::from_str::<Value>(line) else { continue };
+            let Ok(entry) = serde_json::from_str::<Value>(line) else {
+                continue;
+            };
             let ms = entry["fields"]["ms"].as_f64();
             match entry["fields"]["message"].as_str() {
                 Some("sdk config loaded") if steps.sdk_config_ms.is_none() => steps.sdk_config_ms = ms,
@@ -391,7 +393,9 @@ fn report(sizes: &BTreeMap<String, (u64, u64, String)>, results: &BTreeMap<&str,
         let step = |pick: fn(&InitSteps) -> Option<f64>| {
             let mut values: Vec<f64> = runs.iter().filter_map(|r| pick(&r.4)).collect();
             values.sort_by(f64::total_cmp);
-            values.get(values.len() / 2).map_or("–".to_owned(), |v| format!("{v:.1} ms"))
+            values
+                .get(values.len() / 2)
+                .map_or("–".to_owned(), |v| format!("{v:.1} ms"))
         };
         text.push_str(&format!(
             "| `{function}` | {} / {} | {:.2}× | {} / {} | {} / {} | {} / {} | {:.2}× | {:.1} MiB |\n",
