@@ -304,7 +304,7 @@ fn extract(dir: &Path, binary: &str) -> PathBuf {
 }
 
 /// Function → (zip bytes, binary bytes, binary it ships).
-fn size_table(dir: &Path) -> BTreeMap<String, (u64, u64, String)> {
+fn size_table(dir: &Path) -> Vec<(String, (u64, u64, String))> {
     let mut functions: Vec<String> = manifest::routes().into_iter().map(|r| r.function).collect();
     functions.extend(manifest::websocket().routes.into_iter().map(|r| r.function));
     functions.extend(manifest::workers().into_iter().map(|w| w.function));
@@ -342,33 +342,21 @@ fn summary(runs: &[Run]) -> [Duration; 6] {
     ]
 }
 
-fn report(sizes: &BTreeMap<String, (u64, u64, String)>, results: &BTreeMap<&str, Vec<Run>>, order: &[&str]) -> String {
-    let mut by_binary: BTreeMap<&str, (u64, u64, Vec<&str>)> = BTreeMap::new();
-    for (function, (zipped, unzipped, binary)) in sizes {
-        let entry = by_binary.entry(binary).or_insert((*zipped, *unzipped, Vec::new()));
-        entry.2.push(function);
-    }
+fn report(sizes: &[(String, (u64, u64, String))], results: &BTreeMap<&str, Vec<Run>>, order: &[&str]) -> String {
     let mut text = format!(
         "## Lambda artifacts and cold starts ([1/6])\n\n\
          Command: `make package && cargo bench -p forgeflow-tests --bench lambda` · machine: {} · the zips in \
          `target/lambda/<function>/bootstrap.zip` as CDK ships them (release profile, x86_64, linked by \
          cargo-lambda with zig).\n\n\
          ### Sizes\n\n\
-         | binary | functions | zip | binary unzipped |\n|---|---|---|---|\n",
+         Every function's zip and unzipped `bootstrap`. The HTTP and WebSocket functions ship the same \
+         `forgeflow-api` binary (one CDK asset, uploaded once); each worker has its own.\n\n\
+         | function | binary | zip | binary unzipped |\n|---|---|---|---|\n",
         machine()
     );
-    for (binary, (zipped, unzipped, functions)) in &by_binary {
-        let listed = if functions.len() > 6 {
-            format!(
-                "{} ({} HTTP and WebSocket functions, one shared file)",
-                functions.len(),
-                functions.len()
-            )
-        } else {
-            functions.join(", ")
-        };
+    for (function, (zipped, unzipped, binary)) in sizes {
         text.push_str(&format!(
-            "| `{binary}` | {listed} | {} | {} |\n",
+            "| `{function}` | `{binary}` | {} | {} |\n",
             mib(*zipped),
             mib(*unzipped)
         ));
