@@ -11,9 +11,12 @@ import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Template } from 'aws-cdk-lib/assertions';
+import type { CfnElement } from 'aws-cdk-lib';
 import type { ForgeflowStack } from '../lib/forgeflow-stack';
+import { functionNames } from '../lib/manifest';
 import {
   apiId,
+  manifests,
   cloneManifests,
   functionNameOf,
   ofType,
@@ -52,6 +55,8 @@ export interface StackDescription {
     ttl: { attribute: string | null; status: string | null };
   };
   queues: Record<string, QueueDescription>;
+  /** What a function process gets (`forgeflow_local::Stack::function_env`), each value by what it points at. */
+  function_environment?: Record<string, string>;
   http_routes: Record<string, string>;
   websocket_routes: Record<string, string>;
 }
@@ -162,6 +167,48 @@ describe('drift: local bootstrap (moto) vs CDK template', { skip }, () => {
     assert.deepEqual(Object.keys(local.websocket_routes).sort(), Object.keys(cdk.websocket_routes).sort());
     assert.deepEqual(local.websocket_routes, cdk.websocket_routes);
   });
+});
+
+/** A function's `Environment.Variables`, each value named as the local description names it. */
+export function environmentKinds(t: Template, stack: ForgeflowStack, variables: Record<string, Json>): Record<string, string> {
+  const logicalIds = new Map<string, string>([[stack.getLogicalId(stack.data.bucket.node.defaultChild as CfnElement), 'bucket']]);
+  for (const [id, secret] of stack.data.secrets) logicalIds.set(stack.getLogicalId(secret.node.defaultChild as CfnElement), `secret:${id}`);
+  for (const [id, key] of stack.data.keys) logicalIds.set(stack.getLogicalId(key.node.defaultChild as CfnElement), `key:${id}`);
+  for (const { spec, queue } of stack.queues.all) logicalIds.set(stack.getLogicalId(queue.node.defaultChild as CfnElement), `queue:${spec.id}`);
+  const resources = t.toJSON().Resources as Record<string, { Type: string }>;
+  const kind = (value: Json): string => {
+    if (typeof value === 'string') return `literal:${value}`;
+    const target = value?.Ref ?? value?.['Fn::GetAtt']?.[0];
+    if (typeof target === 'string') {
+      if (resources[target]?.Type === 'AWS::DynamoDB::GlobalTable') return 'table';
+      return logicalIds.get(target) ?? `unknown ${JSON.stringify(value)}`;
+    }
+    // The management endpoint: https://{api-id}.execute-api.{region}.{suffix}/live
+    const refs = JSON.stringify(value).match(/"Ref":"([^"]+)"/g) ?? [];
+    const api = refs.map((r) => r.slice(7, -1)).find((id) => resources[id]?.Type === 'AWS::ApiGatewayV2::Api');
+    return api ? 'websocket-endpoint' : `unknown ${JSON.stringify(value)}`;
+  };
+  return Object.fromEntries(Object.entries(variables).map(([name, value]) => [name, kind(value)]));
+}
+
+describe('drift: every function process gets its template environment', { skip }, () => {
+  const local: StackDescription = describeFile ? JSON.parse(readFileSync(describeFile, 'utf8')) : ({} as StackDescription);
+  const { template: t, stack } = synthesized();
+  const functions = ofType(t, 'AWS::Lambda::Function').filter(([, fn]) =>
+    (fn.Tags ?? []).some((tag: Json) => tag.Key === 'forgeflow:function'),
+  );
+
+  it('covers every function of the manifests', () => {
+    assert.equal(functions.length, functionNames(manifests).length);
+    assert.ok(local.function_environment, `${describeFile} has "function_environment"`);
+  });
+
+  for (const [, fn] of functions) {
+    const name = (fn.Tags as Json[]).find((tag) => tag.Key === 'forgeflow:function').Value;
+    it(`${name}: the same variables, pointing at the same resources`, () => {
+      assert.deepEqual(environmentKinds(t, stack, fn.Environment?.Variables ?? {}), local.function_environment);
+    });
+  }
 });
 
 describe('drift: the comparison itself', () => {

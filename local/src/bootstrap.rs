@@ -56,11 +56,24 @@ impl Stack {
         }
     }
 
-    /// Environment variables exactly as CDK sets them on a function.
+    /// The resources' variables as CDK sets them on a function (what `stack.env` exports too).
     pub fn env(&self) -> &[(String, String)] {
         &self.env
     }
+
+    /// Everything CDK gives a function, with the endpoints on the local stack: the resources'
+    /// variables, the log level, and where progress is posted (`ws_endpoint`, the local gateway's
+    /// `@connections`). The drift test compares it with every function's `Environment` in the template.
+    pub fn function_env(&self, ws_endpoint: &str) -> Vec<(String, String)> {
+        let mut env = self.env.clone();
+        env.push(("RUST_LOG".into(), FUNCTION_LOG_LEVEL.into()));
+        env.push((forgeflow_progress::WS_ENDPOINT_VAR.into(), ws_endpoint.into()));
+        env
+    }
 }
+
+/// `RUST_LOG` of every function, as CDK sets it.
+pub const FUNCTION_LOG_LEVEL: &str = "info";
 
 /// Creates every resource named `{prefix}-…`. Safe to run again: what exists is kept.
 pub async fn bootstrap(clients: &Clients, prefix: &str) -> Result<Stack, BootstrapError> {

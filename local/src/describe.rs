@@ -17,7 +17,9 @@
 //!             "steps-dlq": {"visibility_timeout_s": 30, "message_retention_s": 1209600,
 //!                           "max_receive_count": null, "dead_letter_queue": null}},
 //!  "http_routes": {"GET /me": "auth-me"},
-//!  "websocket_routes": {"$connect": "ws-connect"}}
+//!  "websocket_routes": {"$connect": "ws-connect"},
+//!  "function_environment": {"FORGEFLOW_TABLE": "table", "FORGEFLOW_STEPS_QUEUE_URL": "queue:steps",
+//!                           "RUST_LOG": "literal:info", "FORGEFLOW_WS_ENDPOINT": "websocket-endpoint"}}
 //! ```
 
 use std::collections::BTreeMap;
@@ -62,7 +64,45 @@ pub async fn describe(clients: &Clients, stack: &Stack, prefix: &str) -> Result<
         "queues": describe_queues(&clients.sqs, prefix).await?,
         "http_routes": http_routes,
         "websocket_routes": websocket_routes,
+        "function_environment": function_environment(stack),
     }))
+}
+
+/// What a function process gets, each value named by what it points at (`table`, `queue:steps`,
+/// `secret:jwt`, `key:credentials`, `websocket-endpoint`, or `literal:<value>`), since names and URLs
+/// differ between moto and AWS while what they point at must not.
+fn function_environment(stack: &Stack) -> BTreeMap<String, String> {
+    const ENDPOINT: &str = "http://gateway.local/@connections";
+    let kind = |value: &str| -> String {
+        if value == stack.table {
+            return "table".into();
+        }
+        if value == stack.bucket {
+            return "bucket".into();
+        }
+        if value == ENDPOINT {
+            return "websocket-endpoint".into();
+        }
+        let named = |prefix: &str, map: &BTreeMap<String, String>| {
+            map.iter()
+                .find(|(_, v)| v.as_str() == value)
+                .map(|(id, _)| format!("{prefix}:{id}"))
+        };
+        let queues: BTreeMap<String, String> = stack
+            .queues
+            .iter()
+            .map(|(id, (url, _))| (id.clone(), url.clone()))
+            .collect();
+        named("queue", &queues)
+            .or_else(|| named("secret", &stack.secrets))
+            .or_else(|| named("key", &stack.keys))
+            .unwrap_or_else(|| format!("literal:{value}"))
+    };
+    stack
+        .function_env(ENDPOINT)
+        .iter()
+        .map(|(name, value)| (name.clone(), kind(value)))
+        .collect()
 }
 
 fn key_schema(elements: &[KeySchemaElement]) -> Value {

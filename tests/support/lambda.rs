@@ -119,9 +119,10 @@ fn collect(stream: Option<impl AsyncRead + Unpin + Send + 'static>, into: Arc<Mu
     })
 }
 
-/// What CDK gives the function, with endpoints on the local stack, plus what Lambda sets.
+/// What CDK gives the function ([`forgeflow_local::Stack::function_env`]), with endpoints on the
+/// local stack, plus what Lambda itself sets.
 pub fn environment(app: &TestApp, function: &str, runtime_api: &str) -> Vec<(String, String)> {
-    let mut env: Vec<(String, String)> = app.stack.env().to_vec();
+    let mut env = app.stack.function_env(&app.url);
     let fixed = [
         ("AWS_LAMBDA_RUNTIME_API", runtime_api),
         ("_HANDLER", function),
@@ -132,7 +133,6 @@ pub fn environment(app: &TestApp, function: &str, runtime_api: &str) -> Vec<(Str
         ("AWS_ACCESS_KEY_ID", "test"),
         ("AWS_SECRET_ACCESS_KEY", "test"),
         ("AWS_ENDPOINT_URL", crate::moto().endpoint()),
-        ("FORGEFLOW_WS_ENDPOINT", &app.url),
     ];
     env.retain(|(name, _)| !fixed.iter().any(|(fixed, _)| fixed == name));
     env.extend(fixed.iter().map(|(name, value)| (name.to_string(), value.to_string())));
