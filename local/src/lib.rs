@@ -9,6 +9,7 @@ pub mod event_source;
 pub mod gateway;
 pub mod manifest;
 pub mod moto;
+pub mod processes;
 pub mod runtime_api;
 pub mod web;
 pub mod websocket;

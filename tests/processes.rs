@@ -1,0 +1,125 @@
+//! A function run as Lambda runs it (`forgeflow_local::processes`): its own processes, reused
+//! while warm, replaced when dead, killed past the timeout, and failing init as in AWS.
+
+use std::time::Duration;
+
+use forgeflow_local::processes::{FunctionProcesses, FunctionSpec, StartError};
+use forgeflow_local::runtime_api::Outcome;
+use forgeflow_tests::lambda::{debug_binary, environment};
+use forgeflow_tests::{Options, TestApp, spawn_app_with};
+use serde_json::{Value, json};
+
+fn hello(timeout: Duration, concurrency: usize) -> FunctionProcesses {
+    FunctionProcesses::new(FunctionSpec {
+        name: "hello-lambda".into(),
+        binary: debug_binary("forgeflow-hello-lambda", "hello-lambda"),
+        env: Vec::new(),
+        memory_mb: 128,
+        timeout,
+        concurrency,
+    })
+}
+
+fn body(outcome: Outcome) -> Value {
+    match outcome {
+        Outcome::Response(body) => serde_json::from_slice(&body).unwrap(),
+        Outcome::Error { error_type, message } => panic!("{error_type}: {message}"),
+    }
+}
+
+#[tokio::test]
+async fn concurrent_invocations_run_in_separate_processes_that_stay_warm() {
+    let function = hello(Duration::from_secs(10), 2);
+    let slow = json!({"sleep_ms": 300}).to_string();
+    let (a, b, c) = tokio::join!(
+        function.invoke(slow.clone()),
+        function.invoke(slow.clone()),
+        function.invoke(slow.clone())
+    );
+    for outcome in [a, b, c] {
+        assert_eq!(body(outcome.unwrap())["hello"], "world");
+    }
+    let warm = function.idle_pids().await;
+    assert_eq!(warm.len(), 2, "two at once at most, each kept warm");
+    body(function.invoke("{}").await.unwrap());
+    let mut after = function.idle_pids().await;
+    after.sort();
+    let mut before = warm.clone();
+    before.sort();
+    assert_eq!(after, before, "a warm process served the next invocation");
+}
+
+#[tokio::test]
+async fn a_handler_past_its_timeout_is_killed_and_reported_as_timed_out() {
+    let function = hello(Duration::from_millis(500), 1);
+    body(function.invoke("{}").await.unwrap());
+    let first = function.idle_pids().await;
+    let outcome = function.invoke(json!({"sleep_ms": 5_000}).to_string()).await.unwrap();
+    assert_eq!(
+        outcome,
+        Outcome::Error {
+            error_type: "Sandbox.Timedout".into(),
+            message: "Task timed out after 0.50 seconds".into(),
+        }
+    );
+    assert!(function.idle_pids().await.is_empty(), "the timed-out process is gone");
+    assert!(!alive(first[0]), "and killed");
+    body(function.invoke("{}").await.unwrap());
+    assert_ne!(function.idle_pids().await, first, "the next invocation started cold");
+}
+
+#[tokio::test]
+async fn a_dead_process_is_replaced() {
+    let function = hello(Duration::from_secs(10), 1);
+    body(function.invoke("{}").await.unwrap());
+    let pid = function.idle_pids().await[0];
+    kill(pid);
+    for _ in 0..50 {
+        if !alive(pid) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(body(function.invoke("{}").await.unwrap())["hello"], "world");
+    assert_ne!(function.idle_pids().await, vec![pid]);
+}
+
+#[tokio::test]
+async fn a_function_that_cannot_read_what_its_init_needs_fails_to_start() {
+    let app: TestApp = spawn_app_with(Options {
+        workers: false,
+        ..Options::default()
+    })
+    .await;
+    let mut env = environment(&app, "projects-get", "");
+    env.retain(|(name, _)| name != "FORGEFLOW_JWT_SECRET_ID");
+    env.push(("FORGEFLOW_JWT_SECRET_ID".into(), "no-such-secret".into()));
+    let function = FunctionProcesses::new(FunctionSpec {
+        name: "projects-get".into(),
+        binary: debug_binary("forgeflow-api-lambda", "forgeflow-api"),
+        env,
+        memory_mb: 128,
+        timeout: Duration::from_secs(10),
+        concurrency: 1,
+    });
+    let refused = function.invoke("{}").await;
+    assert!(
+        matches!(&refused, Err(StartError::Init { function, reason }) if function == "projects-get" && reason.contains("exited")),
+        "{refused:?}"
+    );
+}
+
+fn alive(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .map(|stat| !stat.contains(") Z "))
+        .unwrap_or(false)
+}
+
+fn kill(pid: u32) {
+    let status = std::process::Command::new("kill")
+        .arg("-9")
+        .arg(pid.to_string())
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
