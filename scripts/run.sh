@@ -9,13 +9,16 @@ once=false
 
 bash scripts/python-env.sh
 echo "building the local stack…" >&2
-cargo build --quiet -p forgeflow-local -p forgeflow-cli
+cargo build --quiet -p forgeflow-local -p forgeflow-cli -p forgeflow-api-lambda
 
 state="$root/.local"
 mkdir -p "$state"
 rm -f "$state/stack.env"
 export FORGEFLOW_PORT="${FORGEFLOW_PORT:-8787}"
 export FORGEFLOW_STATE_DIR="$state"
+# Every HTTP route's function runs as Lambda runs it: the forgeflow-api binary, as processes behind
+# the Runtime API, with the environment CDK gives it.
+export FORGEFLOW_FUNCTIONS="${FORGEFLOW_FUNCTIONS:-processes}"
 "${CARGO_TARGET_DIR:-$root/target}/debug/forgeflow-local" > "$state/stack.log" 2>&1 &
 stack_pid=$!
 trap 'kill "$stack_pid" 2>/dev/null || true; wait "$stack_pid" 2>/dev/null || true' EXIT

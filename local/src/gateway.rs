@@ -21,7 +21,9 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
 use crate::apigw::{self, IncomingRequest};
+use crate::functions::HttpFunctions;
 use crate::manifest::{self, Route};
+use crate::runtime_api::Outcome;
 use crate::web;
 use crate::websocket::Hub;
 use forgeflow_api_lambda::registry;
@@ -37,6 +39,8 @@ pub struct Gateway {
 
 struct Shared {
     context: Arc<ApiContext>,
+    /// The HTTP functions as processes; without them, the handlers are called in this process.
+    functions: Option<Arc<HttpFunctions>>,
     routes: Vec<Route>,
     hub: Arc<Hub>,
     web_dir: PathBuf,
@@ -54,9 +58,15 @@ impl Bound {
         format!("http://{}", self.addr)
     }
 
-    /// Serves until the returned gateway is dropped.
+    /// Serves until the returned gateway is dropped, calling the handlers in this process.
     pub fn serve(self, context: Arc<ApiContext>) -> Gateway {
-        Gateway::serve(self.listener, self.addr, context)
+        Gateway::serve(self.listener, self.addr, context, None)
+    }
+
+    /// Serves until dropped, invoking each HTTP route's function as Lambda does: its own processes
+    /// behind the Runtime API. `context` still serves the WebSocket side.
+    pub fn serve_functions(self, context: Arc<ApiContext>, functions: Arc<HttpFunctions>) -> Gateway {
+        Gateway::serve(self.listener, self.addr, context, Some(functions))
     }
 }
 
@@ -73,10 +83,16 @@ impl Gateway {
         Ok(Self::bind(addr).await?.serve(context))
     }
 
-    fn serve(listener: TcpListener, addr: SocketAddr, context: Arc<ApiContext>) -> Self {
+    fn serve(
+        listener: TcpListener,
+        addr: SocketAddr,
+        context: Arc<ApiContext>,
+        functions: Option<Arc<HttpFunctions>>,
+    ) -> Self {
         let hub = Hub::new(context.clone(), &format!("http://{addr}"));
         let shared = Arc::new(Shared {
             context,
+            functions,
             routes: manifest::routes(),
             hub: hub.clone(),
             web_dir: web::web_dir(),
@@ -211,6 +227,29 @@ async fn dispatch(shared: &Shared, req: Request<Incoming>, peer: SocketAddr) -> 
         host,
     };
     let event = apigw::request_event(&incoming, &route.key(), params, &request_id, Utc::now());
+    if let Some(functions) = &shared.functions {
+        let Some(function) = functions.get(&route.function) else {
+            return internal(&format!("function {} has no processes", route.function));
+        };
+        return match function.invoke(event.to_string()).await {
+            Ok(Outcome::Response(body)) => match serde_json::from_slice(&body) {
+                Ok(lambda_json) => proxied(lambda_json, &request_id),
+                Err(err) => internal(&format!("{}: the response is not JSON: {err}", route.function)),
+            },
+            // As API Gateway answers when its Lambda integration fails or times out.
+            Ok(Outcome::Error { error_type, message }) if error_type == "Sandbox.Timedout" => {
+                tracing::error!(function = %route.function, message, "function timed out");
+                json_response(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    json!({"message": "Service Unavailable"}),
+                )
+            }
+            Ok(Outcome::Error { error_type, message }) => {
+                internal(&format!("{}: {error_type}: {message}", route.function))
+            }
+            Err(err) => internal(&err.to_string()),
+        };
+    }
     let lambda_request = match lambda_http::request::from_str(&event.to_string()) {
         Ok(request) => request,
         Err(err) => return internal(&format!("event did not parse: {err}")),
@@ -228,7 +267,11 @@ async fn dispatch(shared: &Shared, req: Request<Incoming>, peer: SocketAddr) -> 
             .unwrap_or_else(|| Err(forgeflow_api::ApiError::internal("no handler")))
     })
     .await;
-    let lambda_json = apigw::lambda_response_json(answer);
+    proxied(apigw::lambda_response_json(answer), &request_id)
+}
+
+/// The function's payload 2.0 response as the HTTP response API Gateway makes of it.
+fn proxied(lambda_json: serde_json::Value, request_id: &str) -> Response<Full<Bytes>> {
     let outgoing = match apigw::http_response(lambda_json) {
         Ok(outgoing) => outgoing,
         Err(err) => return internal(&err.to_string()),
@@ -236,7 +279,7 @@ async fn dispatch(shared: &Shared, req: Request<Incoming>, peer: SocketAddr) -> 
     let mut response = Response::new(Full::new(Bytes::from(outgoing.body)));
     *response.status_mut() = outgoing.status;
     *response.headers_mut() = outgoing.headers;
-    if let Ok(value) = HeaderValue::from_str(&request_id) {
+    if let Ok(value) = HeaderValue::from_str(request_id) {
         response.headers_mut().insert("apigw-requestid", value);
     }
     response

@@ -6,6 +6,7 @@ pub mod apigw_ws;
 pub mod bootstrap;
 pub mod describe;
 pub mod event_source;
+pub mod functions;
 pub mod gateway;
 pub mod manifest;
 pub mod moto;

@@ -2,7 +2,10 @@
 //! points at one already), creates the resources, and serves the API on 127.0.0.1.
 //!
 //! Settings: `FORGEFLOW_PORT` (default 8787), `FORGEFLOW_STACK` (resource prefix, default
-//! `forgeflow-local`), `FORGEFLOW_STATE_DIR` (default `.local`, where `stack.env` is written).
+//! `forgeflow-local`), `FORGEFLOW_STATE_DIR` (default `.local`, where `stack.env` is written),
+//! `FORGEFLOW_FUNCTIONS`: `processes` runs every HTTP route's function as Lambda does (the
+//! `forgeflow-api` binary next to this one, as processes behind the Runtime API, with the
+//! environment CDK gives it); `in-process` (the default) calls the handlers in this process.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -10,8 +13,9 @@ use std::sync::Arc;
 use forgeflow_agents::Agents;
 use forgeflow_api::ApiContext;
 use forgeflow_api::context::SecretSource;
+use forgeflow_local::functions::HttpFunctions;
 use forgeflow_local::workers::{self, WorkerSettings};
-use forgeflow_local::{Gateway, Moto, bootstrap, moto};
+use forgeflow_local::{Gateway, Moto, Stack, bootstrap, moto};
 use forgeflow_store::Clients;
 use forgeflow_workers::export::ForgeSettings;
 
@@ -51,7 +55,15 @@ async fn main() -> Result<(), BoxError> {
     )
     .await?
     .with_ws_endpoint(&bound.url());
-    let gateway = bound.serve(Arc::new(context));
+    let gateway = match setting("FORGEFLOW_FUNCTIONS", "in-process").as_str() {
+        "processes" => {
+            let env = process_env(&stack, &bound.url(), &endpoint);
+            let functions = HttpFunctions::new(&api_binary()?, &env);
+            bound.serve_functions(Arc::new(context), Arc::new(functions))
+        }
+        "in-process" => bound.serve(Arc::new(context)),
+        other => return Err(format!("FORGEFLOW_FUNCTIONS must be processes or in-process, not {other:?}").into()),
+    };
     let tick_seconds: u64 = setting("FORGEFLOW_TICK_SECONDS", "60").parse()?;
     let settings = WorkerSettings {
         forges: ForgeSettings::from_env(),
@@ -90,4 +102,35 @@ async fn main() -> Result<(), BoxError> {
     eprintln!("stopping");
     drop(workers);
     Ok(())
+}
+
+/// `forgeflow-api`, built next to this binary (`cargo build -p forgeflow-api-lambda`).
+fn api_binary() -> Result<std::path::PathBuf, BoxError> {
+    let here = std::env::current_exe()?;
+    let binary = here.with_file_name("forgeflow-api");
+    if !binary.exists() {
+        return Err(format!("{} is missing: cargo build -p forgeflow-api-lambda", binary.display()).into());
+    }
+    Ok(binary)
+}
+
+/// What a function process gets: the environment CDK gives it with the endpoints on this stack,
+/// the emulator's region and credentials, and the `FORGEFLOW_*` settings this process was given
+/// (rate limits and the like, which CDK leaves at their defaults).
+fn process_env(stack: &Stack, gateway: &str, emulator: &str) -> Vec<(String, String)> {
+    let mut env: Vec<(String, String)> = std::env::vars()
+        .filter(|(name, _)| name.starts_with("FORGEFLOW_"))
+        .collect();
+    let function_env = stack.function_env(gateway);
+    env.retain(|(name, _)| !function_env.iter().any(|(set, _)| set == name));
+    env.extend(function_env);
+    for (name, value) in [
+        ("AWS_ENDPOINT_URL", emulator),
+        ("AWS_REGION", "us-east-1"),
+        ("AWS_ACCESS_KEY_ID", "test"),
+        ("AWS_SECRET_ACCESS_KEY", "test"),
+    ] {
+        env.push((name.into(), value.into()));
+    }
+    env
 }

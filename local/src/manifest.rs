@@ -44,6 +44,8 @@ pub struct Route {
     pub path: String,
     pub function: String,
     pub auth: Auth,
+    pub memory_mb: u32,
+    pub timeout_s: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -163,6 +165,8 @@ mod tests {
             path: path.into(),
             function: "f".into(),
             auth: Auth::Jwt,
+            memory_mb: 128,
+            timeout_s: 10,
         }
     }
 
