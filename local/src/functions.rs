@@ -1,6 +1,6 @@
-//! The API's HTTP functions as processes, one [`FunctionProcesses`] per route's function with the
-//! memory and timeout of its manifest entry: how `forgeflow-local` serves the API unless
-//! `FORGEFLOW_FUNCTIONS=in-process`.
+//! The API's HTTP and WebSocket functions as processes, one [`FunctionProcesses`] per route's
+//! function with the memory and timeout of its manifest entry: how `forgeflow-local` serves the
+//! API with `FORGEFLOW_FUNCTIONS=processes`.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -12,25 +12,33 @@ use crate::processes::{FunctionProcesses, FunctionSpec};
 /// Processes per function at most: enough for the page, the CLI and a demo at once.
 const CONCURRENCY: usize = 4;
 
-pub struct HttpFunctions {
+pub struct ApiFunctions {
     by_name: BTreeMap<String, FunctionProcesses>,
 }
 
-impl HttpFunctions {
-    /// Every HTTP route's function from `api_binary` (the `forgeflow-api` build), each with `env`.
+impl ApiFunctions {
+    /// Every HTTP and WebSocket route's function from `api_binary` (the `forgeflow-api` build),
+    /// each with `env`.
     pub fn new(api_binary: &Path, env: &[(String, String)]) -> Self {
-        let by_name = manifest::routes()
+        let http = manifest::routes()
             .into_iter()
-            .map(|route| {
+            .map(|route| (route.function, route.memory_mb, route.timeout_s));
+        let websocket = manifest::websocket()
+            .routes
+            .into_iter()
+            .map(|route| (route.function, route.memory_mb, route.timeout_s));
+        let by_name = http
+            .chain(websocket)
+            .map(|(name, memory_mb, timeout_s)| {
                 let spec = FunctionSpec {
-                    name: route.function.clone(),
+                    name: name.clone(),
                     binary: api_binary.to_path_buf(),
                     env: env.to_vec(),
-                    memory_mb: route.memory_mb,
-                    timeout: Duration::from_secs(route.timeout_s),
+                    memory_mb,
+                    timeout: Duration::from_secs(timeout_s),
                     concurrency: CONCURRENCY,
                 };
-                (route.function, FunctionProcesses::new(spec))
+                (name, FunctionProcesses::new(spec))
             })
             .collect();
         Self { by_name }

@@ -21,7 +21,7 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
 use crate::apigw::{self, IncomingRequest};
-use crate::functions::HttpFunctions;
+use crate::functions::ApiFunctions;
 use crate::manifest::{self, Route};
 use crate::runtime_api::Outcome;
 use crate::web;
@@ -39,8 +39,8 @@ pub struct Gateway {
 
 struct Shared {
     context: Arc<ApiContext>,
-    /// The HTTP functions as processes; without them, the handlers are called in this process.
-    functions: Option<Arc<HttpFunctions>>,
+    /// The API's functions as processes; without them, the handlers are called in this process.
+    functions: Option<Arc<ApiFunctions>>,
     routes: Vec<Route>,
     hub: Arc<Hub>,
     web_dir: PathBuf,
@@ -65,7 +65,7 @@ impl Bound {
 
     /// Serves until dropped, invoking each HTTP route's function as Lambda does: its own processes
     /// behind the Runtime API. `context` still serves the WebSocket side.
-    pub fn serve_functions(self, context: Arc<ApiContext>, functions: Arc<HttpFunctions>) -> Gateway {
+    pub fn serve_functions(self, context: Arc<ApiContext>, functions: Arc<ApiFunctions>) -> Gateway {
         Gateway::serve(self.listener, self.addr, context, Some(functions))
     }
 }
@@ -87,9 +87,9 @@ impl Gateway {
         listener: TcpListener,
         addr: SocketAddr,
         context: Arc<ApiContext>,
-        functions: Option<Arc<HttpFunctions>>,
+        functions: Option<Arc<ApiFunctions>>,
     ) -> Self {
-        let hub = Hub::new(context.clone(), &format!("http://{addr}"));
+        let hub = Hub::new(context.clone(), &format!("http://{addr}"), functions.clone());
         let shared = Arc::new(Shared {
             context,
             functions,

@@ -3,7 +3,7 @@
 //!
 //! Settings: `FORGEFLOW_PORT` (default 8787), `FORGEFLOW_STACK` (resource prefix, default
 //! `forgeflow-local`), `FORGEFLOW_STATE_DIR` (default `.local`, where `stack.env` is written),
-//! `FORGEFLOW_FUNCTIONS`: `processes` runs every HTTP route's function as Lambda does (the
+//! `FORGEFLOW_FUNCTIONS`: `processes` runs every HTTP and WebSocket route's function as Lambda does (the
 //! `forgeflow-api` binary next to this one, as processes behind the Runtime API, with the
 //! environment CDK gives it); `in-process` (the default) calls the handlers in this process.
 
@@ -13,7 +13,7 @@ use std::sync::Arc;
 use forgeflow_agents::Agents;
 use forgeflow_api::ApiContext;
 use forgeflow_api::context::SecretSource;
-use forgeflow_local::functions::HttpFunctions;
+use forgeflow_local::functions::ApiFunctions;
 use forgeflow_local::workers::{self, WorkerSettings};
 use forgeflow_local::{Gateway, Moto, Stack, bootstrap, moto};
 use forgeflow_store::Clients;
@@ -58,7 +58,7 @@ async fn main() -> Result<(), BoxError> {
     let gateway = match setting("FORGEFLOW_FUNCTIONS", "in-process").as_str() {
         "processes" => {
             let env = process_env(&stack, &bound.url(), &endpoint);
-            let functions = HttpFunctions::new(&api_binary()?, &env);
+            let functions = ApiFunctions::new(&api_binary()?, &env);
             bound.serve_functions(Arc::new(context), Arc::new(functions))
         }
         "in-process" => bound.serve(Arc::new(context)),

@@ -231,6 +231,8 @@ pub struct WebSocketFile {
 pub struct WebSocketRoute {
     pub route: String,
     pub function: String,
+    pub memory_mb: u32,
+    pub timeout_s: u64,
 }
 
 pub fn websocket() -> WebSocketFile {

@@ -29,11 +29,16 @@ use crate::apigw_ws::{self, ConnectionInfo};
 use crate::manifest::{self, WebSocketFile};
 use forgeflow_api_lambda::registry;
 
+use crate::functions::ApiFunctions;
+use crate::runtime_api::Outcome;
+
 /// API Gateway's limit on one message, either way (frames are at most 32 KiB).
 pub const MAX_MESSAGE_BYTES: usize = 128 * 1024;
 
 pub struct Hub {
     context: Arc<ApiContext>,
+    /// The route functions as processes; without them, the handlers are called in this process.
+    functions: Option<Arc<ApiFunctions>>,
     /// How `$default` answers: through the management endpoint, as in AWS.
     sender: Sender,
     api: WebSocketFile,
@@ -54,10 +59,11 @@ enum Outgoing {
 type HttpResponse = Response<Full<Bytes>>;
 
 impl Hub {
-    pub fn new(context: Arc<ApiContext>, gateway_url: &str) -> Arc<Self> {
+    pub fn new(context: Arc<ApiContext>, gateway_url: &str, functions: Option<Arc<ApiFunctions>>) -> Arc<Self> {
         let sender = Sender::new(&context.clients.config, gateway_url);
         Arc::new(Self {
             context,
+            functions,
             sender,
             api: manifest::websocket(),
             connections: Mutex::new(HashMap::new()),
@@ -89,6 +95,21 @@ impl Hub {
 
     async fn invoke(&self, route: &str, event: Value) -> Option<aws_lambda_events::apigw::ApiGatewayProxyResponse> {
         let function = self.function(route)?;
+        if let Some(functions) = &self.functions {
+            return match functions.get(function)?.invoke(event.to_string()).await {
+                Ok(Outcome::Response(body)) => serde_json::from_slice(&body)
+                    .inspect_err(|err| tracing::error!(route, error = %err, "the function's answer did not parse"))
+                    .ok(),
+                Ok(Outcome::Error { error_type, message }) => {
+                    tracing::error!(route, error_type, message, "the function failed");
+                    None
+                }
+                Err(err) => {
+                    tracing::error!(route, error = %err, "the function did not start");
+                    None
+                }
+            };
+        }
         let event = match apigw_ws::parse(event) {
             Ok(event) => event,
             Err(err) => {
