@@ -123,3 +123,83 @@ fn kill(pid: u32) {
         .unwrap();
     assert!(status.success());
 }
+
+/// The main job with every HTTP and WebSocket function in processes of its own, as `make run`
+/// serves it: sign up, a project, a run watched over the WebSocket, its generation, an archive
+/// export downloaded through its presigned URL, and a signed webhook.
+#[tokio::test]
+async fn the_main_job_works_with_every_api_function_in_its_own_processes() {
+    use forgeflow_tests::ws::{WsClient, has_kind};
+    use reqwest::{Method, StatusCode};
+
+    let app = spawn_app_with(Options {
+        processes: true,
+        ..Options::default()
+    })
+    .await;
+    let user = app.register().await;
+    let me = app.call(Method::GET, "/me", Some(&user.token), None).await;
+    assert_eq!(me.body["email"], user.email.as_str(), "{}", me.body);
+    let project = app.create_project(&user, "Processes").await;
+    let project_id = project["id"].as_str().unwrap().to_owned();
+
+    let mut socket = WsClient::connect(&app.gateway.ws_url(), &user.token)
+        .await
+        .expect("handshake");
+    let execution = app.start_execution(&user, &project_id, None).await;
+    let topic = format!("generation:{execution}");
+    socket.subscribe(&topic, 0).await;
+    socket.until(|frame| has_kind(frame, "generation_ready")).await;
+    assert_eq!(app.wait_for_execution(&user, &execution).await["status"], "succeeded");
+
+    let started = app
+        .call(
+            Method::POST,
+            &format!("/generations/{execution}/exports"),
+            Some(&user.token),
+            Some(json!({"target": {"type": "tar.gz"}})),
+        )
+        .await;
+    assert_eq!(started.status, StatusCode::ACCEPTED, "{}", started.body);
+    let export_id = started.body["id"].as_str().unwrap().to_owned();
+    let mut export = Value::Null;
+    for _ in 0..300 {
+        export = app
+            .call(Method::GET, &format!("/exports/{export_id}"), Some(&user.token), None)
+            .await
+            .body;
+        if matches!(export["status"].as_str(), Some("succeeded" | "failed")) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(export["status"], "succeeded", "{export}");
+    let url = export["result"]["download_url"].as_str().expect("a download URL");
+    let archive = reqwest::get(url).await.unwrap().bytes().await.unwrap();
+    assert_eq!(&archive[..2], &[0x1f, 0x8b], "a gzip stream");
+
+    let hook = app
+        .call(
+            Method::POST,
+            &format!("/projects/{project_id}/hooks"),
+            Some(&user.token),
+            Some(json!({"target": {"type": "zip"}})),
+        )
+        .await;
+    assert_eq!(hook.status, StatusCode::CREATED, "{}", hook.body);
+    let body = r#"{"pipeline":"nightly"}"#;
+    let signature = forgeflow_domain::webhook::sign(
+        hook.body["secret"].as_str().unwrap().as_bytes(),
+        chrono::Utc::now().timestamp(),
+        body.as_bytes(),
+    );
+    let delivered = app
+        .send(
+            app.raw(Method::POST, &format!("/hooks/{}", hook.body["id"].as_str().unwrap()))
+                .header("content-type", "application/json")
+                .header("x-forgeflow-signature", signature)
+                .body(body),
+        )
+        .await;
+    assert_eq!(delivered.status, StatusCode::ACCEPTED, "{}", delivered.body);
+}

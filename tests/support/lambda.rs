@@ -139,6 +139,28 @@ pub fn environment(app: &TestApp, function: &str, runtime_api: &str) -> Vec<(Str
     env
 }
 
+/// What a function process gets on a test stack: the template's environment with endpoints on
+/// the stack, the emulator's region and credentials, and the test's rate limits.
+pub fn process_environment(
+    stack: &forgeflow_local::Stack,
+    gateway: &str,
+    limits: &forgeflow_api::guard::RateLimits,
+) -> Vec<(String, String)> {
+    let mut env = stack.function_env(gateway);
+    for (name, value) in [
+        ("AWS_ENDPOINT_URL", crate::moto().endpoint().to_owned()),
+        ("AWS_REGION", "us-east-1".to_owned()),
+        ("AWS_ACCESS_KEY_ID", "test".to_owned()),
+        ("AWS_SECRET_ACCESS_KEY", "test".to_owned()),
+        ("FORGEFLOW_RATE_LIMIT", limits.per_user.limit.to_string()),
+        ("FORGEFLOW_RATE_WINDOW_SECONDS", limits.per_user.window_s.to_string()),
+        ("FORGEFLOW_AUTH_RATE_LIMIT", limits.auth_per_ip.limit.to_string()),
+    ] {
+        env.push((name.to_owned(), value));
+    }
+    env
+}
+
 /// The debug build of a workspace binary, built now if it is missing or stale (a no-op for
 /// cargo when it is fresh).
 pub fn debug_binary(package: &str, binary: &str) -> PathBuf {

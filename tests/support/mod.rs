@@ -9,6 +9,7 @@ use forgeflow_api::ApiContext;
 use forgeflow_api::context::SecretSource;
 use forgeflow_api::guard::RateLimits;
 use forgeflow_domain::rate_limit::RateLimit;
+use forgeflow_local::functions::ApiFunctions;
 use forgeflow_local::workers::{self, WorkerSettings, Workers};
 use forgeflow_local::{Gateway, Moto, Stack, bootstrap, moto};
 use forgeflow_store::Clients;
@@ -35,6 +36,9 @@ pub struct Options {
     pub forges: forgeflow_workers::export::ForgeSettings,
     /// Rate limits; tests that do not test them get limits they cannot reach.
     pub rate_limits: RateLimits,
+    /// Serve the HTTP and WebSocket routes through their own function processes (the debug
+    /// `forgeflow-api` behind the Runtime API), as `make run` does, instead of in this process.
+    pub processes: bool,
 }
 
 impl Default for Options {
@@ -52,6 +56,7 @@ impl Default for Options {
                 per_user: unreachable,
                 auth_per_ip: unreachable,
             },
+            processes: false,
         }
     }
 }
@@ -126,7 +131,13 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         .await
         .expect("gateway");
     let context = Arc::new(context.with_ws_endpoint(&bound.url()));
-    let gateway = bound.serve(context.clone());
+    let gateway = if options.processes {
+        let env = lambda::process_environment(&stack, &bound.url(), &options.rate_limits);
+        let binary = lambda::debug_binary("forgeflow-api-lambda", "forgeflow-api");
+        bound.serve_functions(context.clone(), Arc::new(ApiFunctions::new(&binary, &env)))
+    } else {
+        bound.serve(context.clone())
+    };
     let settings = WorkerSettings {
         visibility_timeout: options.visibility_timeout,
         forges: options.forges.clone(),
