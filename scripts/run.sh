@@ -9,15 +9,15 @@ once=false
 
 bash scripts/python-env.sh
 echo "building the local stack…" >&2
-cargo build --quiet -p forgeflow-local -p forgeflow-cli -p forgeflow-api-lambda
+cargo build --quiet -p forgeflow-local -p forgeflow-cli -p forgeflow-api-lambda -p forgeflow-workers
 
 state="$root/.local"
 mkdir -p "$state"
 rm -f "$state/stack.env"
 export FORGEFLOW_PORT="${FORGEFLOW_PORT:-8787}"
 export FORGEFLOW_STATE_DIR="$state"
-# Every HTTP route's function runs as Lambda runs it: the forgeflow-api binary, as processes behind
-# the Runtime API, with the environment CDK gives it.
+# Every function runs as Lambda runs it: its binary, as processes behind the Runtime API, with the
+# environment CDK gives it (HTTP and WebSocket routes, SQS event sources, the schedule rule).
 export FORGEFLOW_FUNCTIONS="${FORGEFLOW_FUNCTIONS:-processes}"
 "${CARGO_TARGET_DIR:-$root/target}/debug/forgeflow-local" > "$state/stack.log" 2>&1 &
 stack_pid=$!

@@ -124,11 +124,11 @@ fn kill(pid: u32) {
     assert!(status.success());
 }
 
-/// The main job with every HTTP and WebSocket function in processes of its own, as `make run`
-/// serves it: sign up, a project, a run watched over the WebSocket, its generation, an archive
+/// The main job with every function (HTTP, WebSocket, the SQS workers) in processes of its own,
+/// as `make run` serves it: sign up, a project, a run watched over the WebSocket, its generation, an archive
 /// export downloaded through its presigned URL, and a signed webhook.
 #[tokio::test]
-async fn the_main_job_works_with_every_api_function_in_its_own_processes() {
+async fn the_main_job_works_with_every_function_in_its_own_processes() {
     use forgeflow_tests::ws::{WsClient, has_kind};
     use reqwest::{Method, StatusCode};
 

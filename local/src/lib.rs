@@ -14,6 +14,7 @@ pub mod processes;
 pub mod runtime_api;
 pub mod web;
 pub mod websocket;
+pub mod worker_processes;
 pub mod workers;
 
 pub use bootstrap::{Stack, bootstrap};

@@ -3,9 +3,10 @@
 //!
 //! Settings: `FORGEFLOW_PORT` (default 8787), `FORGEFLOW_STACK` (resource prefix, default
 //! `forgeflow-local`), `FORGEFLOW_STATE_DIR` (default `.local`, where `stack.env` is written),
-//! `FORGEFLOW_FUNCTIONS`: `processes` runs every HTTP and WebSocket route's function as Lambda does (the
-//! `forgeflow-api` binary next to this one, as processes behind the Runtime API, with the
-//! environment CDK gives it); `in-process` (the default) calls the handlers in this process.
+//! `FORGEFLOW_FUNCTIONS`: `processes` runs every function as Lambda does (the `forgeflow-api` and
+//! worker binaries next to this one, as processes behind the Runtime API, with the environment CDK
+//! gives them), for the HTTP and WebSocket routes, the SQS event sources and the schedule rule;
+//! `in-process` (the default) calls the handlers in this process.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -14,6 +15,7 @@ use forgeflow_agents::Agents;
 use forgeflow_api::ApiContext;
 use forgeflow_api::context::SecretSource;
 use forgeflow_local::functions::ApiFunctions;
+use forgeflow_local::worker_processes;
 use forgeflow_local::workers::{self, WorkerSettings};
 use forgeflow_local::{Gateway, Moto, Stack, bootstrap, moto};
 use forgeflow_store::Clients;
@@ -55,24 +57,37 @@ async fn main() -> Result<(), BoxError> {
     )
     .await?
     .with_ws_endpoint(&bound.url());
-    let gateway = match setting("FORGEFLOW_FUNCTIONS", "in-process").as_str() {
-        "processes" => {
-            let env = process_env(&stack, &bound.url(), &endpoint);
-            let functions = ApiFunctions::new(&api_binary()?, &env);
-            bound.serve_functions(Arc::new(context), Arc::new(functions))
-        }
-        "in-process" => bound.serve(Arc::new(context)),
+    let processes = match setting("FORGEFLOW_FUNCTIONS", "in-process").as_str() {
+        "processes" => true,
+        "in-process" => false,
         other => return Err(format!("FORGEFLOW_FUNCTIONS must be processes or in-process, not {other:?}").into()),
     };
-    let tick_seconds: u64 = setting("FORGEFLOW_TICK_SECONDS", "60").parse()?;
-    let settings = WorkerSettings {
-        forges: ForgeSettings::from_env(),
-        tick_every: Some(std::time::Duration::from_secs(tick_seconds.max(1))),
-        // Workers post progress to the gateway's @connections endpoint, as to API Gateway's.
-        ws_endpoint: Some(gateway.url()),
-        ..WorkerSettings::default()
+    let env = process_env(&stack, &bound.url(), &endpoint);
+    let gateway = if processes {
+        let functions = ApiFunctions::new(&binary("forgeflow-api", "forgeflow-api-lambda")?, &env);
+        bound.serve_functions(Arc::new(context), Arc::new(functions))
+    } else {
+        bound.serve(Arc::new(context))
     };
-    let workers = workers::start(&clients, &stack, Agents::from_env(), &settings).await;
+    let tick_seconds: u64 = setting("FORGEFLOW_TICK_SECONDS", "60").parse()?;
+    let tick_every = Some(std::time::Duration::from_secs(tick_seconds.max(1)));
+    let (_in_process, _processes) = if processes {
+        let binaries = binary("step-worker", "forgeflow-workers")?.with_file_name("");
+        let started = worker_processes::start(&clients, &stack, &binaries, &env, None, tick_every);
+        (None, Some(started))
+    } else {
+        let settings = WorkerSettings {
+            forges: ForgeSettings::from_env(),
+            tick_every,
+            // Workers post progress to the gateway's @connections endpoint, as to API Gateway's.
+            ws_endpoint: Some(gateway.url()),
+            ..WorkerSettings::default()
+        };
+        (
+            Some(workers::start(&clients, &stack, Agents::from_env(), &settings).await),
+            None,
+        )
+    };
 
     std::fs::create_dir_all(&state_dir)?;
     let mut env_file = format!(
@@ -100,16 +115,14 @@ async fn main() -> Result<(), BoxError> {
         _ = terminate.recv() => {}
     }
     eprintln!("stopping");
-    drop(workers);
     Ok(())
 }
 
-/// `forgeflow-api`, built next to this binary (`cargo build -p forgeflow-api-lambda`).
-fn api_binary() -> Result<std::path::PathBuf, BoxError> {
-    let here = std::env::current_exe()?;
-    let binary = here.with_file_name("forgeflow-api");
+/// A function binary built next to this one (`cargo build -p <package>`).
+fn binary(name: &str, package: &str) -> Result<std::path::PathBuf, BoxError> {
+    let binary = std::env::current_exe()?.with_file_name(name);
     if !binary.exists() {
-        return Err(format!("{} is missing: cargo build -p forgeflow-api-lambda", binary.display()).into());
+        return Err(format!("{} is missing: cargo build -p {package}", binary.display()).into());
     }
     Ok(binary)
 }

@@ -25,6 +25,10 @@ pub struct WorkerSpec {
     pub schedule: Option<String>,
     #[serde(default)]
     pub max_concurrency: Option<u32>,
+    pub memory_mb: u32,
+    /// Scheduled workers' timeout; a queue consumer's is its queue's `consumer_timeout_s`.
+    #[serde(default)]
+    pub timeout_s: Option<u64>,
 }
 
 pub fn workers() -> Vec<WorkerSpec> {

@@ -36,8 +36,8 @@ pub struct Options {
     pub forges: forgeflow_workers::export::ForgeSettings,
     /// Rate limits; tests that do not test them get limits they cannot reach.
     pub rate_limits: RateLimits,
-    /// Serve the HTTP and WebSocket routes through their own function processes (the debug
-    /// `forgeflow-api` behind the Runtime API), as `make run` does, instead of in this process.
+    /// Run every function as its own processes (the debug `forgeflow-api` and worker binaries
+    /// behind the Runtime API), as `make run` does, instead of in this process.
     pub processes: bool,
 }
 
@@ -73,6 +73,8 @@ pub struct TestApp {
     ai: AgentsConfig,
     settings: WorkerSettings,
     workers: Option<Workers>,
+    /// The workers as processes (`Options::processes`); dropping them stops their event sources.
+    _worker_processes: Option<forgeflow_local::worker_processes::WorkerProcesses>,
     pub gateway: Gateway,
 }
 
@@ -144,7 +146,16 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         tick_every: None,
         ws_endpoint: Some(gateway.url()),
     };
-    let (step_worker, workers) = if options.workers {
+    let worker_processes = (options.processes && options.workers).then(|| {
+        let env = lambda::process_environment(&stack, &gateway.url(), &options.rate_limits);
+        let step = lambda::debug_binary("forgeflow-workers", "step-worker");
+        let binaries = step.parent().expect("target/<profile>").to_path_buf();
+        for worker in ["generate-worker", "export-worker", "export-scheduler"] {
+            lambda::debug_binary("forgeflow-workers", worker);
+        }
+        forgeflow_local::worker_processes::start(&clients, &stack, &binaries, &env, options.visibility_timeout, None)
+    });
+    let (step_worker, workers) = if options.workers && !options.processes {
         let workers = workers::start(&clients, &stack, Agents::new(options.ai.clone()), &settings).await;
         (workers.step.clone(), Some(workers))
     } else {
@@ -165,6 +176,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         ai: options.ai,
         settings,
         workers,
+        _worker_processes: worker_processes,
         gateway,
     }
 }
