@@ -14,6 +14,9 @@ use serde_json::{Value, json};
 use tokio::sync::Semaphore;
 use tokio::task::JoinHandle;
 
+use crate::Stack;
+use crate::manifest::{self, WorkerSpec};
+
 #[derive(Clone, Debug)]
 pub struct EventSource {
     pub sqs: aws_sdk_sqs::Client,
@@ -29,6 +32,28 @@ pub struct EventSource {
 }
 
 impl EventSource {
+    /// The mapping CDK makes for `worker`: its queue's batch size and consumer timeout, the
+    /// worker's maximum concurrency. `None` for a worker without a queue.
+    pub fn for_worker(
+        sqs: &aws_sdk_sqs::Client,
+        stack: &Stack,
+        worker: &WorkerSpec,
+        visibility_timeout: Option<i32>,
+    ) -> Option<Self> {
+        let queue_id = worker.queue.as_ref()?;
+        let queue = manifest::resources().queues.into_iter().find(|q| &q.id == queue_id)?;
+        let (url, _) = stack.queues.get(queue_id)?;
+        Some(Self {
+            sqs: sqs.clone(),
+            queue_url: url.clone(),
+            queue_arn: stack.queue_arns.get(queue_id).cloned().unwrap_or_default(),
+            batch_size: i32::try_from(queue.batch_size).unwrap_or(1),
+            function_timeout: Duration::from_secs(u64::from(queue.consumer_timeout_s)),
+            max_concurrency: worker.max_concurrency.unwrap_or(4) as usize,
+            visibility_timeout,
+        })
+    }
+
     /// Polls until the returned task is aborted, calling `handler` for each batch.
     pub fn spawn<H, Fut>(self, handler: H) -> JoinHandle<()>
     where

@@ -44,7 +44,6 @@ pub fn start(
     visibility_timeout: Option<i32>,
     tick_every: Option<Duration>,
 ) -> WorkerProcesses {
-    let queues = manifest::resources().queues;
     let mut tasks = Vec::new();
     for worker in manifest::workers() {
         let spec = |timeout_s: u64, concurrency: usize| FunctionSpec {
@@ -62,25 +61,14 @@ pub fn start(
             }
             continue;
         }
-        let Some(queue_id) = &worker.queue else { continue };
-        let (Some(queue), Some((url, _))) = (queues.iter().find(|q| &q.id == queue_id), stack.queues.get(queue_id))
-        else {
+        let Some(mut source) = EventSource::for_worker(&clients.sqs, stack, &worker, visibility_timeout) else {
             continue;
         };
-        let concurrency = worker.max_concurrency.unwrap_or(4) as usize;
+        source.max_concurrency = source.max_concurrency.min(MAX_LOCAL_CONCURRENCY);
         let function = Arc::new(FunctionProcesses::new(spec(
-            u64::from(queue.consumer_timeout_s),
-            concurrency,
+            source.function_timeout.as_secs(),
+            source.max_concurrency,
         )));
-        let source = EventSource {
-            sqs: clients.sqs.clone(),
-            queue_url: url.clone(),
-            queue_arn: stack.queue_arns.get(queue_id).cloned().unwrap_or_default(),
-            batch_size: i32::try_from(queue.batch_size).unwrap_or(1),
-            function_timeout: Duration::from_secs(u64::from(queue.consumer_timeout_s)),
-            max_concurrency: concurrency.min(MAX_LOCAL_CONCURRENCY),
-            visibility_timeout,
-        };
         tasks.push(source.spawn(move |event, _deadline| {
             let function = function.clone();
             async move { invoke_batch(&function, event).await }

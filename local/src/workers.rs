@@ -68,7 +68,6 @@ pub async fn start(clients: &Clients, stack: &Stack, agents: Agents, settings: &
         settings.forges.clone(),
         publisher,
     ));
-    let queues = manifest::resources().queues;
     let mut tasks = Vec::new();
     for worker in manifest::workers() {
         if worker.schedule.is_some() {
@@ -86,19 +85,8 @@ pub async fn start(clients: &Clients, stack: &Stack, agents: Agents, settings: &
             }
             continue;
         }
-        let Some(queue_id) = &worker.queue else { continue };
-        let (Some(spec), Some((url, _))) = (queues.iter().find(|q| &q.id == queue_id), stack.queues.get(queue_id))
-        else {
+        let Some(source) = EventSource::for_worker(&clients.sqs, stack, &worker, settings.visibility_timeout) else {
             continue;
-        };
-        let source = EventSource {
-            sqs: clients.sqs.clone(),
-            queue_url: url.clone(),
-            queue_arn: stack.queue_arns.get(queue_id).cloned().unwrap_or_default(),
-            batch_size: i32::try_from(spec.batch_size).unwrap_or(1),
-            function_timeout: Duration::from_secs(u64::from(spec.consumer_timeout_s)),
-            max_concurrency: worker.max_concurrency.unwrap_or(4) as usize,
-            visibility_timeout: settings.visibility_timeout,
         };
         let task = match worker.function.as_str() {
             "step-worker" => {
