@@ -261,10 +261,8 @@ async fn dispatch(shared: &Shared, req: Request<Incoming>, peer: SocketAddr) -> 
         ));
     }
     let context = &shared.context;
-    let answer = forgeflow_api::guarded(context, lambda_request, |req| async move {
-        registry::invoke(&route.function, context, req)
-            .await
-            .unwrap_or_else(|| Err(forgeflow_api::ApiError::internal("no handler")))
+    let answer = forgeflow_api::guarded(context, lambda_request, |req| {
+        forgeflow_api_lambda::http(&route.function, context, req)
     })
     .await;
     proxied(apigw::lambda_response_json(answer), &request_id)

@@ -53,7 +53,8 @@ async fn http_loop(function: &str) -> Result<(), Error> {
     .await
 }
 
-async fn http(function: &str, ctx: &ApiContext, req: Request) -> forgeflow_api::ApiResult {
+/// `function`'s handler on `req` (the gateway's in-process mode calls it too).
+pub async fn http(function: &str, ctx: &ApiContext, req: Request) -> forgeflow_api::ApiResult {
     registry::invoke(function, ctx, req)
         .await
         .unwrap_or(Err(ApiError::NotFound("function")))
