@@ -4,9 +4,12 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
+use forgeflow_local::iam::{self, Role};
+use forgeflow_local::principals;
 use forgeflow_local::runtime_api::{Init, Outcome};
+use forgeflow_store::Clients;
 use forgeflow_tests::lambda::{Function, binary_of, debug_binary};
-use forgeflow_tests::{Options, spawn_app_with};
+use forgeflow_tests::{Options, TestApp, moto, spawn_app_with};
 use serde_json::{Value, json};
 
 const TIMEOUT: Duration = Duration::from_secs(30);
@@ -202,4 +205,158 @@ async fn only_functions_that_use_the_jwt_key_read_it_at_init() {
         answer["statusCode"], 401,
         "an unknown hook, answered without the key: {answer}"
     );
+}
+
+/// The binary CDK ships for `function`, built for the tests.
+fn binary_for(function: &str) -> std::path::PathBuf {
+    match binary_of(function) {
+        "forgeflow-api" => debug_binary("forgeflow-api-lambda", "forgeflow-api"),
+        worker => debug_binary("forgeflow-workers", worker),
+    }
+}
+
+/// An SDK client set acting as `function`'s role on `app`'s stack.
+async fn acting_as(app: &TestApp, function: &str) -> Clients {
+    let session = app.principals().await.session(function).expect("a role per function");
+    let credentials = aws_sdk_dynamodb::config::Credentials::new(
+        &session.access_key_id,
+        &session.secret_access_key,
+        Some(session.session_token.clone()),
+        None,
+        "test",
+    );
+    Clients::from_sdk_config(&forgeflow_local::moto::sdk_config(moto().endpoint(), credentials).await)
+}
+
+/// Every function's init runs with nothing but its own role's credentials, as in AWS: one that
+/// reads what its role does not allow fails here.
+#[tokio::test]
+async fn every_function_starts_with_nothing_but_its_own_role() {
+    let app = quiet_app().await;
+    let roles = iam::roles();
+    assert!(roles.len() > 40);
+    for role in roles {
+        let (function, init) = Function::start(&app, &binary_for(&role.function), &role.function).await;
+        assert!(matches!(init, Init::Ready(_)), "{}: {init:?}", role.function);
+        drop(function);
+    }
+}
+
+/// Moto enforces each role: what the manifest grants works, the rest is refused.
+#[tokio::test]
+async fn a_role_may_do_what_its_manifest_grants_and_nothing_else() {
+    let app = quiet_app().await;
+    let bucket = &app.stack.bucket;
+    let steps = &app.stack.queues["steps"].0;
+
+    let writer = acting_as(&app, "generate-worker").await;
+    let put = writer
+        .s3
+        .put_object()
+        .bucket(bucket)
+        .key("generations/x/a.txt")
+        .body(b"a".to_vec().into());
+    put.send().await.expect("generate-worker may write the bucket");
+
+    let reader = acting_as(&app, "generations-get").await;
+    let read = reader
+        .s3
+        .get_object()
+        .bucket(bucket)
+        .key("generations/x/a.txt")
+        .send()
+        .await;
+    assert!(read.is_ok(), "generations-get may read it: {read:?}");
+    let write = reader
+        .s3
+        .put_object()
+        .bucket(bucket)
+        .key("generations/x/b.txt")
+        .body(b"b".to_vec().into());
+    let refused = write.send().await.expect_err("generations-get may not write");
+    assert_eq!(
+        refused.raw_response().map(|r| r.status().as_u16()),
+        Some(403),
+        "{refused:?}"
+    );
+
+    let sender = acting_as(&app, "executions-create").await;
+    let sent = sender
+        .sqs
+        .send_message()
+        .queue_url(steps)
+        .message_body("{}")
+        .send()
+        .await;
+    assert!(sent.is_ok(), "executions-create may send to steps: {sent:?}");
+    let refused = reader
+        .sqs
+        .send_message()
+        .queue_url(steps)
+        .message_body("{}")
+        .send()
+        .await;
+    let refused = refused.expect_err("generations-get may not send to steps");
+    assert_eq!(
+        refused.raw_response().map(|r| r.status().as_u16()),
+        Some(403),
+        "{refused:?}"
+    );
+
+    let no_table = acting_as(&app, "openapi-get").await;
+    let scan = no_table.dynamo.scan().table_name(&app.stack.table).send().await;
+    assert!(scan.is_err(), "openapi-get has no table:read");
+}
+
+/// Removing one grant from one role breaks exactly the flow that needs it: the same event answers
+/// 202 with the manifest's role and 500 without `queue:steps:send`; without `secret:jwt` the function
+/// cannot even start.
+#[tokio::test]
+async fn a_grant_removed_from_a_role_fails_the_flow_that_needs_it() {
+    let app = quiet_app().await;
+    let user = app.register().await;
+    let project = app.create_project(&user, "Grants").await;
+    let id = project["id"].as_str().unwrap();
+    let binary = binary_for("executions-create");
+    let mut event = sample("apigw-executions-create");
+    event["headers"]["authorization"] = format!("Bearer {}", user.token).into();
+    event["rawPath"] = format!("/projects/{id}/executions").into();
+    event["requestContext"]["http"]["path"] = format!("/projects/{id}/executions").into();
+    event["pathParameters"]["id"] = id.into();
+
+    let (granted, _) = Function::start(&app, &binary, "executions-create").await;
+    let answer = response(granted.api.invoke(event.to_string(), TIMEOUT).await.unwrap());
+    assert_eq!(answer["statusCode"], 202, "{answer}");
+
+    let without = |function: &str, permission: &str| -> Role {
+        let mut role = iam::roles().into_iter().find(|r| r.function == function).unwrap();
+        let before = role.permissions.len();
+        role.permissions.retain(|p| p != permission);
+        assert_eq!(role.permissions.len(), before - 1, "{function} has {permission}");
+        role
+    };
+    let roles = [
+        without("executions-create", "queue:steps:send"),
+        without("projects-get", "secret:jwt"),
+    ];
+    let config = moto().sdk_config().await;
+    let narrowed = principals::create(&config, &app.stack, &format!("{}-narrowed", app.prefix), &roles)
+        .await
+        .unwrap();
+    let credentials = |function: &str| narrowed.session(function).unwrap().env();
+
+    let env = credentials("executions-create");
+    let changed: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let (denied, init) = Function::start_with(&app, &binary, "executions-create", &changed).await;
+    assert!(matches!(init, Init::Ready(_)), "{init:?}");
+    let answer = response(denied.api.invoke(event.to_string(), TIMEOUT).await.unwrap());
+    assert_eq!(answer["statusCode"], 500, "no queue:steps:send, no run: {answer}");
+
+    let env = credentials("projects-get");
+    let changed: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let (keyless, init) = Function::start_with(&app, &binary, "projects-get", &changed).await;
+    assert_eq!(init, Init::Starting, "projects-get cannot start without secret:jwt");
+    let (status, output) = keyless.exit().await;
+    assert!(!status.success());
+    assert!(output.contains("read secret"), "{output}");
 }

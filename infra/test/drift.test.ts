@@ -1,6 +1,7 @@
 // Drift: the local stack's bootstrap must create what CDK synthesizes (table keys and attribute types,
 // indexes, TTL attribute, billing mode; every queue's visibility timeout, retention, maxReceiveCount and
-// dead-letter queue; the HTTP routes and WebSocket routes with their functions).
+// dead-letter queue; the HTTP routes and WebSocket routes with their functions; what each function's process
+// gets in its environment and what its role may do).
 //
 // The local side is `forgeflow-local describe` (local/src/describe.rs): it bootstraps a fresh moto and reads
 // everything back through the AWS APIs, as JSON. scripts/test-infra.sh writes that JSON to a file and passes
@@ -11,7 +12,6 @@ import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Template } from 'aws-cdk-lib/assertions';
-import type { CfnElement } from 'aws-cdk-lib';
 import type { ForgeflowStack } from '../lib/forgeflow-stack';
 import { functionNames } from '../lib/manifest';
 import {
@@ -26,6 +26,7 @@ import {
   synthApp,
   synthesized,
 } from './helpers';
+import { manifestResourceKinds, policyKinds } from './policies';
 
 type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -57,6 +58,11 @@ export interface StackDescription {
   queues: Record<string, QueueDescription>;
   /** What a function process gets (`forgeflow_local::Stack::function_env`), each value by what it points at. */
   function_environment?: Record<string, string>;
+  /**
+   * What each function's principal may do locally, by function name: `<action> <resource>[ if <condition>]`
+   * per action and resource, sorted (test/policies.ts reads the template's side).
+   */
+  function_policies?: Record<string, string[]>;
   http_routes: Record<string, string>;
   websocket_routes: Record<string, string>;
 }
@@ -171,18 +177,12 @@ describe('drift: local bootstrap (moto) vs CDK template', { skip }, () => {
 
 /** A function's `Environment.Variables`, each value named as the local description names it. */
 export function environmentKinds(t: Template, stack: ForgeflowStack, variables: Record<string, Json>): Record<string, string> {
-  const logicalIds = new Map<string, string>([[stack.getLogicalId(stack.data.bucket.node.defaultChild as CfnElement), 'bucket']]);
-  for (const [id, secret] of stack.data.secrets) logicalIds.set(stack.getLogicalId(secret.node.defaultChild as CfnElement), `secret:${id}`);
-  for (const [id, key] of stack.data.keys) logicalIds.set(stack.getLogicalId(key.node.defaultChild as CfnElement), `key:${id}`);
-  for (const { spec, queue } of stack.queues.all) logicalIds.set(stack.getLogicalId(queue.node.defaultChild as CfnElement), `queue:${spec.id}`);
+  const kindOf = manifestResourceKinds(t, stack);
   const resources = t.toJSON().Resources as Record<string, { Type: string }>;
   const kind = (value: Json): string => {
     if (typeof value === 'string') return `literal:${value}`;
     const target = value?.Ref ?? value?.['Fn::GetAtt']?.[0];
-    if (typeof target === 'string') {
-      if (resources[target]?.Type === 'AWS::DynamoDB::GlobalTable') return 'table';
-      return logicalIds.get(target) ?? `unknown ${JSON.stringify(value)}`;
-    }
+    if (typeof target === 'string') return kindOf(target) ?? `unknown ${JSON.stringify(value)}`;
     // The management endpoint: https://{api-id}.execute-api.{region}.{suffix}/live
     const refs = JSON.stringify(value).match(/"Ref":"([^"]+)"/g) ?? [];
     const api = refs.map((r) => r.slice(7, -1)).find((id) => resources[id]?.Type === 'AWS::ApiGatewayV2::Api');
@@ -211,8 +211,37 @@ describe('drift: every function process gets its template environment', { skip }
   }
 });
 
+// The local stack has no IAM: its principals are what it allows each function process. A grant CDK adds (a
+// manifest permission, an event source's consume, the API guard) that the local side lacks would let a local
+// run pass with a call that AWS denies, and one only the local side has would hide a missing grant.
+describe("drift: every function's role has the statements the local stack gives its principal", { skip }, () => {
+  const local: StackDescription = describeFile ? JSON.parse(readFileSync(describeFile, 'utf8')) : ({} as StackDescription);
+  const { template: t, stack } = synthesized();
+  const cdk = policyKinds(t, stack);
+
+  it('the same functions on both sides', () => {
+    assert.ok(local.function_policies, `${describeFile} has "function_policies"`);
+    assert.deepEqual(Object.keys(local.function_policies).sort(), Object.keys(cdk).sort());
+  });
+
+  for (const fn of Object.keys(cdk).sort()) {
+    it(`${fn}: the same actions on the same resources, under the same conditions`, () => {
+      assert.deepEqual(local.function_policies?.[fn], cdk[fn], fn);
+    });
+  }
+});
+
 describe('drift: the comparison itself', () => {
-  it('sees a change of visibility timeout, retention, TTL attribute or route (synthetic manifests)', () => {
+  it('names the resource of every statement of every function role (nothing `unknown`)', () => {
+    const { template: t, stack } = synthesized();
+    const policies = policyKinds(t, stack);
+    assert.deepEqual(Object.keys(policies).sort(), [...functionNames(manifests)].sort());
+    for (const [fn, entries] of Object.entries(policies)) {
+      assert.deepEqual(entries.filter((e) => e.includes('unknown')), [], fn);
+    }
+  });
+
+  it('sees a change of visibility timeout, retention, TTL attribute, route or permission (synthetic manifests)', () => {
     const base = synthesized();
     const before = describeTemplate(base.template, base.stack);
     const m = cloneManifests();
@@ -221,6 +250,8 @@ describe('drift: the comparison itself', () => {
     m.resources.table.ttl_attribute = 'gone_at';
     m.routes = m.routes.slice(1);
     m.websocket.routes = m.websocket.routes.slice(1);
+    const worker = m.workers[0];
+    worker.permissions = [...worker.permissions.filter((p: string) => p !== 'connections:manage'), 'key:credentials:decrypt'];
     const changed = synthApp(m);
     const after = describeTemplate(changed.template, changed.stack);
     const id = m.resources.queues[0].id;
@@ -229,5 +260,9 @@ describe('drift: the comparison itself', () => {
     assert.notDeepEqual(after.table.ttl, before.table.ttl);
     assert.notDeepEqual(after.http_routes, before.http_routes);
     assert.notDeepEqual(after.websocket_routes, before.websocket_routes);
+    const [policiesBefore, policiesAfter] = [policyKinds(base.template, base.stack), policyKinds(changed.template, changed.stack)];
+    assert.ok(!policiesAfter[worker.function].includes('execute-api:ManageConnections connections'));
+    assert.ok(policiesAfter[worker.function].includes('kms:Decrypt key:credentials'));
+    assert.notDeepEqual(policiesAfter[worker.function], policiesBefore[worker.function]);
   });
 });

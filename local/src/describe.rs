@@ -29,8 +29,9 @@ use aws_sdk_sqs::types::QueueAttributeName;
 use forgeflow_store::Clients;
 use serde_json::{Value, json};
 
+use crate::iam;
 use crate::manifest;
-use crate::moto::{self, Moto};
+use crate::moto::Moto;
 use crate::{Stack, bootstrap};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -41,7 +42,7 @@ pub const PREFIX: &str = "forgeflow-describe";
 /// Starts moto, bootstraps the stack into it, prints the description; moto stops when this returns.
 pub async fn run() -> Result<(), BoxError> {
     let moto = Moto::start()?;
-    let clients = Clients::from_sdk_config(&moto::sdk_config(moto.endpoint()).await);
+    let clients = Clients::from_sdk_config(&moto.sdk_config().await);
     let stack = bootstrap(&clients, PREFIX).await?;
     let description = describe(&clients, &stack, PREFIX).await?;
     println!("{}", serde_json::to_string_pretty(&description)?);
@@ -65,6 +66,7 @@ pub async fn describe(clients: &Clients, stack: &Stack, prefix: &str) -> Result<
         "http_routes": http_routes,
         "websocket_routes": websocket_routes,
         "function_environment": function_environment(stack),
+        "function_policies": function_policies()?,
     }))
 }
 
@@ -102,6 +104,14 @@ fn function_environment(stack: &Stack) -> BTreeMap<String, String> {
         .function_env(ENDPOINT)
         .iter()
         .map(|(name, value)| (name.clone(), kind(value)))
+        .collect()
+}
+
+/// Every function's role: `action resource[ if condition]` lines ([`iam::describe`]).
+fn function_policies() -> Result<BTreeMap<String, Vec<String>>, BoxError> {
+    iam::roles()
+        .into_iter()
+        .map(|role| Ok((role.function.clone(), iam::describe(&role.statements()?))))
         .collect()
 }
 

@@ -7,6 +7,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use crate::manifest;
+use crate::principals::Principals;
 use crate::processes::{FunctionProcesses, FunctionSpec};
 
 /// Processes per function at most: enough for the page, the CLI and a demo at once.
@@ -18,8 +19,8 @@ pub struct ApiFunctions {
 
 impl ApiFunctions {
     /// Every HTTP and WebSocket route's function from `api_binary` (the `forgeflow-api` build),
-    /// each with `env`.
-    pub fn new(api_binary: &Path, env: &[(String, String)]) -> Self {
+    /// each with `env` and its own role's credentials.
+    pub fn new(api_binary: &Path, env: &[(String, String)], principals: &Principals) -> Self {
         let http = manifest::routes()
             .into_iter()
             .map(|route| (route.function, route.memory_mb, route.timeout_s));
@@ -33,7 +34,7 @@ impl ApiFunctions {
                 let spec = FunctionSpec {
                     name: name.clone(),
                     binary: api_binary.to_path_buf(),
-                    env: env.to_vec(),
+                    env: principals.env_for(&name, env),
                     memory_mb,
                     timeout: Duration::from_secs(timeout_s),
                     concurrency: CONCURRENCY,

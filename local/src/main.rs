@@ -17,7 +17,7 @@ use forgeflow_api::context::SecretSource;
 use forgeflow_local::functions::ApiFunctions;
 use forgeflow_local::worker_processes;
 use forgeflow_local::workers::{self, WorkerSettings};
-use forgeflow_local::{Gateway, Moto, Stack, bootstrap, moto};
+use forgeflow_local::{Gateway, Moto, Stack, bootstrap, iam, moto, principals};
 use forgeflow_store::Clients;
 use forgeflow_workers::export::ForgeSettings;
 
@@ -42,7 +42,12 @@ async fn main() -> Result<(), BoxError> {
             (Some(moto), endpoint)
         }
     };
-    let clients = Clients::from_sdk_config(&moto::sdk_config(&endpoint).await);
+    // A moto this stack did not start may not enforce IAM, and its admin is not ours to know.
+    let config = match &_moto {
+        Some(moto) => moto.sdk_config().await,
+        None => moto::sdk_config(&endpoint, moto::unchecked_credentials()).await,
+    };
+    let clients = Clients::from_sdk_config(&config);
     let stack = bootstrap(&clients, &prefix).await?;
     let jwt_secret = stack
         .secrets
@@ -63,8 +68,13 @@ async fn main() -> Result<(), BoxError> {
         other => return Err(format!("FORGEFLOW_FUNCTIONS must be processes or in-process, not {other:?}").into()),
     };
     let env = process_env(&stack, &bound.url(), &endpoint);
+    let principals = if processes {
+        principals::create(&config, &stack, &prefix, &iam::roles()).await?
+    } else {
+        principals::Principals::default()
+    };
     let gateway = if processes {
-        let functions = ApiFunctions::new(&binary("forgeflow-api", "forgeflow-api-lambda")?, &env);
+        let functions = ApiFunctions::new(&binary("forgeflow-api", "forgeflow-api-lambda")?, &env, &principals);
         bound.serve_functions(Arc::new(context), Arc::new(functions))
     } else {
         bound.serve(Arc::new(context))
@@ -73,7 +83,7 @@ async fn main() -> Result<(), BoxError> {
     let tick_every = Some(std::time::Duration::from_secs(tick_seconds.max(1)));
     let (_in_process, _processes) = if processes {
         let binaries = binary("step-worker", "forgeflow-workers")?.with_file_name("");
-        let started = worker_processes::start(&clients, &stack, &binaries, &env, None, tick_every);
+        let started = worker_processes::start(&clients, &stack, &binaries, &env, &principals, None, tick_every);
         (None, Some(started))
     } else {
         let settings = WorkerSettings {
@@ -127,9 +137,9 @@ fn binary(name: &str, package: &str) -> Result<std::path::PathBuf, BoxError> {
     Ok(binary)
 }
 
-/// What a function process gets: the environment CDK gives it with the endpoints on this stack,
-/// the emulator's region and credentials, and the `FORGEFLOW_*` settings this process was given
-/// (rate limits and the like, which CDK leaves at their defaults).
+/// What every function process gets: the environment CDK gives it with the endpoints on this stack,
+/// the emulator's region, and the `FORGEFLOW_*` settings this process was given (rate limits and the
+/// like, which CDK leaves at their defaults). Its role's credentials are added per function.
 fn process_env(stack: &Stack, gateway: &str, emulator: &str) -> Vec<(String, String)> {
     let mut env: Vec<(String, String)> = std::env::vars()
         .filter(|(name, _)| name.starts_with("FORGEFLOW_"))
@@ -137,12 +147,7 @@ fn process_env(stack: &Stack, gateway: &str, emulator: &str) -> Vec<(String, Str
     let function_env = stack.function_env(gateway);
     env.retain(|(name, _)| !function_env.iter().any(|(set, _)| set == name));
     env.extend(function_env);
-    for (name, value) in [
-        ("AWS_ENDPOINT_URL", emulator),
-        ("AWS_REGION", "us-east-1"),
-        ("AWS_ACCESS_KEY_ID", "test"),
-        ("AWS_SECRET_ACCESS_KEY", "test"),
-    ] {
+    for (name, value) in [("AWS_ENDPOINT_URL", emulator), ("AWS_REGION", "us-east-1")] {
         env.push((name.into(), value.into()));
     }
     env

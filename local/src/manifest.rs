@@ -29,6 +29,8 @@ pub struct WorkerSpec {
     /// Scheduled workers' timeout; a queue consumer's is its queue's `consumer_timeout_s`.
     #[serde(default)]
     pub timeout_s: Option<u64>,
+    /// What its role may do (the vocabulary of `infra/lib/permissions.ts`, see [`crate::iam`]).
+    pub permissions: Vec<String>,
 }
 
 pub fn workers() -> Vec<WorkerSpec> {
@@ -50,6 +52,7 @@ pub struct Route {
     pub auth: Auth,
     pub memory_mb: u32,
     pub timeout_s: u64,
+    pub permissions: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -171,6 +174,7 @@ mod tests {
             auth: Auth::Jwt,
             memory_mb: 128,
             timeout_s: 10,
+            permissions: Vec::new(),
         }
     }
 
@@ -237,6 +241,7 @@ pub struct WebSocketRoute {
     pub function: String,
     pub memory_mb: u32,
     pub timeout_s: u64,
+    pub permissions: Vec<String>,
 }
 
 pub fn websocket() -> WebSocketFile {

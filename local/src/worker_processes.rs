@@ -15,6 +15,7 @@ use tokio::task::JoinHandle;
 use crate::Stack;
 use crate::event_source::EventSource;
 use crate::manifest;
+use crate::principals::Principals;
 use crate::processes::{FunctionProcesses, FunctionSpec};
 use crate::runtime_api::Outcome;
 
@@ -34,13 +35,15 @@ impl Drop for WorkerProcesses {
     }
 }
 
-/// Starts every worker of `manifest/workers.json` from its binary in `binaries` with `env`.
+/// Starts every worker of `manifest/workers.json` from its binary in `binaries` with `env` and its
+/// own role's credentials.
 /// `visibility_timeout` shortens redeliveries (tests); `tick_every` fires the schedule rule.
 pub fn start(
     clients: &Clients,
     stack: &Stack,
     binaries: &Path,
     env: &[(String, String)],
+    principals: &Principals,
     visibility_timeout: Option<i32>,
     tick_every: Option<Duration>,
 ) -> WorkerProcesses {
@@ -49,7 +52,7 @@ pub fn start(
         let spec = |timeout_s: u64, concurrency: usize| FunctionSpec {
             name: worker.function.clone(),
             binary: binaries.join(&worker.function),
-            env: env.to_vec(),
+            env: principals.env_for(&worker.function, env),
             memory_mb: worker.memory_mb,
             timeout: Duration::from_secs(timeout_s),
             concurrency: concurrency.min(MAX_LOCAL_CONCURRENCY),

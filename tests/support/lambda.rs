@@ -32,7 +32,7 @@ impl Function {
 
     /// [`Function::start`] with some environment variables changed.
     pub async fn start_with(app: &TestApp, binary: &Path, function: &str, changed: &[(&str, &str)]) -> (Self, Init) {
-        let mut env = environment(app, function, "");
+        let mut env = environment(app, function, "").await;
         env.retain(|(name, _)| !changed.iter().any(|(changed, _)| changed == name));
         env.extend(
             changed
@@ -120,8 +120,8 @@ fn collect(stream: Option<impl AsyncRead + Unpin + Send + 'static>, into: Arc<Mu
 }
 
 /// What CDK gives the function ([`forgeflow_local::Stack::function_env`]), with endpoints on the
-/// local stack, plus what Lambda itself sets.
-pub fn environment(app: &TestApp, function: &str, runtime_api: &str) -> Vec<(String, String)> {
+/// local stack, plus what Lambda itself sets, and its own role's credentials.
+pub async fn environment(app: &TestApp, function: &str, runtime_api: &str) -> Vec<(String, String)> {
     let mut env = app.stack.function_env(&app.url);
     let fixed = [
         ("AWS_LAMBDA_RUNTIME_API", runtime_api),
@@ -130,17 +130,15 @@ pub fn environment(app: &TestApp, function: &str, runtime_api: &str) -> Vec<(Str
         ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "512"),
         ("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST"),
         ("AWS_REGION", "us-east-1"),
-        ("AWS_ACCESS_KEY_ID", "test"),
-        ("AWS_SECRET_ACCESS_KEY", "test"),
         ("AWS_ENDPOINT_URL", crate::moto().endpoint()),
     ];
     env.retain(|(name, _)| !fixed.iter().any(|(fixed, _)| fixed == name));
     env.extend(fixed.iter().map(|(name, value)| (name.to_string(), value.to_string())));
-    env
+    app.principals().await.env_for(function, &env)
 }
 
-/// What a function process gets on a test stack: the template's environment with endpoints on
-/// the stack, the emulator's region and credentials, and the test's rate limits.
+/// What every function process gets on a test stack: the template's environment with endpoints on
+/// the stack, the emulator's region and the test's rate limits (credentials are each role's own).
 pub fn process_environment(
     stack: &forgeflow_local::Stack,
     gateway: &str,
@@ -150,8 +148,6 @@ pub fn process_environment(
     for (name, value) in [
         ("AWS_ENDPOINT_URL", crate::moto().endpoint().to_owned()),
         ("AWS_REGION", "us-east-1".to_owned()),
-        ("AWS_ACCESS_KEY_ID", "test".to_owned()),
-        ("AWS_SECRET_ACCESS_KEY", "test".to_owned()),
         ("FORGEFLOW_RATE_LIMIT", limits.per_user.limit.to_string()),
         ("FORGEFLOW_RATE_WINDOW_SECONDS", limits.per_user.window_s.to_string()),
         ("FORGEFLOW_AUTH_RATE_LIMIT", limits.auth_per_ip.limit.to_string()),

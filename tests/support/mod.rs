@@ -10,8 +10,9 @@ use forgeflow_api::context::SecretSource;
 use forgeflow_api::guard::RateLimits;
 use forgeflow_domain::rate_limit::RateLimit;
 use forgeflow_local::functions::ApiFunctions;
+use forgeflow_local::principals::{self, Principals};
 use forgeflow_local::workers::{self, WorkerSettings, Workers};
-use forgeflow_local::{Gateway, Moto, Stack, bootstrap, moto};
+use forgeflow_local::{Gateway, Moto, Stack, bootstrap, iam};
 use forgeflow_store::Clients;
 use forgeflow_workers::step::StepWorker;
 use reqwest::{Method, StatusCode, header::HeaderMap};
@@ -76,6 +77,10 @@ pub struct TestApp {
     /// The workers as processes (`Options::processes`); dropping them stops their event sources.
     _worker_processes: Option<forgeflow_local::worker_processes::WorkerProcesses>,
     pub gateway: Gateway,
+    /// The stack's resource prefix.
+    pub prefix: String,
+    /// Every function's role, assumed on first use.
+    roles: tokio::sync::OnceCell<Principals>,
 }
 
 pub struct TestResponse {
@@ -107,8 +112,7 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(options: Options) -> TestApp {
-    let endpoint = moto().endpoint().to_owned();
-    let clients = Clients::from_sdk_config(&moto::sdk_config(&endpoint).await);
+    let clients = Clients::from_sdk_config(&moto().sdk_config().await);
     let prefix = format!("t{}", &uuid::Uuid::now_v7().simple().to_string()[20..]);
     let stack = bootstrap(&clients, &prefix).await.expect("bootstrap");
     let secret_id = stack.secrets["jwt"].clone();
@@ -133,10 +137,15 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         .await
         .expect("gateway");
     let context = Arc::new(context.with_ws_endpoint(&bound.url()));
+    let roles = tokio::sync::OnceCell::new();
+    if options.processes {
+        let _ = roles.set(create_principals(&stack, &prefix).await);
+    }
     let gateway = if options.processes {
         let env = lambda::process_environment(&stack, &bound.url(), &options.rate_limits);
         let binary = lambda::debug_binary("forgeflow-api-lambda", "forgeflow-api");
-        bound.serve_functions(context.clone(), Arc::new(ApiFunctions::new(&binary, &env)))
+        let functions = ApiFunctions::new(&binary, &env, roles.get().expect("created above"));
+        bound.serve_functions(context.clone(), Arc::new(functions))
     } else {
         bound.serve(context.clone())
     };
@@ -153,7 +162,16 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         for worker in ["generate-worker", "export-worker", "export-scheduler"] {
             lambda::debug_binary("forgeflow-workers", worker);
         }
-        forgeflow_local::worker_processes::start(&clients, &stack, &binaries, &env, options.visibility_timeout, None)
+        let principals = roles.get().expect("created above");
+        forgeflow_local::worker_processes::start(
+            &clients,
+            &stack,
+            &binaries,
+            &env,
+            principals,
+            options.visibility_timeout,
+            None,
+        )
     });
     let (step_worker, workers) = if options.workers && !options.processes {
         let workers = workers::start(&clients, &stack, Agents::new(options.ai.clone()), &settings).await;
@@ -178,7 +196,16 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         workers,
         _worker_processes: worker_processes,
         gateway,
+        prefix,
+        roles,
     }
+}
+
+/// Every function's role on `stack`, assumed (`forgeflow-local` does the same in process mode).
+async fn create_principals(stack: &Stack, prefix: &str) -> Principals {
+    principals::create(&moto().sdk_config().await, stack, prefix, &iam::roles())
+        .await
+        .expect("function roles")
 }
 
 pub fn unique_email() -> String {
@@ -186,6 +213,13 @@ pub fn unique_email() -> String {
 }
 
 impl TestApp {
+    /// Every function's role session on this stack (created the first time it is asked for).
+    pub async fn principals(&self) -> &Principals {
+        self.roles
+            .get_or_init(|| create_principals(&self.stack, &self.prefix))
+            .await
+    }
+
     /// Sends a request; `body` is sent as JSON when it is a value.
     pub async fn call(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> TestResponse {
         let mut request = self.http.request(method, format!("{}{path}", self.url));
