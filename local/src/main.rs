@@ -11,14 +11,15 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use forgeflow_agents::Agents;
+use forgeflow_agents::{Agents, AgentsConfig};
 use forgeflow_api::ApiContext;
 use forgeflow_api::context::SecretSource;
+use forgeflow_api::guard::RateLimits;
 use forgeflow_local::functions::ApiFunctions;
 use forgeflow_local::worker_processes;
 use forgeflow_local::workers::{self, WorkerSettings};
 use forgeflow_local::{Gateway, Moto, Stack, bootstrap, iam, moto, principals};
-use forgeflow_store::Clients;
+use forgeflow_store::{Clients, Env};
 use forgeflow_workers::export::ForgeSettings;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -54,14 +55,18 @@ async fn main() -> Result<(), BoxError> {
         .get("jwt")
         .cloned()
         .ok_or("resources.json defines no jwt secret")?;
+    // The settings the in-process handlers and workers read (a function process gets them through
+    // its environment, `process_env`).
+    let own_env = Env::process();
     let bound = Gateway::bind(SocketAddr::from(([127, 0, 0, 1], port))).await?;
-    let context = ApiContext::load(
+    let mut context = ApiContext::load(
         clients.clone(),
         stack.resources(),
         SecretSource::SecretsManager(jwt_secret),
     )
     .await?
     .with_ws_endpoint(&bound.url());
+    context.rate_limits = RateLimits::from_env(&own_env);
     let processes = match setting("FORGEFLOW_FUNCTIONS", "in-process").as_str() {
         "processes" => true,
         "in-process" => false,
@@ -87,14 +92,14 @@ async fn main() -> Result<(), BoxError> {
         (None, Some(started))
     } else {
         let settings = WorkerSettings {
-            forges: ForgeSettings::from_env(),
+            forges: ForgeSettings::from_env(&own_env),
             tick_every,
             // Workers post progress to the gateway's @connections endpoint, as to API Gateway's.
             ws_endpoint: Some(gateway.url()),
             ..WorkerSettings::default()
         };
         (
-            Some(workers::start(&clients, &stack, Agents::from_env(), &settings).await),
+            Some(workers::start(&clients, &stack, agents(&own_env), &settings).await),
             None,
         )
     };
@@ -126,6 +131,10 @@ async fn main() -> Result<(), BoxError> {
     }
     eprintln!("stopping");
     Ok(())
+}
+
+fn agents(env: &Env) -> Agents {
+    Agents::new(AgentsConfig::from_lookup(|name| env.get(name).map(str::to_owned)))
 }
 
 /// A function binary built next to this one (`cargo build -p <package>`).

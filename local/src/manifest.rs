@@ -197,6 +197,36 @@ mod tests {
         }
     }
 
+    /// What the template gives every function (the resources' variables, the endpoint, the log
+    /// level) is what the functions' configurations read, and what they require is given.
+    #[test]
+    fn the_template_environment_is_what_the_configurations_read() {
+        use forgeflow_api::ApiConfig;
+        use forgeflow_workers::config::WorkerConfig;
+        let spec = resources();
+        let mut given = vec![spec.table.env.clone(), spec.bucket.env.clone()];
+        given.extend(spec.queues.iter().map(|q| q.env.clone()));
+        given.extend(spec.secrets.iter().map(|s| s.env.clone()));
+        given.extend(spec.keys.iter().map(|k| k.env.clone()));
+        given.push(forgeflow_progress::WS_ENDPOINT_VAR.into());
+        for name in &given {
+            assert!(
+                ApiConfig::VARIABLES.contains(&name.as_str()),
+                "API functions ignore {name}"
+            );
+        }
+        for name in forgeflow_store::Resources::VARIABLES
+            .iter()
+            .chain([&forgeflow_api::context::SECRET_ID_VAR])
+        {
+            assert!(given.iter().any(|g| g == name), "{name} is required but not given");
+        }
+        for name in WorkerConfig::variables() {
+            let optional = !forgeflow_store::Resources::VARIABLES.contains(&name);
+            assert!(optional || given.iter().any(|g| g == name), "workers require {name}");
+        }
+    }
+
     #[test]
     fn literal_paths_match_only_themselves() {
         assert_eq!(route("/projects").match_path("/projects"), Some(HashMap::new()));

@@ -6,8 +6,9 @@
 pub mod registry;
 
 use aws_lambda_events::apigw::ApiGatewayWebsocketProxyRequest;
-use forgeflow_api::{ApiContext, ApiError, Request};
+use forgeflow_api::{ApiConfig, ApiContext, ApiError, Request};
 use forgeflow_progress::{Sender, WS_ENDPOINT_VAR};
+use forgeflow_store::Env;
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 
 pub use registry::{HTTP_FUNCTIONS, WEBSOCKET_FUNCTIONS};
@@ -16,23 +17,22 @@ pub use registry::{HTTP_FUNCTIONS, WEBSOCKET_FUNCTIONS};
 pub const HANDLER_VAR: &str = "_HANDLER";
 
 /// The function this process is, from [`HANDLER_VAR`].
-pub fn handler_from_env() -> Result<String, Error> {
-    std::env::var(HANDLER_VAR)
-        .ok()
-        .filter(|name| !name.is_empty())
+pub fn handler_from_env(env: &Env) -> Result<String, Error> {
+    env.get(HANDLER_VAR)
+        .map(str::to_owned)
         .ok_or_else(|| format!("{HANDLER_VAR} is not set: the function's handler must name an API function").into())
 }
 
-/// Runs `function`'s Lambda loop: what each per-function `main` used to do.
-pub async fn run(function: &str) -> Result<(), Error> {
+/// Runs `function`'s Lambda loop with the settings in `env`.
+pub async fn run(function: &str, env: &Env) -> Result<(), Error> {
     if function == registry::OPENAPI_FUNCTION {
         return serve_openapi().await;
     }
     if HTTP_FUNCTIONS.contains(&function) {
-        return http_loop(function).await;
+        return http_loop(function, ApiConfig::from_env(env)?).await;
     }
     if WEBSOCKET_FUNCTIONS.contains(&function) {
-        return websocket(function).await;
+        return websocket(function, ApiConfig::from_env(env)?).await;
     }
     Err(format!(
         "{HANDLER_VAR}={function:?} names no API function; known: {}",
@@ -43,9 +43,9 @@ pub async fn run(function: &str) -> Result<(), Error> {
 
 /// JSON logs, the context built once per container, then every invocation inside the guard
 /// (rate limit, error mapping, audit, access log).
-async fn http_loop(function: &str) -> Result<(), Error> {
+async fn http_loop(function: &str, config: ApiConfig) -> Result<(), Error> {
     forgeflow_store::telemetry::init();
-    let context = ApiContext::from_env(registry::key_load(function)).await?;
+    let context = ApiContext::from_config(config, registry::key_load(function)).await?;
     let context = &context;
     lambda_http::run(lambda_http::service_fn(move |req: Request| async move {
         Ok::<_, Error>(forgeflow_api::guarded(context, req, |req| http(function, context, req)).await)
@@ -73,10 +73,14 @@ async fn serve_openapi() -> Result<(), Error> {
     .await
 }
 
-async fn websocket(function: &str) -> Result<(), Error> {
+async fn websocket(function: &str, config: ApiConfig) -> Result<(), Error> {
     forgeflow_store::telemetry::init();
-    let ctx = ApiContext::from_env(registry::key_load(function)).await?;
-    let sender = Sender::from_env(&ctx.clients.config).ok_or(format!("{WS_ENDPOINT_VAR} is not set"))?;
+    let endpoint = config
+        .ws_endpoint
+        .clone()
+        .ok_or(format!("{WS_ENDPOINT_VAR} is not set"))?;
+    let ctx = ApiContext::from_config(config, registry::key_load(function)).await?;
+    let sender = Sender::new(&ctx.clients.config, &endpoint);
     lambda_runtime::run(service_fn(|event: LambdaEvent<ApiGatewayWebsocketProxyRequest>| {
         let (ctx, sender) = (&ctx, &sender);
         async move {

@@ -2,6 +2,14 @@
 //! and the local stack dispatch with. A test checks it names exactly the manifests' functions.
 
 use forgeflow_api::{ApiContext, ApiResult, KeyLoad, Request};
+use forgeflow_auth as auth;
+use forgeflow_catalog::{agents, workflows};
+use forgeflow_credentials as credentials;
+use forgeflow_executions as executions;
+use forgeflow_exports as exports;
+use forgeflow_generations as generations;
+use forgeflow_projects as projects;
+use forgeflow_schedules as schedules;
 
 /// Serves the OpenAPI document without an `ApiContext` in Lambda (see [`crate::run`]).
 pub const OPENAPI_FUNCTION: &str = "openapi-get";
@@ -19,102 +27,63 @@ pub fn key_load(function: &str) -> KeyLoad {
     }
 }
 
-pub const HTTP_FUNCTIONS: &[&str] = &[
-    "auth-register",
-    "auth-login",
-    "auth-me",
-    "projects-create",
-    "projects-list",
-    "projects-get",
-    "projects-update",
-    "projects-delete",
-    "projects-stories",
-    "projects-sprints",
-    "agents-list",
-    "agents-get",
-    "agents-create",
-    "workflows-list",
-    "workflows-get",
-    "workflows-create",
-    "executions-create",
-    "executions-list",
-    "executions-get",
-    "executions-events",
-    "executions-cancel",
-    "executions-retry",
-    "generations-create",
-    "generations-list",
-    "generations-get",
-    "generations-file",
-    "credentials-put",
-    "credentials-get",
-    "credentials-delete",
-    "exports-create",
-    "exports-get",
-    "exports-list",
-    "schedules-put",
-    "schedules-get",
-    "schedules-delete",
-    "hooks-create",
-    "hooks-rotate",
-    "hooks-receive",
-    "openapi-get",
-    "audit-list",
-];
+/// One line per HTTP function: its name (as in `manifest/routes.json`) and its handler. The name
+/// list and the dispatch are both generated from it, so they cannot disagree.
+macro_rules! http_functions {
+    ($($name:literal => $handler:path,)*) => {
+        pub const HTTP_FUNCTIONS: &[&str] = &[$($name),*];
 
-/// Runs the named function's handler, or `None` if no such function exists.
-pub async fn invoke(function: &str, ctx: &ApiContext, req: Request) -> Option<ApiResult> {
-    use forgeflow_auth as auth;
-    use forgeflow_catalog::{agents, workflows};
-    use forgeflow_credentials as credentials;
-    use forgeflow_executions as executions;
-    use forgeflow_exports as exports;
-    use forgeflow_generations as generations;
-    use forgeflow_projects as projects;
-    use forgeflow_schedules as schedules;
-    Some(match function {
-        "auth-register" => auth::register::handler(ctx, req).await,
-        "auth-login" => auth::login::handler(ctx, req).await,
-        "auth-me" => auth::me::handler(ctx, req).await,
-        "projects-create" => projects::create::handler(ctx, req).await,
-        "projects-list" => projects::list::handler(ctx, req).await,
-        "projects-get" => projects::get::handler(ctx, req).await,
-        "projects-update" => projects::update::handler(ctx, req).await,
-        "projects-delete" => projects::delete::handler(ctx, req).await,
-        "projects-stories" => projects::plan::stories(ctx, req).await,
-        "projects-sprints" => projects::plan::sprints(ctx, req).await,
-        "agents-list" => agents::list::handler(ctx, req).await,
-        "agents-get" => agents::get::handler(ctx, req).await,
-        "agents-create" => agents::create::handler(ctx, req).await,
-        "workflows-list" => workflows::list::handler(ctx, req).await,
-        "workflows-get" => workflows::get::handler(ctx, req).await,
-        "workflows-create" => workflows::create::handler(ctx, req).await,
-        "executions-create" => executions::create::handler(ctx, req).await,
-        "executions-list" => executions::list::handler(ctx, req).await,
-        "executions-get" => executions::get::handler(ctx, req).await,
-        "executions-events" => executions::events::handler(ctx, req).await,
-        "executions-cancel" => executions::cancel::handler(ctx, req).await,
-        "executions-retry" => executions::retry::handler(ctx, req).await,
-        "generations-create" => generations::create::handler(ctx, req).await,
-        "generations-list" => generations::list::handler(ctx, req).await,
-        "generations-get" => generations::get::handler(ctx, req).await,
-        "generations-file" => generations::file::handler(ctx, req).await,
-        "credentials-put" => credentials::put(ctx, req).await,
-        "credentials-get" => credentials::get(ctx, req).await,
-        "credentials-delete" => credentials::delete(ctx, req).await,
-        "exports-create" => exports::create::handler(ctx, req).await,
-        "exports-get" => exports::get::handler(ctx, req).await,
-        "exports-list" => exports::list::handler(ctx, req).await,
-        "schedules-put" => schedules::put(ctx, req).await,
-        "schedules-get" => schedules::get(ctx, req).await,
-        "schedules-delete" => schedules::delete(ctx, req).await,
-        "hooks-create" => forgeflow_hooks::create(ctx, req).await,
-        "hooks-rotate" => forgeflow_hooks::rotate(ctx, req).await,
-        "hooks-receive" => forgeflow_hooks::receive(ctx, req).await,
-        "openapi-get" => forgeflow_openapi::handler(ctx, req).await,
-        "audit-list" => forgeflow_audit::list(ctx, req).await,
-        _ => return None,
-    })
+        /// Runs the named function's handler, or `None` if no such function exists.
+        pub async fn invoke(function: &str, ctx: &ApiContext, req: Request) -> Option<ApiResult> {
+            Some(match function {
+                $($name => $handler(ctx, req).await,)*
+                _ => return None,
+            })
+        }
+    };
+}
+
+http_functions! {
+    "auth-register" => auth::register::handler,
+    "auth-login" => auth::login::handler,
+    "auth-me" => auth::me::handler,
+    "projects-create" => projects::create::handler,
+    "projects-list" => projects::list::handler,
+    "projects-get" => projects::get::handler,
+    "projects-update" => projects::update::handler,
+    "projects-delete" => projects::delete::handler,
+    "projects-stories" => projects::plan::stories,
+    "projects-sprints" => projects::plan::sprints,
+    "agents-list" => agents::list::handler,
+    "agents-get" => agents::get::handler,
+    "agents-create" => agents::create::handler,
+    "workflows-list" => workflows::list::handler,
+    "workflows-get" => workflows::get::handler,
+    "workflows-create" => workflows::create::handler,
+    "executions-create" => executions::create::handler,
+    "executions-list" => executions::list::handler,
+    "executions-get" => executions::get::handler,
+    "executions-events" => executions::events::handler,
+    "executions-cancel" => executions::cancel::handler,
+    "executions-retry" => executions::retry::handler,
+    "generations-create" => generations::create::handler,
+    "generations-list" => generations::list::handler,
+    "generations-get" => generations::get::handler,
+    "generations-file" => generations::file::handler,
+    "credentials-put" => credentials::put,
+    "credentials-get" => credentials::get,
+    "credentials-delete" => credentials::delete,
+    "exports-create" => exports::create::handler,
+    "exports-get" => exports::get::handler,
+    "exports-list" => exports::list::handler,
+    "schedules-put" => schedules::put,
+    "schedules-get" => schedules::get,
+    "schedules-delete" => schedules::delete,
+    "hooks-create" => forgeflow_hooks::create,
+    "hooks-rotate" => forgeflow_hooks::rotate,
+    "hooks-receive" => forgeflow_hooks::receive,
+    "openapi-get" => forgeflow_openapi::handler,
+    "audit-list" => forgeflow_audit::list,
 }
 
 pub const WEBSOCKET_FUNCTIONS: &[&str] = &["ws-connect", "ws-disconnect", "ws-default"];

@@ -2,6 +2,7 @@
 //! the records to deliver again (partial batch failure); the local stack calls the same handlers.
 
 pub mod batch;
+pub mod config;
 pub mod export;
 pub mod generate;
 pub mod scheduler;

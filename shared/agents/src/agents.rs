@@ -43,11 +43,6 @@ struct Answer {
 }
 
 impl Agents {
-    /// Settings from `FORGEFLOW_*` variables (see [`AgentsConfig::from_env`]).
-    pub fn from_env() -> Self {
-        Self::new(AgentsConfig::from_env())
-    }
-
     pub fn new(config: AgentsConfig) -> Self {
         Agents {
             client: std::sync::OnceLock::new(),

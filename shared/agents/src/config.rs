@@ -95,15 +95,21 @@ impl Default for AgentsConfig {
 }
 
 impl AgentsConfig {
-    /// Reads `FORGEFLOW_OPENAI_BASE_URL`, `FORGEFLOW_OPENAI_API_KEY`, `FORGEFLOW_ANTHROPIC_BASE_URL`,
-    /// `FORGEFLOW_ANTHROPIC_API_KEY`, and optionally the retry budget (`FORGEFLOW_AI_MAX_ATTEMPTS`,
-    /// `FORGEFLOW_AI_RETRY_BASE_MS`, `FORGEFLOW_AI_RETRY_BUDGET_MS`) so the local stack and its
-    /// tests can keep failures fast. Unset or unparsable values keep their defaults.
-    pub fn from_env() -> Self {
-        Self::from_lookup(|name| std::env::var(name).ok())
-    }
+    /// What [`AgentsConfig::from_lookup`] reads: the providers, and the retry budget so the local
+    /// stack and its tests can keep failures fast.
+    pub const VARIABLES: &[&str] = &[
+        "FORGEFLOW_OPENAI_BASE_URL",
+        "FORGEFLOW_OPENAI_API_KEY",
+        "FORGEFLOW_ANTHROPIC_BASE_URL",
+        "FORGEFLOW_ANTHROPIC_API_KEY",
+        "FORGEFLOW_AI_MAX_ATTEMPTS",
+        "FORGEFLOW_AI_RETRY_BASE_MS",
+        "FORGEFLOW_AI_RETRY_BUDGET_MS",
+    ];
 
-    pub(crate) fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Self {
+    /// The settings from a function's environment (`get` answers a variable's value). Unset or
+    /// unparsable values keep their defaults.
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Self {
         let defaults = AgentsConfig::default();
         let url = |name: &str, default: &str| get(name).filter(|v| !v.trim().is_empty()).unwrap_or(default.into());
         let number = |name: &str| {

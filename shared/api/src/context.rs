@@ -5,16 +5,16 @@ use forgeflow_domain::project::Project;
 use forgeflow_domain::user::User;
 use forgeflow_domain::workflow::Workflow;
 use forgeflow_store::{
-    AuditStore, Clients, ConnectionStore, CredentialStore, Engine, EventStore, ExportStore, GenerationStore, HookStore,
-    Owned, ProjectStore, RateCounters, Resources, ScheduleStore, StoreError, UserStore,
+    AuditStore, Clients, ConnectionStore, CredentialStore, Engine, Env, EventStore, ExportStore, GenerationStore,
+    HookStore, Owned, ProjectStore, RateCounters, Resources, ScheduleStore, StoreError, UserStore,
 };
 
-use forgeflow_progress::{Publisher, endpoint_from_env};
+use forgeflow_progress::Publisher;
 
-use crate::ApiError;
 use crate::guard::RateLimits;
 use crate::signing_key::{KeyLoad, SigningKey};
 use crate::token::Tokens;
+use crate::{ApiConfig, ApiError};
 
 /// Everything an HTTP handler needs, built once per Lambda container (or once per local stack).
 #[derive(Debug)]
@@ -79,8 +79,8 @@ impl ApiContext {
             connections: ConnectionStore::new(dynamo(), &resources.table),
             audit: AuditStore::new(dynamo(), &resources.table),
             rate_counters: RateCounters::new(dynamo(), &resources.table),
-            rate_limits: RateLimits::from_env(),
-            progress: Publisher::at(&clients, &resources.table, endpoint_from_env().as_deref()),
+            rate_limits: RateLimits::default(),
+            progress: Publisher::at(&clients, &resources.table, None),
             credentials: CredentialStore::new(
                 dynamo(),
                 clients.kms.clone(),
@@ -111,12 +111,16 @@ impl ApiContext {
         self
     }
 
-    /// The context a deployed function runs with: names and secrets from its environment.
-    pub async fn from_env(key: KeyLoad) -> Result<Self, ContextError> {
+    /// The context a deployed function runs with, from its [`ApiConfig`].
+    pub async fn from_config(config: ApiConfig, key: KeyLoad) -> Result<Self, ContextError> {
         let clients = Clients::from_env().await;
-        let resources = Resources::from_env()?;
-        let key = SigningKey::load(SecretSource::from_env()?, clients.secrets.clone(), key).await?;
-        Ok(Self::with_key(clients, resources, key))
+        let key = SigningKey::load(config.secret, clients.secrets.clone(), key).await?;
+        let mut context = Self::with_key(clients, config.resources, key);
+        context.rate_limits = config.rate_limits;
+        if let Some(endpoint) = &config.ws_endpoint {
+            context = context.with_ws_endpoint(endpoint);
+        }
+        Ok(context)
     }
 
     /// The context with its key read now (the local stack, tests).
@@ -135,11 +139,10 @@ pub enum SecretSource {
 }
 
 impl SecretSource {
-    pub fn from_env() -> Result<Self, ContextError> {
-        let set = |name: &str| std::env::var(name).ok().filter(|value| !value.is_empty());
-        match (set(SECRET_VAR), set(SECRET_ID_VAR)) {
-            (Some(secret), _) => Ok(Self::Value(secret)),
-            (None, Some(id)) => Ok(Self::SecretsManager(id)),
+    pub fn from_env(env: &Env) -> Result<Self, ContextError> {
+        match (env.get(SECRET_VAR), env.get(SECRET_ID_VAR)) {
+            (Some(secret), _) => Ok(Self::Value(secret.to_owned())),
+            (None, Some(id)) => Ok(Self::SecretsManager(id.to_owned())),
             (None, None) => Err(ContextError::NoSecret),
         }
     }

@@ -10,14 +10,15 @@ use forgeflow_domain::Id;
 use forgeflow_domain::audit::{AuditEntry, is_mutation};
 use forgeflow_domain::rate_limit::RateLimit;
 use forgeflow_domain::user::User;
+use forgeflow_store::Env;
 use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt, Response};
 
 use crate::token::Authenticated;
 use crate::{ApiContext, ApiError, ApiResult, request, respond};
 
-/// Requests per window, from the environment (`FORGEFLOW_RATE_LIMIT`,
-/// `FORGEFLOW_AUTH_RATE_LIMIT`, `FORGEFLOW_RATE_WINDOW_SECONDS`).
+/// Requests per window, from the environment ([`RateLimits::PER_USER_VAR`] and the others), 600
+/// and 30 a minute by default.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RateLimits {
     /// Per signed-in user (per address for calls without a valid token).
@@ -27,24 +28,28 @@ pub struct RateLimits {
 }
 
 impl RateLimits {
-    pub fn from_env() -> Self {
-        let number = |name: &str, default: u64| {
-            std::env::var(name)
-                .ok()
-                .and_then(|value| value.parse().ok())
-                .unwrap_or(default)
-        };
-        let window_s = number("FORGEFLOW_RATE_WINDOW_SECONDS", 60).max(1);
+    pub const PER_USER_VAR: &str = "FORGEFLOW_RATE_LIMIT";
+    pub const AUTH_PER_IP_VAR: &str = "FORGEFLOW_AUTH_RATE_LIMIT";
+    pub const WINDOW_VAR: &str = "FORGEFLOW_RATE_WINDOW_SECONDS";
+
+    pub fn from_env(env: &Env) -> Self {
+        let window_s = env.number(Self::WINDOW_VAR, 60u64).max(1);
         Self {
             per_user: RateLimit {
-                limit: number("FORGEFLOW_RATE_LIMIT", 600),
+                limit: env.number(Self::PER_USER_VAR, 600),
                 window_s,
             },
             auth_per_ip: RateLimit {
-                limit: number("FORGEFLOW_AUTH_RATE_LIMIT", 30),
+                limit: env.number(Self::AUTH_PER_IP_VAR, 30),
                 window_s,
             },
         }
+    }
+}
+
+impl Default for RateLimits {
+    fn default() -> Self {
+        Self::from_env(&Env::default())
     }
 }
 

@@ -1,6 +1,7 @@
 //! What every HTTP Lambda shares. A handler is `async fn(&ApiContext, Request) -> ApiResult`;
 //! `respond` is the one place where its error becomes an HTTP response.
 
+pub mod config;
 pub mod context;
 pub mod cursor;
 pub mod error;
@@ -11,6 +12,7 @@ pub mod response;
 pub mod signing_key;
 pub mod token;
 
+pub use config::ApiConfig;
 pub use context::ApiContext;
 pub use error::{ApiError, ApiResult, respond};
 pub use guard::guarded;

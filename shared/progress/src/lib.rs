@@ -8,4 +8,4 @@ mod sender;
 
 pub use coalesce::Coalesced;
 pub use publisher::Publisher;
-pub use sender::{PostError, Sender, WS_ENDPOINT_VAR, endpoint_from_env};
+pub use sender::{PostError, Sender, WS_ENDPOINT_VAR};

@@ -1,6 +1,6 @@
 use chrono::Utc;
 use forgeflow_domain::progress::{ProgressEvent, StoredEvent, Topic, TopicKind, event_frames};
-use forgeflow_store::{Clients, ConnectionStore, EventStore, Resources, StoreError};
+use forgeflow_store::{Clients, ConnectionStore, EventStore, StoreError};
 
 use crate::Sender;
 
@@ -20,11 +20,6 @@ impl Publisher {
             connections,
             sender,
         }
-    }
-
-    /// The publisher a worker builds once per container: the endpoint from the environment.
-    pub fn from_clients(clients: &Clients, resources: &Resources) -> Self {
-        Self::at(clients, &resources.table, crate::sender::endpoint_from_env().as_deref())
     }
 
     /// Events in `table`, posted to the WebSocket API's management `endpoint` (only stored when

@@ -10,11 +10,6 @@ use futures_util::{StreamExt, stream};
 /// the local gateway's URL on this machine).
 pub const WS_ENDPOINT_VAR: &str = "FORGEFLOW_WS_ENDPOINT";
 
-/// The endpoint in [`WS_ENDPOINT_VAR`], if set.
-pub fn endpoint_from_env() -> Option<String> {
-    std::env::var(WS_ENDPOINT_VAR).ok().filter(|value| !value.is_empty())
-}
-
 /// PostToConnection calls in flight at once for one event.
 const FAN_OUT_CONCURRENCY: usize = 64;
 
@@ -39,11 +34,6 @@ impl Sender {
         Self {
             client: Client::from_conf(config),
         }
-    }
-
-    /// The sender for the endpoint in [`WS_ENDPOINT_VAR`], if set.
-    pub fn from_env(sdk: &SdkConfig) -> Option<Self> {
-        endpoint_from_env().map(|endpoint| Self::new(sdk, &endpoint))
     }
 
     pub async fn post(&self, connection: &str, frame: &str) -> Result<(), PostError> {

@@ -1,4 +1,4 @@
-use crate::StoreError;
+use crate::{Env, StoreError};
 
 /// Names of the resources a function uses. They reach a function only through its environment,
 /// which CDK sets in AWS and the local stack sets the same way (`manifest/resources.json`).
@@ -13,21 +13,24 @@ pub struct Resources {
 }
 
 impl Resources {
-    pub fn from_env() -> Result<Self, StoreError> {
+    /// The variables [`Resources::from_env`] reads, all required.
+    pub const VARIABLES: &[&str] = &[
+        "FORGEFLOW_TABLE",
+        "FORGEFLOW_BUCKET",
+        "FORGEFLOW_STEPS_QUEUE_URL",
+        "FORGEFLOW_GENERATIONS_QUEUE_URL",
+        "FORGEFLOW_EXPORTS_QUEUE_URL",
+        "FORGEFLOW_CREDENTIALS_KEY_ID",
+    ];
+
+    pub fn from_env(env: &Env) -> Result<Self, StoreError> {
         Ok(Self {
-            table: required("FORGEFLOW_TABLE")?,
-            bucket: required("FORGEFLOW_BUCKET")?,
-            steps_queue: required("FORGEFLOW_STEPS_QUEUE_URL")?,
-            generations_queue: required("FORGEFLOW_GENERATIONS_QUEUE_URL")?,
-            exports_queue: required("FORGEFLOW_EXPORTS_QUEUE_URL")?,
-            credentials_key: required("FORGEFLOW_CREDENTIALS_KEY_ID")?,
+            table: env.required("FORGEFLOW_TABLE")?,
+            bucket: env.required("FORGEFLOW_BUCKET")?,
+            steps_queue: env.required("FORGEFLOW_STEPS_QUEUE_URL")?,
+            generations_queue: env.required("FORGEFLOW_GENERATIONS_QUEUE_URL")?,
+            exports_queue: env.required("FORGEFLOW_EXPORTS_QUEUE_URL")?,
+            credentials_key: env.required("FORGEFLOW_CREDENTIALS_KEY_ID")?,
         })
     }
-}
-
-fn required(name: &'static str) -> Result<String, StoreError> {
-    std::env::var(name)
-        .ok()
-        .filter(|value| !value.is_empty())
-        .ok_or(StoreError::MissingSetting(name))
 }

@@ -1,14 +1,16 @@
 use aws_lambda_events::eventbridge::EventBridgeEvent;
 use chrono::Utc;
-use forgeflow_store::{Clients, ExportStore, GenerationStore, JobQueue, Resources, ScheduleStore};
+use forgeflow_store::{Clients, Env, ExportStore, GenerationStore, JobQueue, ScheduleStore};
+use forgeflow_workers::config::WorkerConfig;
 use forgeflow_workers::scheduler::{Scheduler, handler};
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     forgeflow_store::telemetry::init();
+    let config = WorkerConfig::from_env(&Env::process())?;
     let clients = Clients::from_env().await;
-    let resources = Resources::from_env()?;
+    let resources = config.resources;
     let scheduler = Scheduler {
         schedules: ScheduleStore::new(clients.dynamo.clone(), &resources.table),
         generations: GenerationStore::new(clients.dynamo.clone(), &resources.table),

@@ -1,19 +1,21 @@
 use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent};
 use forgeflow_progress::Publisher;
-use forgeflow_store::{Clients, Resources};
-use forgeflow_workers::export::{ExportWorker, ForgeSettings, handler};
+use forgeflow_store::{Clients, Env};
+use forgeflow_workers::config::WorkerConfig;
+use forgeflow_workers::export::{ExportWorker, handler};
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     forgeflow_store::telemetry::init();
+    let config = WorkerConfig::from_env(&Env::process())?;
     let clients = Clients::from_env().await;
-    let resources = Resources::from_env()?;
+    let resources = config.resources;
     let worker = ExportWorker::from_clients(
         &clients,
         &resources,
-        ForgeSettings::from_env(),
-        Publisher::from_clients(&clients, &resources),
+        config.forges,
+        Publisher::at(&clients, &resources.table, config.ws_endpoint.as_deref()),
     );
     lambda_runtime::run(service_fn(|event: LambdaEvent<SqsEvent>| {
         let worker = &worker;

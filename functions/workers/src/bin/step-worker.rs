@@ -2,19 +2,21 @@ use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent};
 use chrono::{DateTime, Utc};
 use forgeflow_agents::Agents;
 use forgeflow_progress::Publisher;
-use forgeflow_store::{Clients, Resources};
+use forgeflow_store::{Clients, Env};
+use forgeflow_workers::config::WorkerConfig;
 use forgeflow_workers::step::{StepWorker, handler};
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     forgeflow_store::telemetry::init();
+    let config = WorkerConfig::from_env(&Env::process())?;
     let clients = Clients::from_env().await;
-    let resources = Resources::from_env()?;
+    let resources = config.resources;
     let worker = StepWorker::new(
         forgeflow_store::engine::engine(&clients, &resources),
-        Agents::from_env(),
-        Publisher::from_clients(&clients, &resources),
+        Agents::new(config.agents),
+        Publisher::at(&clients, &resources.table, config.ws_endpoint.as_deref()),
     );
     lambda_runtime::run(service_fn(|event: LambdaEvent<SqsEvent>| {
         let deadline = DateTime::<Utc>::from_timestamp_millis(event.context.deadline as i64).unwrap_or_else(Utc::now);

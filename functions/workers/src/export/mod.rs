@@ -53,13 +53,12 @@ pub struct ForgeSettings {
 }
 
 impl ForgeSettings {
-    pub fn from_env() -> Self {
+    pub const VARIABLES: &[&str] = &["FORGEFLOW_GITHUB_API_URL", "FORGEFLOW_GITLAB_ALLOW_PRIVATE_NETWORK"];
+
+    pub fn from_env(env: &forgeflow_store::Env) -> Self {
         Self {
-            github_api_url: std::env::var("FORGEFLOW_GITHUB_API_URL")
-                .ok()
-                .filter(|url| !url.is_empty()),
-            gitlab_allow_private_network: std::env::var("FORGEFLOW_GITLAB_ALLOW_PRIVATE_NETWORK")
-                .is_ok_and(|v| v == "1"),
+            github_api_url: env.get("FORGEFLOW_GITHUB_API_URL").map(str::to_owned),
+            gitlab_allow_private_network: env.flag("FORGEFLOW_GITLAB_ALLOW_PRIVATE_NETWORK"),
         }
     }
 }
