@@ -229,9 +229,8 @@ pub fn describe(statements: &[Statement]) -> Vec<String> {
     lines.into_iter().collect()
 }
 
-/// The local stack's resources as ARNs.
+/// The local stack's resources as ARNs, where moto can check one.
 pub struct Arns {
-    pub table: String,
     pub bucket: String,
     /// Queue id → ARN.
     pub queues: std::collections::BTreeMap<String, String>,
@@ -239,10 +238,10 @@ pub struct Arns {
 }
 
 impl Arns {
-    fn of(&self, target: &Target) -> String {
+    /// The resource moto checks `target` against (see [`moto_policy`]).
+    fn for_moto(&self, target: &Target) -> String {
         match target {
-            Target::Table => self.table.clone(),
-            Target::TableIndexes => format!("{}/index/*", self.table),
+            Target::Table | Target::TableIndexes | Target::Secret(_) | Target::Key(_) => "*".into(),
             Target::Bucket => self.bucket.clone(),
             Target::BucketObjects => format!("{}/*", self.bucket),
             Target::Queue(id) => self
@@ -251,9 +250,6 @@ impl Arns {
                 .cloned()
                 .unwrap_or_else(|| format!("unknown-queue-{id}")),
             Target::Connections => self.connections.clone(),
-            // Moto knows no ARN for these (below); named anyway so a reader sees what was meant.
-            Target::Secret(id) => format!("secret:{id}"),
-            Target::Key(id) => format!("key:{id}"),
         }
     }
 }
@@ -274,14 +270,7 @@ pub fn moto_policy(statements: &[Statement], arns: &Arns) -> Value {
             if statement.condition.is_none() && actions.contains(&"dynamodb:PutItem") {
                 actions.push("dynamodb:TransactWriteItems");
             }
-            let resources: BTreeSet<String> = statement
-                .targets
-                .iter()
-                .map(|target| match target {
-                    Target::Table | Target::TableIndexes | Target::Secret(_) | Target::Key(_) => "*".to_owned(),
-                    other => arns.of(other),
-                })
-                .collect();
+            let resources: BTreeSet<String> = statement.targets.iter().map(|target| arns.for_moto(target)).collect();
             let mut rendered = json!({"Effect": "Allow", "Action": actions, "Resource": resources});
             if let Some(condition) = &statement.condition {
                 rendered["Condition"] = json!({condition.operator: {condition.key: condition.values}});
@@ -363,7 +352,6 @@ mod tests {
     #[test]
     fn moto_gets_star_for_the_services_it_cannot_scope_and_arns_for_the_rest() {
         let arns = Arns {
-            table: "arn:aws:dynamodb:us-east-1:123456789012:table/t".into(),
             bucket: "arn:aws:s3:::b".into(),
             queues: [("steps".to_owned(), "arn:aws:sqs:us-east-1:123456789012:q".to_owned())].into(),
             connections: "arn:aws:execute-api:us-east-1:123456789012:local/live/*/@connections/*".into(),

@@ -211,7 +211,7 @@ mod tests {
         given.push(forgeflow_progress::WS_ENDPOINT_VAR.into());
         for name in &given {
             assert!(
-                ApiConfig::VARIABLES.contains(&name.as_str()),
+                ApiConfig::variables().contains(&name.as_str()),
                 "API functions ignore {name}"
             );
         }

@@ -88,17 +88,6 @@ impl Moto {
         sdk_config(&self.endpoint, self.admin.clone()).await
     }
 
-    /// The admin's credentials, for processes that reach the emulator as the stack itself.
-    pub fn admin_env(&self) -> [(String, String); 2] {
-        [
-            ("AWS_ACCESS_KEY_ID".into(), self.admin.access_key_id().to_owned()),
-            (
-                "AWS_SECRET_ACCESS_KEY".into(),
-                self.admin.secret_access_key().to_owned(),
-            ),
-        ]
-    }
-
     pub fn endpoint(&self) -> &str {
         &self.endpoint
     }

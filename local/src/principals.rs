@@ -74,10 +74,9 @@ impl Principals {
 }
 
 /// The stack's resources as the ARNs its roles name.
-pub fn arns(stack: &Stack) -> Arns {
+fn arns(stack: &Stack) -> Arns {
     let websocket = manifest::websocket();
     Arns {
-        table: format!("arn:aws:dynamodb:us-east-1:{ACCOUNT_ID}:table/{}", stack.table),
         bucket: format!("arn:aws:s3:::{}", stack.bucket),
         queues: stack.queue_arns.clone(),
         connections: format!(

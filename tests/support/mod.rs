@@ -138,13 +138,11 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         .expect("gateway");
     let context = Arc::new(context.with_ws_endpoint(&bound.url()));
     let roles = tokio::sync::OnceCell::new();
-    if options.processes {
-        let _ = roles.set(create_principals(&stack, &prefix).await);
-    }
     let gateway = if options.processes {
         let env = lambda::process_environment(&stack, &bound.url(), &options.rate_limits);
         let binary = lambda::debug_binary("forgeflow-api-lambda", "forgeflow-api");
-        let functions = ApiFunctions::new(&binary, &env, roles.get().expect("created above"));
+        let principals = roles.get_or_init(|| create_principals(&stack, &prefix)).await;
+        let functions = ApiFunctions::new(&binary, &env, principals);
         bound.serve_functions(context.clone(), Arc::new(functions))
     } else {
         bound.serve(context.clone())
@@ -155,15 +153,15 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         tick_every: None,
         ws_endpoint: Some(gateway.url()),
     };
-    let worker_processes = (options.processes && options.workers).then(|| {
+    let worker_processes = if options.processes && options.workers {
         let env = lambda::process_environment(&stack, &gateway.url(), &options.rate_limits);
         let step = lambda::debug_binary("forgeflow-workers", "step-worker");
         let binaries = step.parent().expect("target/<profile>").to_path_buf();
         for worker in ["generate-worker", "export-worker", "export-scheduler"] {
             lambda::debug_binary("forgeflow-workers", worker);
         }
-        let principals = roles.get().expect("created above");
-        forgeflow_local::worker_processes::start(
+        let principals = roles.get_or_init(|| create_principals(&stack, &prefix)).await;
+        Some(forgeflow_local::worker_processes::start(
             &clients,
             &stack,
             &binaries,
@@ -171,8 +169,10 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
             principals,
             options.visibility_timeout,
             None,
-        )
-    });
+        ))
+    } else {
+        None
+    };
     let (step_worker, workers) = if options.workers && !options.processes {
         let workers = workers::start(&clients, &stack, Agents::new(options.ai.clone()), &settings).await;
         (workers.step.clone(), Some(workers))

@@ -1,5 +1,5 @@
 //! Everything a worker (the SQS consumers and the scheduled exporter) reads from its environment,
-//! read once at init. [`WorkerConfig::VARIABLES`] lists each variable; the local stack's test
+//! read once at init. [`WorkerConfig::variables`] lists each variable; the local stack's test
 //! compares it with what the template sets.
 
 use forgeflow_agents::AgentsConfig;

@@ -1,5 +1,5 @@
 //! Everything an API function (HTTP or WebSocket route) reads from its environment, read once at
-//! init. [`ApiConfig::VARIABLES`] lists each variable; the local stack's test compares it with what
+//! init. [`ApiConfig::variables`] lists each variable; the local stack's test compares it with what
 //! the template sets.
 
 use forgeflow_progress::WS_ENDPOINT_VAR;
@@ -20,20 +20,16 @@ pub struct ApiConfig {
 
 impl ApiConfig {
     /// Every variable read: the resources, the key, the endpoint, then the optional rate limits.
-    pub const VARIABLES: &[&str] = &[
-        "FORGEFLOW_TABLE",
-        "FORGEFLOW_BUCKET",
-        "FORGEFLOW_STEPS_QUEUE_URL",
-        "FORGEFLOW_GENERATIONS_QUEUE_URL",
-        "FORGEFLOW_EXPORTS_QUEUE_URL",
-        "FORGEFLOW_CREDENTIALS_KEY_ID",
-        SECRET_ID_VAR,
-        SECRET_VAR,
-        WS_ENDPOINT_VAR,
-        RateLimits::PER_USER_VAR,
-        RateLimits::AUTH_PER_IP_VAR,
-        RateLimits::WINDOW_VAR,
-    ];
+    pub fn variables() -> Vec<&'static str> {
+        let mut all = Resources::VARIABLES.to_vec();
+        all.extend([SECRET_ID_VAR, SECRET_VAR, WS_ENDPOINT_VAR]);
+        all.extend([
+            RateLimits::PER_USER_VAR,
+            RateLimits::AUTH_PER_IP_VAR,
+            RateLimits::WINDOW_VAR,
+        ]);
+        all
+    }
 
     pub fn from_env(env: &Env) -> Result<Self, ContextError> {
         Ok(Self {
@@ -51,9 +47,9 @@ mod tests {
 
     #[test]
     fn every_listed_variable_is_read_and_the_required_ones_are_named() {
-        let full: Vec<(&str, String)> = ApiConfig::VARIABLES
-            .iter()
-            .map(|name| (*name, format!("{}", name.len())))
+        let full: Vec<(&str, String)> = ApiConfig::variables()
+            .into_iter()
+            .map(|name| (name, format!("{}", name.len())))
             .collect();
         let config = ApiConfig::from_env(&Env::from_pairs(full.clone())).unwrap();
         assert_eq!(config.resources.table, "FORGEFLOW_TABLE".len().to_string());
