@@ -4,6 +4,8 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
+use aws_sdk_dynamodb::config::http::HttpResponse;
+use aws_sdk_dynamodb::error::SdkError;
 use forgeflow_local::iam::{self, Role};
 use forgeflow_local::principals;
 use forgeflow_local::runtime_api::{Init, Outcome};
@@ -26,6 +28,18 @@ async fn quiet_app() -> forgeflow_tests::TestApp {
 fn sample(name: &str) -> Value {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../events/{name}.json"));
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// `name`'s sample event for the request path `path`, whose `{id}` is `id`, with `token` if any.
+fn sample_at(name: &str, path: &str, id: &str, token: Option<&str>) -> Value {
+    let mut event = sample(name);
+    if let Some(token) = token {
+        event["headers"]["authorization"] = format!("Bearer {token}").into();
+    }
+    event["rawPath"] = path.into();
+    event["requestContext"]["http"]["path"] = path.into();
+    event["pathParameters"]["id"] = id.into();
+    event
 }
 
 fn response(outcome: Outcome) -> Value {
@@ -58,11 +72,7 @@ async fn the_api_binary_is_the_function_its_handler_names() {
     // The same file as projects-get: a payload 2.0 event in, the caller's project out.
     let (get, _) = Function::start(&app, &binary, "projects-get").await;
     let id = project["id"].as_str().unwrap();
-    let mut event = sample("apigw-projects-get");
-    event["headers"]["authorization"] = format!("Bearer {}", user.token).into();
-    event["rawPath"] = format!("/projects/{id}").into();
-    event["requestContext"]["http"]["path"] = format!("/projects/{id}").into();
-    event["pathParameters"]["id"] = id.into();
+    let event = sample_at("apigw-projects-get", &format!("/projects/{id}"), id, Some(&user.token));
     let answer = response(get.api.invoke(event.to_string(), TIMEOUT).await.unwrap());
     assert_eq!(answer["statusCode"], 200, "{answer}");
     let body: Value = serde_json::from_str(answer["body"].as_str().unwrap()).unwrap();
@@ -196,10 +206,8 @@ async fn only_functions_that_use_the_jwt_key_read_it_at_init() {
 
     let (hooks, init) = Function::start_with(&app, &binary, "hooks-receive", &unreadable).await;
     assert!(matches!(init, Init::Ready(_)), "{init:?}");
-    let mut event = sample("apigw-hooks-receive");
-    event["rawPath"] = "/hooks/0193d5e4-7c1a-7000-8000-0000000000ff".into();
-    event["requestContext"]["http"]["path"] = "/hooks/0193d5e4-7c1a-7000-8000-0000000000ff".into();
-    event["pathParameters"]["id"] = "0193d5e4-7c1a-7000-8000-0000000000ff".into();
+    let hook = "0193d5e4-7c1a-7000-8000-0000000000ff";
+    let event = sample_at("apigw-hooks-receive", &format!("/hooks/{hook}"), hook, None);
     let answer = response(hooks.api.invoke(event.to_string(), TIMEOUT).await.unwrap());
     assert_eq!(
         answer["statusCode"], 401,
@@ -213,6 +221,13 @@ fn binary_for(function: &str) -> std::path::PathBuf {
         "forgeflow-api" => debug_binary("forgeflow-api-lambda", "forgeflow-api"),
         worker => debug_binary("forgeflow-workers", worker),
     }
+}
+
+/// The HTTP status AWS refused a call with (the call must have been refused).
+fn refusal<T: std::fmt::Debug, E: std::fmt::Debug>(result: Result<T, SdkError<E, HttpResponse>>, what: &str) -> u16 {
+    let refused = result.expect_err(what);
+    let status = refused.raw_response().map(|response| response.status().as_u16());
+    status.unwrap_or_else(|| panic!("{what}: no HTTP answer: {refused:?}"))
 }
 
 /// An SDK client set acting as `function`'s role on `app`'s stack.
@@ -235,8 +250,13 @@ async fn every_function_starts_with_nothing_but_its_own_role() {
     let app = quiet_app().await;
     let roles = iam::roles();
     assert!(roles.len() > 40);
+    // Built once each: debug_binary runs cargo.
+    let mut binaries = std::collections::BTreeMap::new();
     for role in roles {
-        let (function, init) = Function::start(&app, &binary_for(&role.function), &role.function).await;
+        let binary = binaries
+            .entry(binary_of(&role.function).to_owned())
+            .or_insert_with(|| binary_for(&role.function));
+        let (function, init) = Function::start(&app, binary, &role.function).await;
         assert!(matches!(init, Init::Ready(_)), "{}: {init:?}", role.function);
         drop(function);
     }
@@ -273,12 +293,7 @@ async fn a_role_may_do_what_its_manifest_grants_and_nothing_else() {
         .bucket(bucket)
         .key("generations/x/b.txt")
         .body(b"b".to_vec().into());
-    let refused = write.send().await.expect_err("generations-get may not write");
-    assert_eq!(
-        refused.raw_response().map(|r| r.status().as_u16()),
-        Some(403),
-        "{refused:?}"
-    );
+    assert_eq!(refusal(write.send().await, "generations-get may not write"), 403);
 
     let sender = acting_as(&app, "executions-create").await;
     let sent = sender
@@ -289,23 +304,12 @@ async fn a_role_may_do_what_its_manifest_grants_and_nothing_else() {
         .send()
         .await;
     assert!(sent.is_ok(), "executions-create may send to steps: {sent:?}");
-    let refused = reader
-        .sqs
-        .send_message()
-        .queue_url(steps)
-        .message_body("{}")
-        .send()
-        .await;
-    let refused = refused.expect_err("generations-get may not send to steps");
-    assert_eq!(
-        refused.raw_response().map(|r| r.status().as_u16()),
-        Some(403),
-        "{refused:?}"
-    );
+    let send = reader.sqs.send_message().queue_url(steps).message_body("{}");
+    assert_eq!(refusal(send.send().await, "generations-get may not send to steps"), 403);
 
     let no_table = acting_as(&app, "openapi-get").await;
     let scan = no_table.dynamo.scan().table_name(&app.stack.table).send().await;
-    assert!(scan.is_err(), "openapi-get has no table:read");
+    assert_eq!(refusal(scan, "openapi-get has no table:read"), 403);
 }
 
 /// Removing one grant from one role breaks exactly the flow that needs it: the same event answers
@@ -318,11 +322,8 @@ async fn a_grant_removed_from_a_role_fails_the_flow_that_needs_it() {
     let project = app.create_project(&user, "Grants").await;
     let id = project["id"].as_str().unwrap();
     let binary = binary_for("executions-create");
-    let mut event = sample("apigw-executions-create");
-    event["headers"]["authorization"] = format!("Bearer {}", user.token).into();
-    event["rawPath"] = format!("/projects/{id}/executions").into();
-    event["requestContext"]["http"]["path"] = format!("/projects/{id}/executions").into();
-    event["pathParameters"]["id"] = id.into();
+    let path = format!("/projects/{id}/executions");
+    let event = sample_at("apigw-executions-create", &path, id, Some(&user.token));
 
     let (granted, _) = Function::start(&app, &binary, "executions-create").await;
     let answer = response(granted.api.invoke(event.to_string(), TIMEOUT).await.unwrap());
