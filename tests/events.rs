@@ -204,9 +204,10 @@ async fn every_sample_runs_through_its_handler() {
             }
             let request =
                 lambda_http::request::from_str(&event.to_string()).expect("the sample is a valid payload 2.0 event");
-            let result = registry::invoke(function, &app.context, request)
-                .await
-                .expect("the function has a handler");
+            let result = registry::http_function(function)
+                .expect("the function has a handler")
+                .call(&app.context, request)
+                .await;
             let response = respond(result, "sample");
             let body: Value = serde_json::from_slice(response.body().as_ref()).unwrap_or(Value::Null);
             assert_eq!(response.status().as_u16(), *status, "{function}: {body}");
@@ -254,9 +255,8 @@ async fn every_websocket_sample_runs_through_its_handler() {
         let (context, sender) = (app.context.clone(), sender.clone());
         async move {
             let event = serde_json::from_value(event).expect("the sample is a valid WebSocket event");
-            registry::invoke_websocket(&function, &context, &sender, event)
-                .await
-                .expect("the function has a handler")
+            let function = registry::websocket_function(&function).expect("the function has a handler");
+            (function.handler)(&context, &sender, event).await
         }
     };
     let function_of = |route: &str| routes.iter().find(|r| r.route == route).unwrap().function.clone();

@@ -1,6 +1,6 @@
 use std::collections::BTreeSet;
 
-use forgeflow_api_lambda::{HTTP_FUNCTIONS, WEBSOCKET_FUNCTIONS};
+use forgeflow_api_lambda::registry;
 use forgeflow_local::manifest::{self, Auth};
 use forgeflow_tests::spawn_app;
 use reqwest::{Method, StatusCode};
@@ -50,15 +50,20 @@ fn manifest_routes_handlers_and_lambda_binaries_name_the_same_functions() {
         .into_iter()
         .map(|route| route.function)
         .collect();
-    let websocket_registry: BTreeSet<String> = WEBSOCKET_FUNCTIONS.iter().map(|name| name.to_string()).collect();
+    let websocket_registry: BTreeSet<String> = registry::websocket_functions()
+        .iter()
+        .map(|function| function.name.to_owned())
+        .collect();
     assert_eq!(
         websocket, websocket_registry,
-        "every WebSocket route needs a handler in functions/api-lambda/src/registry.rs"
+        "every WebSocket route needs a handler in forgeflow_realtime::FUNCTIONS"
     );
-    let in_registry: BTreeSet<String> = HTTP_FUNCTIONS.iter().map(|name| name.to_string()).collect();
+    let in_registry: BTreeSet<String> = registry::http_functions()
+        .map(|function| function.name.to_owned())
+        .collect();
     assert_eq!(
         in_manifest, in_registry,
-        "every route needs a handler in functions/api-lambda/src/registry.rs"
+        "every route needs a handler in its function crate's FUNCTIONS table"
     );
     // The API's functions share the `forgeflow-api` binary; each worker is a binary of its own.
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");

@@ -183,7 +183,7 @@ fn functions_read_the_jwt_key_at_init_exactly_when_their_role_may() {
                 .unwrap()
                 .iter()
                 .any(|permission| permission == "secret:jwt");
-            let at_init = forgeflow_api_lambda::registry::key_load(function) == forgeflow_api::KeyLoad::AtInit;
+            let at_init = forgeflow_api_lambda::registry::key_load(function) == Some(forgeflow_api::KeyLoad::AtInit);
             assert_eq!(at_init, granted, "{function}");
         }
     }

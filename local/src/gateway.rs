@@ -254,7 +254,7 @@ async fn dispatch(shared: &Shared, req: Request<Incoming>, peer: SocketAddr) -> 
         Ok(request) => request,
         Err(err) => return internal(&format!("event did not parse: {err}")),
     };
-    if !registry::HTTP_FUNCTIONS.contains(&route.function.as_str()) {
+    if registry::http_function(&route.function).is_none() {
         return internal(&format!(
             "function {} is in the manifest but has no handler",
             route.function

@@ -117,7 +117,8 @@ impl Hub {
                 return None;
             }
         };
-        registry::invoke_websocket(function, &self.context, &self.sender, event).await
+        let function = registry::websocket_function(function)?;
+        Some((function.handler)(&self.context, &self.sender, event).await)
     }
 
     /// A handshake: `$connect` decides; on 200 the socket opens, otherwise the client gets the

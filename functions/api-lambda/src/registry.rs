@@ -1,105 +1,87 @@
-//! Function name (as in the manifests) → its handler: the one table the Lambda binary's `main`
-//! and the local stack dispatch with. A test checks it names exactly the manifests' functions.
+//! Every function of the API, from each function crate's own `FUNCTIONS` table: the Lambda
+//! binary's `main`, the local stack and the OpenAPI document all look functions up here. A test
+//! checks the tables name exactly the manifests' functions.
 
-use forgeflow_api::{ApiContext, ApiResult, KeyLoad, Request};
-use forgeflow_auth as auth;
-use forgeflow_catalog::{agents, workflows};
-use forgeflow_credentials as credentials;
-use forgeflow_executions as executions;
-use forgeflow_exports as exports;
-use forgeflow_generations as generations;
-use forgeflow_projects as projects;
-use forgeflow_schedules as schedules;
+use forgeflow_api::{HttpFunction, KeyLoad};
+use forgeflow_realtime::WebSocketFunction;
 
 /// Serves the OpenAPI document without an `ApiContext` in Lambda (see [`crate::run`]).
 pub const OPENAPI_FUNCTION: &str = "openapi-get";
 
-/// The functions that never issue or verify a token: they read the JWT key only if a request
-/// ever needs it, and their roles have no grant to read it.
-pub const KEYLESS_FUNCTIONS: &[&str] = &["openapi-get", "hooks-receive", "ws-disconnect", "ws-default"];
+/// One table per function crate.
+const HTTP_TABLES: &[&[HttpFunction]] = &[
+    forgeflow_auth::FUNCTIONS,
+    forgeflow_projects::FUNCTIONS,
+    forgeflow_catalog::FUNCTIONS,
+    forgeflow_executions::FUNCTIONS,
+    forgeflow_generations::FUNCTIONS,
+    forgeflow_credentials::FUNCTIONS,
+    forgeflow_exports::FUNCTIONS,
+    forgeflow_schedules::FUNCTIONS,
+    forgeflow_hooks::FUNCTIONS,
+    forgeflow_audit::FUNCTIONS,
+    crate::openapi::FUNCTIONS,
+];
 
-/// When `function` reads the JWT signing key.
-pub fn key_load(function: &str) -> KeyLoad {
-    if KEYLESS_FUNCTIONS.contains(&function) {
-        KeyLoad::OnFirstUse
-    } else {
-        KeyLoad::AtInit
-    }
+pub fn http_functions() -> impl Iterator<Item = &'static HttpFunction> {
+    HTTP_TABLES.iter().flat_map(|table| table.iter())
 }
 
-/// One line per HTTP function: its name (as in `manifest/routes.json`) and its handler. The name
-/// list and the dispatch are both generated from it, so they cannot disagree.
-macro_rules! http_functions {
-    ($($name:literal => $handler:path,)*) => {
-        pub const HTTP_FUNCTIONS: &[&str] = &[$($name),*];
+pub fn http_function(name: &str) -> Option<&'static HttpFunction> {
+    http_functions().find(|function| function.name == name)
+}
 
-        /// Runs the named function's handler, or `None` if no such function exists.
-        pub async fn invoke(function: &str, ctx: &ApiContext, req: Request) -> Option<ApiResult> {
-            Some(match function {
-                $($name => $handler(ctx, req).await,)*
-                _ => return None,
-            })
+pub fn websocket_functions() -> &'static [WebSocketFunction] {
+    forgeflow_realtime::FUNCTIONS
+}
+
+pub fn websocket_function(name: &str) -> Option<&'static WebSocketFunction> {
+    websocket_functions().iter().find(|function| function.name == name)
+}
+
+/// Every function's name, HTTP then WebSocket.
+pub fn names() -> impl Iterator<Item = &'static str> {
+    http_functions()
+        .map(|function| function.name)
+        .chain(websocket_functions().iter().map(|function| function.name))
+}
+
+/// When `function` reads the JWT signing key (see [`KeyLoad`]).
+pub fn key_load(function: &str) -> Option<KeyLoad> {
+    http_function(function)
+        .map(|function| function.key_load)
+        .or_else(|| websocket_function(function).map(|function| function.key_load))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A table row pairs a name with a handler and that handler's `#[utoipa::path]`: the
+    /// operation it documents must carry the row's name, so a row cannot point at another
+    /// function's handler unnoticed.
+    #[test]
+    fn each_row_documents_the_function_it_names() {
+        for function in http_functions() {
+            let document = forgeflow_openapi::document([function]);
+            let operations: Vec<_> = document
+                .paths
+                .paths
+                .values()
+                .flat_map(|item| [&item.get, &item.put, &item.post, &item.delete, &item.patch])
+                .flatten()
+                .collect();
+            assert_eq!(operations.len(), 1, "{}", function.name);
+            assert_eq!(operations[0].operation_id.as_deref(), Some(function.name));
         }
-    };
-}
+    }
 
-http_functions! {
-    "auth-register" => auth::register::handler,
-    "auth-login" => auth::login::handler,
-    "auth-me" => auth::me::handler,
-    "projects-create" => projects::create::handler,
-    "projects-list" => projects::list::handler,
-    "projects-get" => projects::get::handler,
-    "projects-update" => projects::update::handler,
-    "projects-delete" => projects::delete::handler,
-    "projects-stories" => projects::plan::stories,
-    "projects-sprints" => projects::plan::sprints,
-    "agents-list" => agents::list::handler,
-    "agents-get" => agents::get::handler,
-    "agents-create" => agents::create::handler,
-    "workflows-list" => workflows::list::handler,
-    "workflows-get" => workflows::get::handler,
-    "workflows-create" => workflows::create::handler,
-    "executions-create" => executions::create::handler,
-    "executions-list" => executions::list::handler,
-    "executions-get" => executions::get::handler,
-    "executions-events" => executions::events::handler,
-    "executions-cancel" => executions::cancel::handler,
-    "executions-retry" => executions::retry::handler,
-    "generations-create" => generations::create::handler,
-    "generations-list" => generations::list::handler,
-    "generations-get" => generations::get::handler,
-    "generations-file" => generations::file::handler,
-    "credentials-put" => credentials::put,
-    "credentials-get" => credentials::get,
-    "credentials-delete" => credentials::delete,
-    "exports-create" => exports::create::handler,
-    "exports-get" => exports::get::handler,
-    "exports-list" => exports::list::handler,
-    "schedules-put" => schedules::put,
-    "schedules-get" => schedules::get,
-    "schedules-delete" => schedules::delete,
-    "hooks-create" => forgeflow_hooks::create,
-    "hooks-rotate" => forgeflow_hooks::rotate,
-    "hooks-receive" => forgeflow_hooks::receive,
-    "openapi-get" => forgeflow_openapi::handler,
-    "audit-list" => forgeflow_audit::list,
-}
-
-pub const WEBSOCKET_FUNCTIONS: &[&str] = &["ws-connect", "ws-disconnect", "ws-default"];
-
-/// Runs the named WebSocket route function, or `None` if no such function exists.
-pub async fn invoke_websocket(
-    function: &str,
-    ctx: &ApiContext,
-    sender: &forgeflow_progress::Sender,
-    event: aws_lambda_events::apigw::ApiGatewayWebsocketProxyRequest,
-) -> Option<aws_lambda_events::apigw::ApiGatewayProxyResponse> {
-    use forgeflow_realtime as realtime;
-    Some(match function {
-        "ws-connect" => realtime::connect::handler(ctx, event).await,
-        "ws-disconnect" => realtime::disconnect::handler(ctx, event).await,
-        "ws-default" => realtime::message::handler(ctx, sender, event).await,
-        _ => return None,
-    })
+    #[test]
+    fn names_are_unique() {
+        let mut names: Vec<_> = names().collect();
+        let count = names.len();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), count);
+    }
 }

@@ -6,6 +6,9 @@ use forgeflow_domain::audit::AuditEntry;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+/// This crate's functions, by the names the manifests give them.
+pub const FUNCTIONS: &[forgeflow_api::HttpFunction] = &[forgeflow_api::http_function!("audit-list", list)];
+
 #[derive(Serialize, ToSchema)]
 pub struct AuditPage {
     pub items: Vec<AuditEntry>,

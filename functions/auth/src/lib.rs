@@ -4,6 +4,13 @@ pub mod login;
 pub mod me;
 pub mod register;
 
+/// This crate's functions, by the names the manifests give them.
+pub const FUNCTIONS: &[forgeflow_api::HttpFunction] = &[
+    forgeflow_api::http_function!("auth-register", register::handler),
+    forgeflow_api::http_function!("auth-login", login::handler),
+    forgeflow_api::http_function!("auth-me", me::handler),
+];
+
 use chrono::{DateTime, Utc};
 use forgeflow_domain::user::UserView;
 use serde::Serialize;

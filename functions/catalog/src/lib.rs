@@ -4,6 +4,16 @@
 pub mod agents;
 pub mod workflows;
 
+/// This crate's functions, by the names the manifests give them.
+pub const FUNCTIONS: &[forgeflow_api::HttpFunction] = &[
+    forgeflow_api::http_function!("agents-list", agents::list::handler),
+    forgeflow_api::http_function!("agents-get", agents::get::handler),
+    forgeflow_api::http_function!("agents-create", agents::create::handler),
+    forgeflow_api::http_function!("workflows-list", workflows::list::handler),
+    forgeflow_api::http_function!("workflows-get", workflows::get::handler),
+    forgeflow_api::http_function!("workflows-create", workflows::create::handler),
+];
+
 use forgeflow_api::{ApiContext, ApiError};
 use forgeflow_domain::Id;
 use forgeflow_domain::agent::Agent;

@@ -8,6 +8,13 @@ use forgeflow_store::StoreError;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+/// This crate's functions, by the names the manifests give them.
+pub const FUNCTIONS: &[forgeflow_api::HttpFunction] = &[
+    forgeflow_api::http_function!("credentials-put", put),
+    forgeflow_api::http_function!("credentials-get", get),
+    forgeflow_api::http_function!("credentials-delete", delete),
+];
+
 /// Whether the caller has a token for a forge; the token itself is never returned.
 #[derive(Serialize, ToSchema)]
 pub struct CredentialStatus {

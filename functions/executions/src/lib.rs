@@ -9,6 +9,16 @@ pub mod list;
 pub mod retry;
 pub mod view;
 
+/// This crate's functions, by the names the manifests give them.
+pub const FUNCTIONS: &[forgeflow_api::HttpFunction] = &[
+    forgeflow_api::http_function!("executions-create", create::handler),
+    forgeflow_api::http_function!("executions-list", list::handler),
+    forgeflow_api::http_function!("executions-get", get::handler),
+    forgeflow_api::http_function!("executions-events", events::handler),
+    forgeflow_api::http_function!("executions-cancel", cancel::handler),
+    forgeflow_api::http_function!("executions-retry", retry::handler),
+];
+
 use forgeflow_api::{ApiContext, ApiError, Request, request};
 use forgeflow_domain::Id;
 use forgeflow_domain::user::User;

@@ -5,3 +5,10 @@ pub mod create;
 pub mod get;
 pub mod list;
 pub mod view;
+
+/// This crate's functions, by the names the manifests give them.
+pub const FUNCTIONS: &[forgeflow_api::HttpFunction] = &[
+    forgeflow_api::http_function!("exports-create", create::handler),
+    forgeflow_api::http_function!("exports-get", get::handler),
+    forgeflow_api::http_function!("exports-list", list::handler),
+];

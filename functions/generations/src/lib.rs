@@ -6,6 +6,14 @@ pub mod file;
 pub mod get;
 pub mod list;
 
+/// This crate's functions, by the names the manifests give them.
+pub const FUNCTIONS: &[forgeflow_api::HttpFunction] = &[
+    forgeflow_api::http_function!("generations-create", create::handler),
+    forgeflow_api::http_function!("generations-list", list::handler),
+    forgeflow_api::http_function!("generations-get", get::handler),
+    forgeflow_api::http_function!("generations-file", file::handler),
+];
+
 use forgeflow_api::{ApiContext, ApiError, Request, request};
 use forgeflow_domain::Id;
 use forgeflow_domain::generation::Generation;

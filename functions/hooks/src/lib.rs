@@ -12,6 +12,13 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
+/// This crate's functions, by the names the manifests give them.
+pub const FUNCTIONS: &[forgeflow_api::HttpFunction] = &[
+    forgeflow_api::http_function!("hooks-create", create),
+    forgeflow_api::http_function!("hooks-rotate", rotate),
+    forgeflow_api::http_function!("hooks-receive", receive, keyless),
+];
+
 /// How far a signature's timestamp may be from now: replays older than this are refused.
 pub const TOLERANCE_SECONDS: i64 = 300;
 

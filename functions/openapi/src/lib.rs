@@ -1,14 +1,12 @@
-//! The API's OpenAPI 3.1 document, derived from the code: each handler's `#[utoipa::path]`
-//! (method, path, parameters, request body, responses) and the `ToSchema` of the types it reads
-//! and writes. [`Conventions`] adds what every route shares instead of repeating it 38 times: the
-//! error body on every 4xx, `WWW-Authenticate` on 401, 429 with `Retry-After` (the rate limiter
-//! guards every route) and the bearer scheme. `GET /openapi.json` serves it; tests check it
-//! names exactly the manifest's routes.
+//! The API's OpenAPI 3.1 document, derived from the code: each function's `#[utoipa::path]`
+//! (method, path, parameters, request body, responses), as its crate's `FUNCTIONS` table lists
+//! it, and the `ToSchema` of the types it reads and writes. [`Conventions`] adds what every route
+//! shares instead of repeating it 40 times: the error body on every 4xx, `WWW-Authenticate` on
+//! 401, 429 with `Retry-After` (the rate limiter guards every route) and the bearer scheme.
+//! `GET /openapi.json` serves it; tests check it names exactly the manifest's routes.
 
-use std::sync::OnceLock;
-
-use forgeflow_api::{ApiContext, ApiError, ApiResult, Body, Request, Response};
-use lambda_http::http::{HeaderValue, StatusCode, header};
+use forgeflow_api::HttpFunction;
+use lambda_http::http::header;
 use serde::{Deserialize, Serialize};
 use utoipa::openapi::header::HeaderBuilder;
 use utoipa::openapi::path::Operation;
@@ -46,50 +44,7 @@ pub struct ErrorDetail {
             generates the project and exports it as a git repository. Every route but register, login, \
             the webhook and this document needs `Authorization: Bearer <token>` from register or login.",
     ),
-    paths(
-        forgeflow_auth::register::handler,
-        forgeflow_auth::login::handler,
-        forgeflow_auth::me::handler,
-        forgeflow_projects::create::handler,
-        forgeflow_projects::list::handler,
-        forgeflow_projects::get::handler,
-        forgeflow_projects::update::handler,
-        forgeflow_projects::delete::handler,
-        forgeflow_projects::plan::stories,
-        forgeflow_projects::plan::sprints,
-        forgeflow_catalog::agents::list::handler,
-        forgeflow_catalog::agents::get::handler,
-        forgeflow_catalog::agents::create::handler,
-        forgeflow_catalog::workflows::list::handler,
-        forgeflow_catalog::workflows::get::handler,
-        forgeflow_catalog::workflows::create::handler,
-        forgeflow_executions::create::handler,
-        forgeflow_executions::list::handler,
-        forgeflow_executions::get::handler,
-        forgeflow_executions::events::handler,
-        forgeflow_executions::cancel::handler,
-        forgeflow_executions::retry::handler,
-        forgeflow_generations::create::handler,
-        forgeflow_generations::list::handler,
-        forgeflow_generations::get::handler,
-        forgeflow_generations::file::handler,
-        forgeflow_credentials::put,
-        forgeflow_credentials::get,
-        forgeflow_credentials::delete,
-        forgeflow_exports::create::handler,
-        forgeflow_exports::get::handler,
-        forgeflow_exports::list::handler,
-        forgeflow_schedules::put,
-        forgeflow_schedules::get,
-        forgeflow_schedules::delete,
-        forgeflow_hooks::create,
-        forgeflow_hooks::rotate,
-        forgeflow_hooks::receive,
-        forgeflow_audit::list,
-        handler,
-    ),
     components(schemas(ErrorBody)),
-    modifiers(&Conventions),
     tags(
         (name = "auth", description = "Accounts and tokens"),
         (name = "projects", description = "Projects, and the plan of their latest successful execution"),
@@ -106,6 +61,16 @@ pub struct ErrorDetail {
     ),
 )]
 pub struct ApiDoc;
+
+/// The document for `functions`: their operations, then what every operation shares.
+pub fn document<'a>(functions: impl IntoIterator<Item = &'a HttpFunction>) -> utoipa::openapi::OpenApi {
+    let mut openapi = ApiDoc::openapi();
+    for function in functions {
+        (function.document)(&mut openapi);
+    }
+    Conventions.modify(&mut openapi);
+    openapi
+}
 
 /// The name the security requirements of `#[utoipa::path]` use.
 pub const BEARER: &str = "bearer";
@@ -181,39 +146,9 @@ fn shared_responses(operation: &mut Operation) {
     }
 }
 
-static DOCUMENT: OnceLock<String> = OnceLock::new();
-
-/// The document as JSON, built once per container.
-pub fn document_json() -> Result<&'static str, ApiError> {
-    if let Some(document) = DOCUMENT.get() {
-        return Ok(document);
-    }
-    let json = ApiDoc::openapi().to_json().map_err(ApiError::internal)?;
-    Ok(DOCUMENT.get_or_init(|| json))
-}
-
-/// `GET /openapi.json`: needs no token, no AWS and no context; the Lambda calls [`serve`].
-#[utoipa::path(
-    get, path = "/openapi.json", tag = "meta", operation_id = "openapi-get",
-    responses((status = 200, description = "This document (OpenAPI 3.1)", body = serde_json::Value)),
-)]
-pub async fn handler(_ctx: &ApiContext, req: Request) -> ApiResult {
-    serve(&req)
-}
-
-pub fn serve(_req: &Request) -> ApiResult {
-    let mut response = Response::new(Body::Text(document_json()?.to_owned()));
-    *response.status_mut() = StatusCode::OK;
-    response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    Ok(response)
-}
-
 #[cfg(test)]
 mod tests {
-    use forgeflow_api::respond;
-    use serde_json::Value;
+    use forgeflow_api::{ApiError, respond};
 
     use super::*;
 
@@ -246,43 +181,5 @@ mod tests {
                 _ => {}
             }
         }
-    }
-
-    fn parameter<'a>(document: &'a Value, path: &str, name: &str) -> &'a Value {
-        document["paths"][path]["get"]["parameters"]
-            .as_array()
-            .and_then(|parameters| parameters.iter().find(|p| p["name"] == name))
-            .unwrap_or_else(|| panic!("{path} has no parameter {name}"))
-    }
-
-    #[test]
-    fn documented_limits_are_the_enforced_ones() {
-        let document: Value = serde_json::from_str(document_json().unwrap()).unwrap();
-        for path in [
-            "/projects",
-            "/projects/{id}/executions",
-            "/projects/{id}/generations",
-            "/projects/{id}/exports",
-        ] {
-            let limit = &parameter(&document, path, "limit")["schema"];
-            assert_eq!(limit["minimum"], 1, "{path}");
-            assert_eq!(limit["maximum"], forgeflow_api::cursor::MAX_LIMIT, "{path}");
-        }
-        let events = &parameter(&document, "/executions/{id}/events", "limit")["schema"];
-        assert_eq!(events["maximum"], forgeflow_store::events::MAX_REPLAY);
-    }
-
-    #[tokio::test]
-    async fn the_lambda_answers_with_the_document() {
-        let request = lambda_http::http::Request::builder()
-            .uri("/openapi.json")
-            .body(Body::Empty)
-            .unwrap();
-        let response = serve(&request).unwrap();
-        assert_eq!(response.status(), 200);
-        assert_eq!(response.headers()[header::CONTENT_TYPE], "application/json");
-        let document: Value = serde_json::from_slice(response.body().as_ref()).unwrap();
-        assert_eq!(document["openapi"], "3.1.0");
-        assert_eq!(document["info"]["title"], "Forgeflow API");
     }
 }

@@ -8,6 +8,17 @@ pub mod list;
 pub mod plan;
 pub mod update;
 
+/// This crate's functions, by the names the manifests give them.
+pub const FUNCTIONS: &[forgeflow_api::HttpFunction] = &[
+    forgeflow_api::http_function!("projects-create", create::handler),
+    forgeflow_api::http_function!("projects-list", list::handler),
+    forgeflow_api::http_function!("projects-get", get::handler),
+    forgeflow_api::http_function!("projects-update", update::handler),
+    forgeflow_api::http_function!("projects-delete", delete::handler),
+    forgeflow_api::http_function!("projects-stories", plan::stories),
+    forgeflow_api::http_function!("projects-sprints", plan::sprints),
+];
+
 use forgeflow_api::{ApiError, Request, request};
 use forgeflow_domain::Id;
 use forgeflow_domain::project::Project;

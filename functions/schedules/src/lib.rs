@@ -9,6 +9,13 @@ use forgeflow_domain::project::Project;
 use forgeflow_domain::user::User;
 use forgeflow_store::StoreError;
 
+/// This crate's functions, by the names the manifests give them.
+pub const FUNCTIONS: &[forgeflow_api::HttpFunction] = &[
+    forgeflow_api::http_function!("schedules-put", put),
+    forgeflow_api::http_function!("schedules-get", get),
+    forgeflow_api::http_function!("schedules-delete", delete),
+];
+
 async fn project(ctx: &ApiContext, req: &Request) -> Result<(Id<User>, Id<Project>), ApiError> {
     let owner = ctx.tokens().await?.authenticate(req)?;
     let project_id = request::path_param(req, "id")?;

@@ -5,6 +5,7 @@ pub mod config;
 pub mod context;
 pub mod cursor;
 pub mod error;
+pub mod function;
 pub mod guard;
 pub mod password;
 pub mod request;
@@ -15,6 +16,10 @@ pub mod token;
 pub use config::ApiConfig;
 pub use context::ApiContext;
 pub use error::{ApiError, ApiResult, respond};
+pub use function::HttpFunction;
 pub use guard::guarded;
 pub use lambda_http::{Body, Request, Response};
 pub use signing_key::KeyLoad;
+
+#[doc(hidden)]
+pub use pastey as __pastey;
