@@ -10,7 +10,10 @@
 #      fails when one is missing, broken or built for the other architecture),
 #   5. runs the template, drift and artifact tests (node's test runner through tsx; test/artifacts.test.ts
 #      checks the binaries staged in infra/cdk.out),
-#   6. lints the synthesized template with cfn-lint (from the project's .venv).
+#   6. lints the synthesized template with cfn-lint (from the project's .venv),
+#   7. scans it with checkov (pinned in its own .venv-checkov, scripts/checkov-env.sh): any failed check fails
+#      the script; the checks this design does not meet are suppressed in the template, each with its reason,
+#      all listed in infra/lib/checkov.ts.
 # Exits non-zero on the first failure.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -87,5 +90,37 @@ case $lint in
   4) echo "cfn-lint: warnings only (exit 4), accepted" ;;
   *) echo "cfn-lint: FAILED (exit $lint)" >&2; exit "$lint" ;;
 esac
+
+step "checkov (.venv-checkov)"
+bash "$ROOT/scripts/checkov-env.sh"
+CHECKOV="$ROOT/.venv-checkov/bin/checkov"
+[ -x "$CHECKOV" ] || { echo "error: $CHECKOV is missing after scripts/checkov-env.sh" >&2; exit 1; }
+# Offline: no request to PyPI for a newer checkov (this variable), nor to Prisma Cloud for guidelines and
+# severities (--skip-download below; offline that one prints a stack trace).
+export CKV_SKIP_PACKAGE_UPDATE_CHECK=true
+echo "checkov $("$CHECKOV" --version)"
+# Suppressions are the template's own (Metadata.checkov.skip, from infra/lib/checkov.ts), never a --skip-check here.
+checkov_json="$tmp/checkov.json"
+set +e
+"$CHECKOV" --framework cloudformation --skip-download --quiet --compact --output cli --output json \
+  --output-file-path console,"$checkov_json" $(printf -- '-f %s ' cdk.out/*.template.json)
+checkov_status=$?
+set -e
+if [ ! -s "$checkov_json" ]; then
+  echo "checkov: FAILED (exit $checkov_status, no JSON report)" >&2
+  exit 1
+fi
+# One summary per template (a list when there are several): passed, failed, skipped.
+read -r passed failed skipped < <(python3 -c '
+import json, sys
+data = json.load(open(sys.argv[1]))
+reports = data if isinstance(data, list) else [data]
+print(*(sum(r["summary"][k] for r in reports) for k in ("passed", "failed", "skipped")))
+' "$checkov_json")
+echo "checkov: $passed passed, $failed failed, $skipped skipped (each skip's reason: infra/lib/checkov.ts)"
+if [ "$checkov_status" -ne 0 ] || [ "$failed" -ne 0 ]; then
+  echo "checkov: FAILED (exit $checkov_status): fix the template, or suppress the check with its reason in infra/lib/checkov.ts" >&2
+  exit 1
+fi
 
 printf '\ninfra: all checks passed in %ss\n' "$((SECONDS - start))"

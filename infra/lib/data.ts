@@ -15,6 +15,9 @@ export interface DataProps {
   readonly downloadOrigins: string[];
 }
 
+/** How long an overwritten object of the artifacts bucket stays recoverable (a noncurrent version). */
+export const NONCURRENT_VERSION_DAYS = 30;
+
 function stringKey(name: string): dynamodb.Attribute {
   return { name, type: dynamodb.AttributeType.STRING };
 }
@@ -46,17 +49,27 @@ export class Data extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
     });
 
+    // Versioned: functions may put objects but never delete them (permissions.ts), and versioning makes an
+    // overwrite recoverable too, whether a bug's or a compromised function's. It costs almost nothing here:
+    // keys are per execution and generation (`executions/<id>/…`, `generations/<id>/…`), written once and
+    // overwritten only when a redelivered job writes the same output again, so few noncurrent versions ever
+    // exist, and they expire after NONCURRENT_VERSION_DAYS. The temporary prefix's expiry leaves a delete
+    // marker over a noncurrent version: that version goes a day later, and the marker once it is alone.
     this.bucket = new s3.Bucket(this, 'Bucket', {
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       encryption: s3.BucketEncryption.S3_MANAGED,
       enforceSSL: true,
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      versioned: true,
       lifecycleRules: [
         {
           id: 'expire-temporary',
           prefix: bucket.temporary_prefix,
           expiration: Duration.days(bucket.temporary_expiry_days),
+          noncurrentVersionExpiration: Duration.days(1),
         },
+        { id: 'expire-noncurrent-versions', noncurrentVersionExpiration: Duration.days(NONCURRENT_VERSION_DAYS) },
+        { id: 'remove-expired-delete-markers', expiredObjectDeleteMarker: true },
         { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
       ],
       cors: [

@@ -4,6 +4,7 @@
 import { Annotations, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct, Node } from 'constructs';
+import { applyCheckovSkips } from './checkov';
 import { Data } from './data';
 import { HttpApi } from './http-api';
 import { checkManifests, functionNames, type Manifests } from './manifest';
@@ -154,6 +155,9 @@ export class ForgeflowStack extends Stack {
     new CfnOutput(this, 'WebUrl', { value: `${this.web.origin}/`, description: 'The web page (CloudFront)' });
     new CfnOutput(this, 'TableName', { value: this.data.table.tableName, description: 'DynamoDB table' });
     new CfnOutput(this, 'BucketName', { value: this.data.bucket.bucketName, description: 'Artifacts bucket' });
+
+    // Last, once every resource exists: the checkov checks this design does not meet, each with its reason.
+    applyCheckovSkips(this);
   }
 }
 

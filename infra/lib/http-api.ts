@@ -1,10 +1,13 @@
 // The HTTP API from manifest/routes.json: one Rust Lambda per function named in the manifest and one
 // route per entry (payload format 2.0, what `lambda_http` expects). Adding a route is a manifest line.
 import { Duration, Stack } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { ACCESS_LOG_RETENTION, encryptedLogGroup } from './logs';
 import type { RouteSpec } from './manifest';
 import { RustFunction, type LambdaArtifact } from './rust-function';
 
@@ -18,6 +21,26 @@ export interface HttpApiProps {
   /** Browser origins allowed by CORS; empty = no CORS preflight configuration. */
   readonly corsOrigins: string[];
 }
+
+/**
+ * One JSON line per request in the stage's access log: who (source address, user agent), what (route, path
+ * without the query string), the outcome and the timings. Never a header or a body, so never a token.
+ */
+export const HTTP_ACCESS_LOG_FIELDS: Readonly<Record<string, string>> = {
+  requestId: '$context.requestId',
+  ip: '$context.identity.sourceIp',
+  userAgent: '$context.identity.userAgent',
+  requestTime: '$context.requestTime',
+  method: '$context.httpMethod',
+  routeKey: '$context.routeKey',
+  path: '$context.path',
+  protocol: '$context.protocol',
+  status: '$context.status',
+  responseLength: '$context.responseLength',
+  responseLatencyMs: '$context.responseLatency',
+  integrationLatencyMs: '$context.integrationLatency',
+  integrationError: '$context.integrationErrorMessage',
+};
 
 /** A function may serve several routes, but then every route must ask for the same settings. */
 function functionSpecs(routes: readonly RouteSpec[]): Map<string, RouteSpec> {
@@ -42,6 +65,8 @@ function functionSpecs(routes: readonly RouteSpec[]): Map<string, RouteSpec> {
 export class HttpApi extends Construct {
   readonly api: apigw.HttpApi;
   readonly stage: apigw.HttpStage;
+  /** The $default stage's access log (one JSON line per request, HTTP_ACCESS_LOG_FIELDS). */
+  readonly accessLogs: logs.LogGroup;
   /** The route functions by binary name. */
   readonly functions: ReadonlyMap<string, RustFunction>;
 
@@ -79,11 +104,17 @@ export class HttpApi extends Construct {
               maxAge: Duration.hours(1),
             },
     });
-    // The $default stage is created here rather than by HttpApi so it can carry throttling.
+    // The $default stage is created here rather than by HttpApi so it can carry throttling and access logs
+    // (which an HTTP API writes through its service-linked role: no account setting, unlike WebSocket APIs).
+    this.accessLogs = encryptedLogGroup(this, 'AccessLogs', { retention: ACCESS_LOG_RETENTION });
     this.stage = new apigw.HttpStage(this, 'DefaultStage', {
       httpApi: this.api,
       autoDeploy: true,
       throttle: props.throttle,
+      accessLogSettings: {
+        destination: new apigw.LogGroupLogDestination(this.accessLogs),
+        format: AccessLogFormat.custom(JSON.stringify(HTTP_ACCESS_LOG_FIELDS)),
+      },
     });
 
     const integrations = new Map<string, HttpLambdaIntegration>();

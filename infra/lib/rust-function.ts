@@ -11,11 +11,12 @@
 // build such as the offline tests), and the stack then warns.
 import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { Duration, RemovalPolicy, Tags } from 'aws-cdk-lib';
+import { Duration, Tags } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct, type Node } from 'constructs';
 import { ArtifactError, BOOTSTRAP, inspectBootstrapZip, storedZip } from './lambda-artifact';
+import { encryptedLogGroup } from './logs';
 import { REPO_ROOT } from './manifest';
 
 /** Tag carrying the binary name on every function (cost allocation, and how the tests find functions). */
@@ -163,10 +164,8 @@ export class RustFunction extends Construct {
     if (!artifact) throw new Error(`no checked Lambda artifact for ${props.functionName}: is it in the manifests?`);
     this.usesPlaceholder = artifact.placeholder;
 
-    const logGroup = new logs.LogGroup(this, 'Logs', {
-      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
+    // Encrypted with the stack's log key (logs.ts), deleted with the stack.
+    const logGroup = encryptedLogGroup(this, 'Logs', { retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH });
 
     this.fn = new lambda.Function(this, 'Function', {
       runtime: lambda.Runtime.PROVIDED_AL2023,

@@ -11,12 +11,15 @@
 // synth goes on: a placeholder index.html is deployed and the stack warns (`forgeflow:web-placeholder`).
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import * as path from 'node:path';
-import { Annotations, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Annotations, Duration, type IResolveContext, Lazy, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
+import { encryptedLogGroup } from './logs';
 import { REPO_ROOT } from './manifest';
 
 /** The generated file the page reads its endpoints from. A `config.json` in web/ itself is not deployed. */
@@ -62,7 +65,7 @@ export class WebHosting extends Construct {
   readonly distribution: cloudfront.Distribution;
   readonly headers: cloudfront.ResponseHeadersPolicy;
   private readonly dir: string;
-  private deployment?: s3deploy.BucketDeployment;
+  private _deployment?: s3deploy.BucketDeployment;
 
   constructor(scope: Construct, id: string, props: WebHostingProps = {}) {
     super(scope, id);
@@ -131,9 +134,14 @@ export class WebHosting extends Construct {
     return `https://${this.distribution.distributionDomainName}`;
   }
 
+  /** The BucketDeployment `deploy` made (undefined before). */
+  get deployment(): s3deploy.BucketDeployment | undefined {
+    return this._deployment;
+  }
+
   /** Uploads the page and `config.json` = {"apiUrl", "wsUrl"}, then invalidates the cache (once). */
   deploy(config: { readonly apiUrl: string; readonly wsUrl: string }): s3deploy.BucketDeployment {
-    if (this.deployment) throw new Error('the web page is already deployed');
+    if (this._deployment) throw new Error('the web page is already deployed');
     const web = webSources(this.dir);
     if (web.placeholderReason !== undefined) {
       Annotations.of(this).addWarningV2(
@@ -141,7 +149,7 @@ export class WebHosting extends Construct {
         `${web.placeholderReason}: deploying a placeholder index.html (the page is web/index.html, app.js, style.css).`,
       );
     }
-    this.deployment = new s3deploy.BucketDeployment(this, 'Deploy', {
+    this._deployment = new s3deploy.BucketDeployment(this, 'Deploy', {
       // config.json last: it wins over anything with the same key.
       sources: [...web.sources, s3deploy.Source.jsonData(CONFIG_OBJECT, { apiUrl: config.apiUrl, wsUrl: config.wsUrl })],
       destinationBucket: this.bucket,
@@ -149,7 +157,37 @@ export class WebHosting extends Construct {
       distributionPaths: ['/*'],
       prune: true,
       retainOnDelete: false,
+      // The handler's log group, like every other: encrypted with the stack's log key and deleted with the
+      // stack (CDK's default keeps it for two years after the stack is gone).
+      logGroup: encryptedLogGroup(this, 'DeployLogs', { retention: logs.RetentionDays.ONE_MONTH }),
     });
-    return this.deployment;
+    scopeInvalidationGrant(this._deployment, this.distribution);
+    return this._deployment;
   }
+}
+
+const INVALIDATION_ACTIONS = new Set(['cloudfront:CreateInvalidation', 'cloudfront:GetInvalidation']);
+
+/**
+ * BucketDeployment grants its handler cloudfront:CreateInvalidation and GetInvalidation on `*`, every
+ * distribution of the account. Both actions take a distribution ARN as their resource, so the statement is
+ * rewritten in the synthesized policy to name this distribution only (the rest of the policy is untouched).
+ */
+function scopeInvalidationGrant(deployment: s3deploy.BucketDeployment, distribution: cloudfront.Distribution): void {
+  const policy = deployment.handlerRole.node.tryFindChild('DefaultPolicy');
+  if (!(policy instanceof iam.Policy)) throw new Error(`${deployment.node.path}: the handler role has no default policy`);
+  const cfnPolicy = policy.node.defaultChild as iam.CfnPolicy;
+  cfnPolicy.addPropertyOverride(
+    'PolicyDocument.Statement',
+    Lazy.uncachedAny({
+      produce: (context: IResolveContext) => {
+        const document = context.resolve(policy.document) as { Statement: Record<string, unknown>[] };
+        return document.Statement.map((statement) => {
+          const actions = ([] as unknown[]).concat(statement.Action);
+          const invalidation = actions.length > 0 && actions.every((a) => typeof a === 'string' && INVALIDATION_ACTIONS.has(a));
+          return invalidation && statement.Resource === '*' ? { ...statement, Resource: distribution.distributionArn } : statement;
+        });
+      },
+    }),
+  );
 }
