@@ -102,6 +102,11 @@ async fn me_refuses_missing_expired_misdirected_unsigned_and_foreign_tokens() {
     let user = app.register().await;
     let now = chrono::Utc::now().timestamp();
     let claims = |exp: i64, aud: &str| json!({"sub": user.id, "iss": "forgeflow", "aud": aud, "iat": now, "exp": exp});
+    let not_before = |nbf: i64| {
+        let mut claims = claims(now + 1200, "forgeflow-api");
+        claims["nbf"] = nbf.into();
+        claims
+    };
     let secret = app.jwt_secret.as_bytes();
     let valid = sign(&claims(now + 600, "forgeflow-api"), Algorithm::HS256, secret);
     assert_eq!(
@@ -134,6 +139,7 @@ async fn me_refuses_missing_expired_misdirected_unsigned_and_foreign_tokens() {
             Some(sign(&claims(now + 600, "forgeflow-api"), Algorithm::HS384, secret)),
         ),
         ("missing", None),
+        ("not yet valid (nbf)", Some(sign(&not_before(now + 600), Algorithm::HS256, secret))),
     ];
     for (what, token) in cases {
         let response = app.call(Method::GET, "/me", token.as_deref(), None).await;

@@ -1,6 +1,6 @@
 use forgeflow_tests::{Options, spawn_app_with};
 use reqwest::{Method, StatusCode};
-use serde_json::json;
+use serde_json::{Value, json};
 
 fn contract() -> serde_json::Value {
     json!({"type": "object", "required": ["issues"], "properties": {"issues": {"type": "array", "items": {"type": "string"}}}})
@@ -83,6 +83,30 @@ async fn an_agent_with_a_broken_contract_is_refused() {
         ),
         (
             json!({"name": "A", "system_prompt": "p", "output_contract": "not a schema"}),
+            "output_contract",
+        ),
+        (
+            json!({"name": "A", "system_prompt": "p", "output_contract": {"type": "array"}}),
+            "output_contract",
+        ),
+        (
+            json!({"name": "A", "system_prompt": "p", "output_contract": {"type": "object", "properties": {"a": {"$ref": "#/$defs/missing"}}}}),
+            "output_contract",
+        ),
+        (
+            json!({"name": "A", "system_prompt": "p", "output_contract": {"type": "object", "properties": {"a": {"$ref": "https://example.com/s.json"}}}}),
+            "output_contract",
+        ),
+        (
+            json!({"name": "A", "system_prompt": "p", "output_contract": {"type": "object", "properties": {"a": {"$ref": "file:///etc/passwd"}}}}),
+            "output_contract",
+        ),
+        (
+            json!({"name": "A", "system_prompt": "p", "output_contract": {"type": "object", "required": ["s"], "properties": {"s": {"type": "string", "minLength": 5000000}}}}),
+            "output_contract",
+        ),
+        (
+            json!({"name": "A", "system_prompt": "p", "output_contract": {"type": "object", "required": ["l", "r"], "properties": {"l": {"$ref": "#"}, "r": {"$ref": "#"}}}}),
             "output_contract",
         ),
         (
@@ -271,4 +295,58 @@ async fn a_workflow_too_large_for_one_execution_row_is_refused_before_it_runs() 
         0,
         "nothing half-written"
     );
+}
+
+/// 25 custom agents of about 240 KB each are over Lambda's 6 MB answer: the listing pages them,
+/// every page stays under the limit, and the pages hold each agent once.
+#[tokio::test]
+async fn big_agents_are_listed_in_pages_that_fit_a_lambda_response() {
+    let app = spawn_app_with(Options {
+        workers: false,
+        ..Options::default()
+    })
+    .await;
+    let user = app.register().await;
+    let description = "d".repeat(240 * 1024);
+    let mut created = std::collections::BTreeSet::new();
+    for i in 0..25 {
+        let contract = json!({"type": "object", "description": description, "required": ["summary"], "properties": {"summary": {"type": "string"}}});
+        let response = app
+            .call(
+                Method::POST,
+                "/agents",
+                Some(&user.token),
+                Some(json!({"name": format!("Big {i}"), "system_prompt": "p", "output_contract": contract})),
+            )
+            .await;
+        assert_eq!(response.status, StatusCode::CREATED, "{}", response.body);
+        created.insert(response.body["id"].as_str().unwrap().to_owned());
+    }
+    let mut listed = Vec::new();
+    let mut cursor: Option<String> = None;
+    let mut pages = 0;
+    loop {
+        let path = match &cursor {
+            Some(cursor) => format!("/agents?limit=100&cursor={cursor}"),
+            None => "/agents?limit=100".to_owned(),
+        };
+        let response = app.raw(Method::GET, &path).bearer_auth(&user.token).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        let bytes = response.bytes().await.unwrap();
+        assert!(bytes.len() < 6 * 1000 * 1000, "page {pages} is {} bytes", bytes.len());
+        let page: Value = serde_json::from_slice(&bytes).unwrap();
+        pages += 1;
+        for agent in page["items"].as_array().unwrap() {
+            if agent["owner"].is_string() {
+                listed.push(agent["id"].as_str().unwrap().to_owned());
+            }
+        }
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => break,
+        }
+    }
+    assert!(pages >= 2, "one page cannot hold them all");
+    assert_eq!(listed.len(), created.len(), "each agent once");
+    assert_eq!(listed.into_iter().collect::<std::collections::BTreeSet<_>>(), created);
 }

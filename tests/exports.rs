@@ -387,3 +387,151 @@ impl Drop for TempDir {
         let _ = std::fs::remove_dir_all(&self.0);
     }
 }
+
+/// A tree the exporter's path policy refuses can never be exported: the export fails on its first
+/// delivery with the reason, and the job is neither retried nor left for the DLQ.
+#[tokio::test]
+async fn an_export_that_can_never_succeed_fails_at_once_with_its_reason() {
+    let app = spawn_app().await;
+    let user = app.register().await;
+    let (_, generation) = ready_generation(&app, &user).await;
+    let blobs = &app.context.engine.blobs;
+    let key = format!("generations/{}/manifest.json", generation["id"].as_str().unwrap());
+    let mut manifest: Value = blobs.get_json(&key).await.unwrap();
+    manifest["files"][0]["path"] = json!(".git::$INDEX_ALLOCATION/config");
+    blobs.put_json(&key, &manifest).await.unwrap();
+
+    let export = export(&app, &user, &generation, json!({"type": "zip"})).await;
+    assert_eq!(export["status"], "failed", "{export}");
+    let error = export["error"].as_str().unwrap();
+    assert!(error.contains(".git::$INDEX_ALLOCATION/config") && error.contains("`.git`"), "{error}");
+    assert!(!error.contains("gave up after"), "failed on its first delivery: {error}");
+    assert!(app.drain_queue("exports").await.is_empty());
+    assert!(app.drain_queue("exports-dlq").await.is_empty());
+}
+
+/// A message that is not a job will never be one: each worker drops it instead of having it
+/// delivered again until the DLQ.
+#[tokio::test]
+async fn a_message_that_is_not_a_job_is_not_delivered_again() {
+    let app = spawn_app_with(Options {
+        workers: false,
+        ..Options::default()
+    })
+    .await;
+    let garbage: aws_lambda_events::sqs::SqsEvent = serde_json::from_value(json!({"Records": [{
+        "messageId": "m-1", "receiptHandle": "r-1", "body": "{not json",
+        "attributes": {"ApproximateReceiveCount": "1"}, "messageAttributes": {},
+        "eventSource": "aws:sqs", "eventSourceARN": "arn:aws:sqs:us-east-1:000000000000:q", "awsRegion": "us-east-1"
+    }]}))
+    .unwrap();
+    let deadline = chrono::Utc::now() + chrono::Duration::minutes(1);
+    let export = forgeflow_workers::export::handler(&app.workers_export(), garbage.clone(), deadline).await;
+    assert!(export.batch_item_failures.is_empty());
+    let generate = forgeflow_workers::generate::handler(&app.workers_generate(), garbage.clone(), deadline).await;
+    assert!(generate.batch_item_failures.is_empty());
+    let step = forgeflow_workers::step::handler(&app.step_worker, garbage, deadline).await;
+    assert!(step.batch_item_failures.is_empty());
+}
+
+/// `n` deliveries of one job in one batch, each its own message, as SQS may hand them over.
+fn copies(job: &Value, n: usize) -> aws_lambda_events::sqs::SqsEvent {
+    let records: Vec<Value> = (0..n)
+        .map(|i| {
+            json!({
+                "messageId": format!("copy-{i}"), "receiptHandle": format!("r-{i}"), "body": job.to_string(),
+                "attributes": {"ApproximateReceiveCount": "1"}, "messageAttributes": {},
+                "eventSource": "aws:sqs", "eventSourceARN": "arn:aws:sqs:us-east-1:000000000000:q", "awsRegion": "us-east-1"
+            })
+        })
+        .collect();
+    serde_json::from_value(json!({ "Records": records })).unwrap()
+}
+
+/// Five copies of one export job at once: one does the work in its own scratch directory, the
+/// others are handed back (not failed) and, delivered again, find it done. One commit, one
+/// `export_done`.
+#[tokio::test]
+async fn copies_of_an_export_job_delivered_at_once_export_once() {
+    let app = spawn_app().await;
+    let user = app.register().await;
+    let (_, generation) = ready_generation(&app, &user).await;
+    let stored = app
+        .context
+        .generations
+        .get(generation["id"].as_str().unwrap().parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    let export = forgeflow_domain::export::Export::new(
+        forgeflow_domain::Id::new(),
+        &stored,
+        forgeflow_domain::export::ExportTarget::Zip,
+        chrono::Utc::now(),
+    );
+    app.context.exports.create(&export).await.unwrap();
+    let job = json!({"export_id": export.id});
+    let worker = app.workers_export();
+    let deadline = chrono::Utc::now() + chrono::Duration::minutes(5);
+
+    let first = forgeflow_workers::export::handler(&worker, copies(&job, 5), deadline).await;
+    // Handed back while one works (a copy that starts after it finished has nothing to do).
+    assert!((1..=4).contains(&first.batch_item_failures.len()), "{first:?}");
+    let again = forgeflow_workers::export::handler(&worker, copies(&job, 4), deadline).await;
+    assert!(again.batch_item_failures.is_empty(), "redelivered, they find it done");
+
+    let done = app
+        .call(Method::GET, &format!("/exports/{}", export.id), Some(&user.token), None)
+        .await;
+    assert_eq!(done.body["status"], "succeeded", "{}", done.body);
+    let events = app
+        .context
+        .events
+        .after(&forgeflow_domain::progress::Topic::export(export.id), 0, 100)
+        .await
+        .unwrap();
+    let finished = events
+        .iter()
+        .filter(|stored| serde_json::to_value(&stored.event).unwrap()["kind"] == "export_done")
+        .count();
+    assert_eq!(finished, 1);
+    let dir = tempfile::tempdir().unwrap();
+    let repo = unpack(&done.body, dir.path()).await;
+    assert_eq!(git(&repo, &["rev-list", "--count", "HEAD"]).trim(), "1");
+}
+
+/// Four copies of one generation job at once: one generation, announced ready once.
+#[tokio::test]
+async fn copies_of_a_generation_job_delivered_at_once_announce_it_once() {
+    let app = spawn_app().await;
+    let user = app.register().await;
+    let (project_id, generation) = ready_generation(&app, &user).await;
+    let again_id = forgeflow_domain::Id::<forgeflow_domain::generation::Generation>::new();
+    let job = json!({
+        "generation_id": again_id,
+        "execution_id": generation["execution_id"],
+        "project_id": project_id,
+        "owner": generation["owner"],
+        "template": generation["template"],
+    });
+    let worker = app.workers_generate();
+    let deadline = chrono::Utc::now() + chrono::Duration::minutes(5);
+    let first = forgeflow_workers::generate::handler(&worker, copies(&job, 4), deadline).await;
+    assert!((1..=3).contains(&first.batch_item_failures.len()), "{first:?}");
+    let again = forgeflow_workers::generate::handler(&worker, copies(&job, 3), deadline).await;
+    assert!(again.batch_item_failures.is_empty());
+
+    let events = app
+        .context
+        .events
+        .after(&forgeflow_domain::progress::Topic::generation(again_id), 0, 100)
+        .await
+        .unwrap();
+    let ready = events
+        .iter()
+        .filter(|stored| serde_json::to_value(&stored.event).unwrap()["kind"] == "generation_ready")
+        .count();
+    assert_eq!(ready, 1);
+    let stored = app.context.generations.get(again_id).await.unwrap().unwrap();
+    assert_eq!(stored.status, forgeflow_domain::generation::GenerationStatus::Ready);
+}

@@ -34,6 +34,36 @@ async fn every_route_that_needs_a_token_refuses_a_request_without_one() {
     }
 }
 
+/// 300 KiB of whitespace, to every route, with a valid token: each refuses it before its handler
+/// runs, whether the route reads a JSON body, an optional one, raw bytes or none.
+#[tokio::test]
+async fn every_route_refuses_a_body_over_the_limit() {
+    let app = spawn_app().await;
+    let user = app.register().await;
+    let id = "0193d5e4-7c1a-7000-8000-000000000000";
+    let padding = " ".repeat(300 * 1024);
+    for route in manifest::routes() {
+        let path = path_with_params(&route.path, id);
+        let method = Method::from_bytes(route.method.as_bytes()).unwrap();
+        let request = app
+            .raw(method, &path)
+            .bearer_auth(&user.token)
+            .header("content-type", "application/json")
+            .body(padding.clone());
+        let response = app.send(request).await;
+        assert_eq!(response.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", route.key());
+        assert_eq!(response.body["error"]["field"], "body", "{}", route.key());
+    }
+}
+
+/// `route`'s path with every `{param}` (greedy ones too) set to `value`.
+fn path_with_params(path: &str, value: &str) -> String {
+    path.split('/')
+        .map(|segment| if segment.starts_with('{') { value } else { segment })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
 #[tokio::test]
 async fn responses_carry_the_gateway_request_id() {
     let app = spawn_app().await;

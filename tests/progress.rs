@@ -46,6 +46,17 @@ async fn the_handshake_needs_a_valid_token() {
         panic!("admitted with a bad query token")
     };
     assert_eq!(status, 401);
+    let now = Utc::now().timestamp();
+    let not_yet_valid = jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+        &json!({"sub": user.id, "iss": "forgeflow", "aud": "forgeflow-api", "iat": now, "nbf": now + 600, "exp": now + 1200}),
+        &jsonwebtoken::EncodingKey::from_secret(app.jwt_secret.as_bytes()),
+    )
+    .unwrap();
+    let Err(Refused(status)) = WsClient::connect(&url, &not_yet_valid).await else {
+        panic!("admitted with a token whose nbf is in the future")
+    };
+    assert_eq!(status, 401);
     assert_eq!(app.gateway.websocket().open_connections(), 0);
 
     // Offered as a subprotocol: the server picks ours, never echoes the token.

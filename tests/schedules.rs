@@ -264,3 +264,53 @@ async fn a_signed_webhook_exports_once_and_bad_or_stale_signatures_enqueue_nothi
         .await;
     assert_eq!(theirs.status, StatusCode::NOT_FOUND);
 }
+
+/// A delivered request, re-sent with its header spelled another way or carrying another
+/// secret's signature too, is the same delivery: refused, and nothing more is enqueued.
+#[tokio::test]
+async fn a_webhook_replay_is_refused_however_its_header_is_spelled() {
+    let app = spawn_app().await;
+    let user = app.register().await;
+    let project = generated_project(&app, &user, json!({})).await;
+    let (id, secret) = hook(&app, &user, &project).await;
+    let body = r#"{"pipeline":"nightly"}"#;
+    let now = Utc::now().timestamp();
+    let signature = forgeflow_domain::webhook::sign(secret.as_bytes(), now, body.as_bytes());
+    let v1 = signature.split_once(",v1=").unwrap().1.to_owned();
+    let first = deliver(&app, &id, body, &signature).await;
+    assert_eq!(first.status, StatusCode::ACCEPTED, "{}", first.body);
+
+    let other = forgeflow_domain::webhook::sign(b"another-secret", now, body.as_bytes());
+    let other_v1 = other.split_once(",v1=").unwrap().1.to_owned();
+    let respelled = [
+        format!("t={now},v1={v1},v1={v1}"),
+        format!("v1={v1},t={now}"),
+        format!("t={now}, v1={v1}"),
+        format!("t={now},v1={}", v1.to_uppercase()),
+        format!("t=0{now},v1={v1}"),
+        format!("t={now},v0=x,v1={v1}"),
+        format!("t={now},v1={v1},v1={other_v1}"),
+        format!("t={now},v1={other_v1},v1={v1}"),
+    ];
+    for header in respelled {
+        let response = deliver(&app, &id, body, &header).await;
+        assert_eq!(response.status, StatusCode::UNAUTHORIZED, "{header}: {}", response.body);
+    }
+    assert_eq!(exports_of(&app, &user, &project).await.len(), 1);
+}
+
+/// The documented body limit holds for the webhook too, signed or not.
+#[tokio::test]
+async fn a_signed_webhook_body_over_the_limit_is_413() {
+    let app = spawn_app().await;
+    let user = app.register().await;
+    let project = generated_project(&app, &user, json!({})).await;
+    let (id, secret) = hook(&app, &user, &project).await;
+    let body = format!(r#"{{"padding":"{}"}}"#, "x".repeat(forgeflow_api::request::MAX_BODY_BYTES));
+    let now = Utc::now().timestamp();
+    let signature = forgeflow_domain::webhook::sign(secret.as_bytes(), now, body.as_bytes());
+    let response = deliver(&app, &id, &body, &signature).await;
+    assert_eq!(response.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", response.body);
+    assert_eq!(response.body["error"]["field"], "body");
+    assert!(exports_of(&app, &user, &project).await.is_empty());
+}

@@ -98,16 +98,16 @@ pub async fn start(clients: &Clients, stack: &Stack, agents: Agents, settings: &
             }
             "generate-worker" => {
                 let worker = generator.clone();
-                source.spawn(move |event, _deadline| {
+                source.spawn(move |event, deadline| {
                     let worker = worker.clone();
-                    async move { generate::handler(&worker, event).await }
+                    async move { generate::handler(&worker, event, deadline).await }
                 })
             }
             "export-worker" => {
                 let worker = exporter.clone();
-                source.spawn(move |event, _deadline| {
+                source.spawn(move |event, deadline| {
                     let worker = worker.clone();
-                    async move { export::handler(&worker, event).await }
+                    async move { export::handler(&worker, event, deadline).await }
                 })
             }
             other => {

@@ -301,6 +301,18 @@ impl TestApp {
         forgeflow_workers::generate::GenerateWorker::from_clients(&self.context.clients, &resources, publisher)
     }
 
+    /// The export-worker, built as its Lambda builds it (also for apps without pollers).
+    pub fn workers_export(&self) -> forgeflow_workers::export::ExportWorker {
+        let resources = self.stack.resources();
+        let publisher = self.settings.publisher(&self.context.clients, &resources);
+        forgeflow_workers::export::ExportWorker::from_clients(
+            &self.context.clients,
+            &resources,
+            self.settings.forges.clone(),
+            publisher,
+        )
+    }
+
     /// Starts the SQS workers for an app spawned without them; dropping the result stops them.
     pub async fn start_workers(&self) -> Workers {
         workers::start(

@@ -1,5 +1,6 @@
 use forgeflow_api::{ApiContext, ApiError, ApiResult, Request, response};
 use forgeflow_domain::execution::ExecutionStatus;
+use forgeflow_domain::progress::{ProgressEvent, Topic};
 use forgeflow_store::StoreError;
 
 use crate::load_owned;
@@ -31,7 +32,7 @@ pub async fn handler(ctx: &ApiContext, req: Request) -> ApiResult {
     if !matches!(execution.status, ExecutionStatus::Failed | ExecutionStatus::Cancelled) {
         return Err(not_retryable());
     }
-    ctx.engine.retry(&execution, &runs).await.map_err(|err| match err {
+    let completed = ctx.engine.retry(&execution, &runs).await.map_err(|err| match err {
         StoreError::Conflict(_) => not_retryable(),
         other => other.into(),
     })?;
@@ -41,5 +42,14 @@ pub async fn handler(ctx: &ApiContext, req: Request) -> ApiResult {
         .load(execution.id)
         .await?
         .ok_or(ApiError::NotFound("execution"))?;
+    if completed {
+        let finished = ProgressEvent::ExecutionFinished {
+            execution_id: execution.id.as_uuid(),
+            project_id: execution.project.as_uuid(),
+            status: execution.status,
+            error: None,
+        };
+        ctx.progress.publish(Topic::execution(execution.id), finished).await;
+    }
     response::accepted(&ExecutionView::new(&execution, &runs))
 }

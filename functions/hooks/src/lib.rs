@@ -2,14 +2,13 @@
 //! `POST /hooks/{id}` with a signed body to export the project's latest generation.
 
 use chrono::{DateTime, Duration, Utc};
-use forgeflow_api::{ApiContext, ApiError, ApiResult, Body, Request, request, response};
+use forgeflow_api::{ApiContext, ApiError, ApiResult, Request, request, response};
 use forgeflow_domain::Id;
 use forgeflow_domain::export::{Export, ExportStatus, ExportTarget};
 use forgeflow_domain::hook::{CreateHook, Hook, SIGNATURE_HEADER};
 use forgeflow_domain::project::Project;
 use forgeflow_domain::webhook;
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
 /// This crate's functions, by the names the manifests give them.
@@ -146,16 +145,13 @@ pub async fn rotate(ctx: &ApiContext, req: Request) -> ApiResult {
         (status = 202, description = "An export of the latest ready generation, queued", body = HookDelivery),
         (status = 401, description = "Unknown hook; missing, wrong or stale (over 5 minutes) signature; or a replay"),
         (status = 409, description = "The project has no ready generation yet (`nothing_to_export`)"),
+        (status = 413, description = "Body over 256 KiB"),
     ),
 )]
 pub async fn receive(ctx: &ApiContext, req: Request) -> ApiResult {
     let refused = || ApiError::Unauthorized("missing or invalid webhook signature");
     let id: Id<Hook> = request::path_param(&req, "id").map_err(|_| refused())?;
-    let body: &[u8] = match req.body() {
-        Body::Text(text) => text.as_bytes(),
-        Body::Binary(bytes) => bytes,
-        _ => &[],
-    };
+    let body = request::body_bytes(&req);
     let header = req
         .headers()
         .get(SIGNATURE_HEADER)
@@ -163,7 +159,7 @@ pub async fn receive(ctx: &ApiContext, req: Request) -> ApiResult {
         .ok_or_else(refused)?;
     let hook = ctx.hooks.get(id).await?.ok_or_else(refused)?;
     let now = Utc::now();
-    webhook::verify(
+    let delivery = webhook::verify(
         hook.secret.as_bytes(),
         header,
         body,
@@ -182,11 +178,7 @@ pub async fn receive(ctx: &ApiContext, req: Request) -> ApiResult {
             code: "nothing_to_export",
             message: "the project has no ready generation yet".into(),
         })?;
-    let digest: String = Sha256::digest(header.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    let key = format!("hook:{id}:{digest}");
+    let key = format!("hook:{id}:{}", delivery.replay_key);
     // A signature is good for one delivery: its replay, even inside the tolerance, is refused.
     if ctx.exports.get(Id::derived(&key)).await?.is_some() {
         tracing::info!(hook_id = %id, "webhook replay refused");

@@ -110,6 +110,10 @@ fn shared_responses(operation: &mut Operation) {
     responses.entry("429".to_owned()).or_insert_with(|| {
         ResponseSpec::new("Too many requests from this caller; retry after `Retry-After` seconds").into()
     });
+    // The guard refuses an oversized body on every route, whether or not the route reads one.
+    responses
+        .entry("413".to_owned())
+        .or_insert_with(|| ResponseSpec::new("Body over 256 KiB").into());
     for (status, response) in responses.iter_mut() {
         let RefOr::T(response) = response else { continue };
         if !status.starts_with('4') {

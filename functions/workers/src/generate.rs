@@ -5,7 +5,8 @@
 //! job that died mid-upload renders the same bytes to the same keys again.
 
 use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
-use chrono::Utc;
+use chrono::{DateTime, Utc};
+use forgeflow_domain::Id;
 use forgeflow_domain::agent::{AgentRole, FilesOutput, ReviewOutput};
 use forgeflow_domain::export::ExportTarget;
 use forgeflow_domain::generation::{Generation, GenerationJob, GenerationStatus, RefusedFile};
@@ -17,9 +18,8 @@ use forgeflow_store::{
     Clients, Engine, ExportStore, GenerationStore, JobQueue, ProjectStore, Resources, ScheduleStore, StoreError,
 };
 use futures_util::{StreamExt, TryStreamExt, stream};
-use tokio::sync::OnceCell;
 
-use crate::batch::{self, RecordResult};
+use crate::batch::{self, JobError, ReceiveLimit};
 
 /// How many PutObject calls run at once: enough to hide S3 latency, few enough for a small Lambda.
 pub const UPLOAD_CONCURRENCY: usize = 32;
@@ -36,7 +36,7 @@ pub struct GenerateWorker {
     pub schedules: ScheduleStore,
     pub exports: ExportStore,
     pub progress: Publisher,
-    max_receives: OnceCell<u32>,
+    receive_limit: ReceiveLimit,
 }
 
 /// `generations/{id}/manifest.json`, defined next to its entries in the generator.
@@ -57,43 +57,30 @@ impl GenerateWorker {
             engine: forgeflow_store::engine::engine(clients, resources),
             generations: GenerationStore::new(clients.dynamo.clone(), table),
             queue: JobQueue::new(clients.sqs.clone(), &resources.generations_queue),
+            receive_limit: ReceiveLimit::new(JobQueue::new(clients.sqs.clone(), &resources.generations_queue)),
             limits: Limits::default(),
             projects: ProjectStore::new(clients.dynamo.clone(), table),
             schedules: ScheduleStore::new(clients.dynamo.clone(), table),
             exports: ExportStore::new(clients.dynamo.clone(), table),
             progress,
-            max_receives: OnceCell::new(),
         }
-    }
-
-    async fn max_receives(&self) -> u32 {
-        *self
-            .max_receives
-            .get_or_init(|| async { self.queue.max_receive_count().await.ok().flatten().unwrap_or(5) })
-            .await
     }
 }
 
-pub async fn handler(worker: &GenerateWorker, event: SqsEvent) -> SqsBatchResponse {
-    batch::for_each_record(event, |record| process_record(worker, record)).await
+/// Handles one batch. `deadline` is when this invocation is killed: the lease on a generation.
+pub async fn handler(worker: &GenerateWorker, event: SqsEvent, deadline: DateTime<Utc>) -> SqsBatchResponse {
+    batch::for_each_record(event, |record| process_record(worker, record, deadline)).await
 }
 
-async fn process_record(worker: &GenerateWorker, record: SqsMessage) -> RecordResult {
-    let body = record.body.as_deref().unwrap_or_default();
-    let job: GenerationJob = serde_json::from_str(body).map_err(|err| format!("not a generation job: {err}"))?;
-    match generate(worker, &job).await {
-        Ok(()) => Ok(()),
-        Err(err) => {
-            let deliveries = batch::receive_count(&record);
-            if deliveries >= worker.max_receives().await {
-                let reason = format!("gave up after {deliveries} deliveries: {err}");
-                if let Err(err) = fail(worker, &job, &reason).await {
-                    tracing::warn!(error = %err, "could not mark the generation failed");
-                }
-            }
-            Err(err.to_string())
+async fn process_record(worker: &GenerateWorker, record: SqsMessage, deadline: DateTime<Utc>) -> Result<(), JobError> {
+    let job: GenerationJob = batch::parse(&record, "a generation job")?;
+    let result = generate(worker, &job, deadline).await;
+    batch::settle(&record, &worker.receive_limit, result, |reason| async move {
+        if let Err(err) = fail(worker, &job, &reason).await {
+            tracing::warn!(error = %err, "could not mark the generation failed");
         }
-    }
+    })
+    .await
 }
 
 /// Marks the generation failed and tells its listeners why.
@@ -111,9 +98,12 @@ async fn fail(worker: &GenerateWorker, job: &GenerationJob, reason: &str) -> Res
     Ok(())
 }
 
-/// Runs one generation job to `ready` (or `failed` with the reason, for bad input).
-pub async fn generate(worker: &GenerateWorker, job: &GenerationJob) -> Result<(), StoreError> {
-    let Some(mut generation) = take(worker, job).await? else {
+/// Runs one generation job to `ready` (or `failed` with the reason, for bad input). Copies of
+/// the job delivered at once (same batch, other containers) do not run it twice: one holds the
+/// lease, the others are `Held` and come back later to find it finished.
+pub async fn generate(worker: &GenerateWorker, job: &GenerationJob, deadline: DateTime<Utc>) -> Result<(), JobError> {
+    let lease = Id::<Generation>::new().to_string();
+    let Some(mut generation) = take(worker, job, &lease, deadline).await? else {
         return Ok(());
     };
     let engine = &worker.engine;
@@ -146,7 +136,7 @@ pub async fn generate(worker: &GenerateWorker, job: &GenerationJob) -> Result<()
     };
     let tree = match forgeflow_generator::generate(&input, &worker.limits) {
         Ok(tree) => tree,
-        Err(err) => return fail(worker, job, &err.to_string()).await,
+        Err(err) => return Ok(fail(worker, job, &err.to_string()).await?),
     };
     let topic = Topic::generation(generation.id);
     let files = Coalesced::with_default_interval(worker.progress.clone(), topic);
@@ -183,9 +173,11 @@ pub async fn generate(worker: &GenerateWorker, job: &GenerationJob) -> Result<()
     generation.refused = manifest.refused.iter().take(LISTED_ON_ROW).cloned().collect();
     generation.updated_at = now;
     generation.finished_at = Some(now);
-    match worker.generations.save(&generation, &[GenerationStatus::Running]).await {
-        Ok(()) | Err(StoreError::Conflict(_)) => {}
-        Err(other) => return Err(other),
+    match worker.generations.complete(&generation, &lease).await {
+        Ok(()) => {}
+        // Our lease ran out and another delivery took over: it finishes, and announces, once.
+        Err(StoreError::Conflict(_)) => return Ok(()),
+        Err(other) => return Err(other.into()),
     }
     tracing::info!(generation_id = %generation.id, files = generation.file_count, bytes = generation.total_bytes, "generation ready");
     let ready = ProgressEvent::GenerationReady {
@@ -195,7 +187,7 @@ pub async fn generate(worker: &GenerateWorker, job: &GenerationJob) -> Result<()
         bytes: generation.total_bytes,
     };
     worker.progress.publish(topic, ready).await;
-    auto_export(worker, &generation).await
+    Ok(auto_export(worker, &generation).await?)
 }
 
 /// A project with `auto_export` is exported as soon as a generation is ready: to its schedule's
@@ -221,8 +213,14 @@ async fn auto_export(worker: &GenerateWorker, generation: &Generation) -> Result
     Ok(())
 }
 
-/// The generation row, created or moved to `running`; `None` if it already finished.
-async fn take(worker: &GenerateWorker, job: &GenerationJob) -> Result<Option<Generation>, StoreError> {
+/// The generation row, created if need be and claimed under `lease`; `None` if it already
+/// finished, `Held` while another delivery's lease on it is live.
+async fn take(
+    worker: &GenerateWorker,
+    job: &GenerationJob,
+    lease: &str,
+    deadline: DateTime<Utc>,
+) -> Result<Option<Generation>, JobError> {
     let now = Utc::now();
     let mut generation = match worker.generations.get(job.generation_id).await? {
         Some(existing) => existing,
@@ -242,12 +240,21 @@ async fn take(worker: &GenerateWorker, job: &GenerationJob) -> Result<Option<Gen
     if matches!(generation.status, GenerationStatus::Ready | GenerationStatus::Failed) {
         return Ok(None);
     }
+    match worker.generations.claim(generation.id, lease, deadline, now).await {
+        Ok(()) => {}
+        Err(StoreError::Conflict(_)) => {
+            let finished = worker.generations.get(generation.id).await?.is_none_or(|g| {
+                matches!(g.status, GenerationStatus::Ready | GenerationStatus::Failed)
+            });
+            if finished {
+                return Ok(None);
+            }
+            return Err(JobError::Held("another delivery is generating it".into()));
+        }
+        Err(other) => return Err(other.into()),
+    }
     generation.status = GenerationStatus::Running;
     generation.updated_at = now;
-    worker
-        .generations
-        .save(&generation, &[GenerationStatus::Queued, GenerationStatus::Running])
-        .await?;
     Ok(Some(generation))
 }
 

@@ -16,42 +16,24 @@ use forgeflow_domain::progress::{ProgressEvent, Topic};
 use forgeflow_progress::{Coalesced, Publisher};
 use forgeflow_store::engine::output_key;
 use forgeflow_store::{Engine, StoreError};
-use tokio::sync::OnceCell;
 
-use crate::batch::{self, RecordResult};
+use crate::batch::{self, JobError, ReceiveLimit};
 
 pub struct StepWorker {
     pub engine: Engine,
     pub agents: Agents,
     pub progress: Publisher,
-    max_receives: OnceCell<u32>,
+    receive_limit: ReceiveLimit,
 }
 
 impl StepWorker {
     pub fn new(engine: Engine, agents: Agents, progress: Publisher) -> Self {
         Self {
+            receive_limit: ReceiveLimit::new(engine.steps_queue.clone()),
             engine,
             agents,
             progress,
-            max_receives: OnceCell::new(),
         }
-    }
-
-    /// The queue's `maxReceiveCount`, read once: the delivery on which a failing job must
-    /// record its failure, because SQS will not hand it to us again.
-    async fn max_receives(&self) -> u32 {
-        *self
-            .max_receives
-            .get_or_init(|| async {
-                self.engine
-                    .steps_queue
-                    .max_receive_count()
-                    .await
-                    .ok()
-                    .flatten()
-                    .unwrap_or(5)
-            })
-            .await
     }
 }
 
@@ -60,27 +42,15 @@ pub async fn handler(worker: &StepWorker, event: SqsEvent, deadline: DateTime<Ut
     batch::for_each_record(event, |record| process_record(worker, record, deadline)).await
 }
 
-async fn process_record(worker: &StepWorker, record: SqsMessage, deadline: DateTime<Utc>) -> RecordResult {
-    let body = record.body.as_deref().unwrap_or_default();
-    let job: StepJob = serde_json::from_str(body).map_err(|err| format!("not a step job: {err}"))?;
-    match run_step(worker, &job, deadline).await {
-        Ok(()) => Ok(()),
-        Err(err) => {
-            let deliveries = batch::receive_count(&record);
-            // A step held by a live lease is not given up on: its holder is still working and
-            // will record the outcome itself.
-            if !matches!(err, StepError::Held) && deliveries >= worker.max_receives().await {
-                give_up(worker, &job, deliveries, &err).await;
-            }
-            Err(err.to_string())
-        }
-    }
+async fn process_record(worker: &StepWorker, record: SqsMessage, deadline: DateTime<Utc>) -> Result<(), JobError> {
+    let job: StepJob = batch::parse(&record, "a step job")?;
+    let result = run_step(worker, &job, deadline).await;
+    batch::settle(&record, &worker.receive_limit, result, |reason| give_up(worker, &job, reason)).await
 }
 
-/// The last delivery failed too: record why on the step and the execution before SQS moves
-/// the message to the DLQ, so the run does not sit `running` forever.
-async fn give_up(worker: &StepWorker, job: &StepJob, deliveries: u32, err: &StepError) {
-    let reason = format!("gave up after {deliveries} deliveries: {err}");
+/// The step failed for good: record why on the step and the execution (before SQS moves the
+/// message to the DLQ, for a last delivery), so the run does not sit `running` forever.
+async fn give_up(worker: &StepWorker, job: &StepJob, reason: String) {
     let executions = &worker.engine.executions;
     let now = Utc::now();
     if let Err(err) = executions.fail_step(job.execution_id, &job.step_id, &reason, now).await {
@@ -125,15 +95,7 @@ fn finished(execution: &Execution, status: ExecutionStatus, error: Option<String
     }
 }
 
-#[derive(Debug, thiserror::Error)]
-enum StepError {
-    #[error("the step is held by another delivery")]
-    Held,
-    #[error(transparent)]
-    Store(#[from] StoreError),
-}
-
-async fn run_step(worker: &StepWorker, job: &StepJob, deadline: DateTime<Utc>) -> Result<(), StepError> {
+async fn run_step(worker: &StepWorker, job: &StepJob, deadline: DateTime<Utc>) -> Result<(), JobError> {
     let engine = &worker.engine;
     let Some((execution, runs)) = engine.executions.load(job.execution_id).await? else {
         tracing::warn!(execution_id = %job.execution_id, "no such execution; dropping the job");
@@ -162,7 +124,7 @@ async fn run_step(worker: &StepWorker, job: &StepJob, deadline: DateTime<Utc>) -
     // Another delivery holds the step. Deleting this message could lose the step if that
     // holder dies, so let it come back after the visibility timeout (≥ any lease).
     if !run.can_start(now) {
-        return Err(StepError::Held);
+        return Err(held());
     }
     let started = match engine
         .executions
@@ -170,7 +132,7 @@ async fn run_step(worker: &StepWorker, job: &StepJob, deadline: DateTime<Utc>) -
         .await
     {
         Ok(started) => started,
-        Err(StoreError::Conflict(_)) => return Err(StepError::Held),
+        Err(StoreError::Conflict(_)) => return Err(held()),
         Err(other) => return Err(other.into()),
     };
     tracing::info!(execution_id = %execution.id, step = started.step_id, delivery = started.deliveries, "step started");
@@ -284,9 +246,8 @@ async fn execute(worker: &StepWorker, execution: &Execution, mut run: StepRun) -
     }
 }
 
-/// After `step_id` succeeded: queue what became ready and finish the execution if this was
-/// the last step. On a redelivery, children claimed earlier are sent again too: the delivery
-/// that claimed them may have died before sending (a duplicate is harmless, a loss is not).
+/// After `step_id` succeeded: [`Engine::resume`](forgeflow_store::Engine::resume), and the
+/// closing event if that finished the run.
 async fn resume_after(
     worker: &StepWorker,
     id: Id<Execution>,
@@ -294,21 +255,9 @@ async fn resume_after(
     redelivered: bool,
 ) -> Result<(), StoreError> {
     let engine = &worker.engine;
-    let Some((execution, runs)) = engine.executions.load(id).await? else {
-        return Ok(());
-    };
-    if execution.status != ExecutionStatus::Running {
-        return Ok(());
-    }
-    if redelivered {
-        for child in execution.workflow.children(step_id) {
-            if runs.get(&child.id).is_some_and(|run| run.status == StepStatus::Queued) {
-                engine.send_step(&execution, &child.id).await?;
-            }
-        }
-    }
-    engine.enqueue_ready(&execution, &runs).await?;
-    if engine.complete_if_done(&execution, &runs).await? {
+    if engine.resume(id, step_id, redelivered).await?
+        && let Some((execution, _)) = engine.executions.load(id).await?
+    {
         let event = finished(&execution, ExecutionStatus::Succeeded, None);
         worker.progress.publish(Topic::execution(execution.id), event).await;
     }
@@ -320,4 +269,8 @@ fn ignore_conflict(result: Result<(), StoreError>) -> Result<(), StoreError> {
         Err(StoreError::Conflict(_)) => Ok(()),
         other => other,
     }
+}
+
+fn held() -> JobError {
+    JobError::Held("the step is held by another delivery".into())
 }

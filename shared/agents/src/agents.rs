@@ -78,10 +78,13 @@ impl Agents {
         input: &AgentInput,
         progress: &(dyn Fn(TokenProgress) + Send + Sync),
     ) -> Result<AgentRun, AgentError> {
+        // Contracts stored before creation checked them meet the same bounds before any work.
+        forgeflow_domain::contract::check(&agent.output_contract)
+            .map_err(|reason| AgentError::InvalidContract(reason.to_string()))?;
         let contract = Contract::compile(&agent.output_contract).map_err(AgentError::InvalidContract)?;
         let prompt = Prompt::for_step(agent, input);
         let remote = match agent.provider {
-            ProviderKind::Offline => return run_offline(agent, input, &contract, &prompt, progress),
+            ProviderKind::Offline => return run_offline(agent, input, &prompt, progress).await,
             ProviderKind::Openai => Remote::OpenAi,
             ProviderKind::Anthropic => Remote::Anthropic,
         };
@@ -236,15 +239,25 @@ fn with_more_attempts(error: AgentError, earlier: u32) -> AgentError {
     }
 }
 
-/// The offline provider: no network, deterministic, one "attempt".
-fn run_offline(
+/// The offline provider: no network, deterministic, one "attempt". Building and validating the
+/// answer is CPU work, so it runs on a blocking thread, not on the async runtime's workers.
+async fn run_offline(
     agent: &Agent,
     input: &AgentInput,
-    contract: &Contract,
     prompt: &Prompt,
     progress: &(dyn Fn(TokenProgress) + Send + Sync),
 ) -> Result<AgentRun, AgentError> {
-    let output = offline::respond(agent, input, contract).map_err(|reason| AgentError::Contract {
+    let (owned_agent, owned_input) = (agent.clone(), input.clone());
+    let answer = tokio::task::spawn_blocking(move || {
+        let contract = Contract::compile(&owned_agent.output_contract)?;
+        offline::respond(&owned_agent, &owned_input, &contract)
+    })
+    .await
+    .map_err(|err| AgentError::Contract {
+        reason: format!("offline provider: {err}"),
+        attempts: 1,
+    })?;
+    let output = answer.map_err(|reason| AgentError::Contract {
         reason: format!("offline provider: {reason}"),
         attempts: 1,
     })?;

@@ -11,6 +11,24 @@ const VERSION: &str = "v1:";
 
 pub const DEFAULT_LIMIT: usize = 20;
 pub const MAX_LIMIT: usize = 100;
+/// The most a page's items may weigh as JSON: Lambda answers at most 6 MB, and an item such as a
+/// custom agent can weigh up to a body's limit (256 KiB), so a page stops early rather than fail.
+pub const MAX_PAGE_BYTES: usize = 4 * 1024 * 1024;
+
+/// The leading `items` that fit in [`MAX_PAGE_BYTES`] (at least one), and whether some were cut.
+pub fn fit<T: serde::Serialize>(mut items: Vec<T>) -> (Vec<T>, bool) {
+    let mut total = 0;
+    let keep = items
+        .iter()
+        .position(|item| {
+            total += serde_json::to_vec(item).map_or(0, |json| json.len() + 1);
+            total > MAX_PAGE_BYTES
+        })
+        .map_or(items.len(), |over| over.max(1));
+    let cut = keep < items.len();
+    items.truncate(keep);
+    (items, cut)
+}
 
 /// What a listing was asked for: `?limit=` (1..=100, default 20) and `?cursor=`.
 pub struct PageRequest<C> {
@@ -58,6 +76,18 @@ mod tests {
             decode::<String>(&cursor).unwrap(),
             "0193d5e4-7c1a-7000-8000-000000000000"
         );
+    }
+
+    #[test]
+    fn a_page_stops_before_its_items_outweigh_the_limit() {
+        let item = "x".repeat(256 * 1024);
+        let (kept, cut) = fit(vec![item.clone(); 25]);
+        assert!(cut);
+        assert_eq!(kept.len(), MAX_PAGE_BYTES / (item.len() + 3));
+        let (kept, cut) = fit(vec!["small"; 100]);
+        assert_eq!((kept.len(), cut), (100, false));
+        let huge = "y".repeat(MAX_PAGE_BYTES + 1);
+        assert_eq!(fit(vec![huge.clone(), huge]).0.len(), 1, "a page always makes progress");
     }
 
     #[test]

@@ -114,7 +114,11 @@ where
     if let Some(user) = call.caller {
         req.extensions_mut().insert(Authenticated(user));
     }
-    let result = match limit(ctx, &call, Utc::now()).await {
+    let admitted = match limit(ctx, &call, Utc::now()).await {
+        Ok(()) => crate::request::within_body_limit(&req),
+        Err(refused) => Err(refused),
+    };
+    let result = match admitted {
         Ok(()) => handler(req).await,
         Err(refused) => Err(refused),
     };

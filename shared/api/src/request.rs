@@ -26,13 +26,25 @@ pub fn json_body<T: DeserializeOwned>(req: &Request) -> Result<T, ApiError> {
             return Err(ApiError::UnsupportedMediaType);
         }
     }
-    let bytes: &[u8] = match req.body() {
-        Body::Empty => &[],
+    parse_json(body_bytes(req))
+}
+
+/// The body as bytes (a base64 body already decoded by the runtime).
+pub fn body_bytes(req: &Request) -> &[u8] {
+    match req.body() {
         Body::Text(text) => text.as_bytes(),
         Body::Binary(bytes) => bytes,
         _ => &[],
-    };
-    parse_json(bytes)
+    }
+}
+
+/// Every route's limit, checked by the guard before any handler: whether a route reads its body
+/// as JSON, as optional JSON or as the raw bytes a signature covers, it never sees more.
+pub fn within_body_limit(req: &Request) -> Result<(), ApiError> {
+    if body_bytes(req).len() > MAX_BODY_BYTES {
+        return Err(ApiError::PayloadTooLarge { limit: MAX_BODY_BYTES });
+    }
+    Ok(())
 }
 
 /// Like `json_body`, but an absent body means "all defaults".

@@ -1,6 +1,7 @@
 //! Access tokens: HS256 JWTs. The algorithm is pinned, and `exp`, `iss`, `aud` and `sub`
 //! are required, so `alg: none`, a token signed with another key or algorithm, an expired
-//! token or one minted for another audience are all refused alike.
+//! token or one minted for another audience are all refused alike. `nbf`, when present, is
+//! honoured (a token not yet valid is refused), and so is an `iat` in the future.
 
 use chrono::{DateTime, Duration, Utc};
 use forgeflow_domain::Id;
@@ -13,6 +14,8 @@ use serde::{Deserialize, Serialize};
 use crate::ApiError;
 
 const ALGORITHM: Algorithm = Algorithm::HS256;
+/// Clock skew allowed on `exp`, `nbf` and `iat`, in seconds.
+const LEEWAY_S: u64 = 5;
 pub const MIN_SECRET_BYTES: usize = 32;
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -21,7 +24,16 @@ pub struct Claims {
     pub iss: String,
     pub aud: String,
     pub iat: i64,
+    pub nbf: i64,
     pub exp: i64,
+}
+
+/// What verification reads: `nbf` is optional there (jsonwebtoken checks it when present).
+#[derive(Debug, Deserialize)]
+struct Verified {
+    sub: String,
+    #[serde(default)]
+    iat: Option<i64>,
 }
 
 /// Issues and verifies tokens. Keys are derived once, when the Lambda container starts.
@@ -62,7 +74,8 @@ impl Tokens {
         validation.set_issuer(&[issuer]);
         validation.set_audience(&[audience]);
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
-        validation.leeway = 5;
+        validation.validate_nbf = true;
+        validation.leeway = LEEWAY_S;
         Ok(Self {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
@@ -80,6 +93,7 @@ impl Tokens {
             iss: self.issuer.clone(),
             aud: self.audience.clone(),
             iat: now.timestamp(),
+            nbf: now.timestamp(),
             exp: expires_at.timestamp(),
         };
         let token =
@@ -88,12 +102,17 @@ impl Tokens {
     }
 
     pub fn verify(&self, token: &str) -> Result<Id<User>, ApiError> {
-        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation).map_err(|err| {
+        let data = jsonwebtoken::decode::<Verified>(token, &self.decoding, &self.validation).map_err(|err| {
             ApiError::Unauthorized(match err.kind() {
                 ErrorKind::ExpiredSignature => "token expired",
+                ErrorKind::ImmatureSignature => "token not yet valid",
                 _ => "invalid token",
             })
         })?;
+        // jsonwebtoken does not check `iat`; one from the future is a clock or a forgery.
+        if data.claims.iat.is_some_and(|iat| iat > Utc::now().timestamp() + LEEWAY_S as i64) {
+            return Err(ApiError::Unauthorized("token not yet valid"));
+        }
         data.claims
             .sub
             .parse()
@@ -214,6 +233,31 @@ mod tests {
                 "{what} was accepted"
             );
         }
+    }
+
+    #[test]
+    fn a_token_not_yet_valid_is_refused() {
+        let mut future_nbf = claims(7200, "forgeflow-api");
+        future_nbf["nbf"] = (Utc::now().timestamp() + 3600).into();
+        assert!(matches!(
+            tokens().verify(&sign(&future_nbf, ALGORITHM, SECRET)),
+            Err(ApiError::Unauthorized("token not yet valid"))
+        ));
+        let mut future_iat = claims(7200, "forgeflow-api");
+        future_iat["iat"] = (Utc::now().timestamp() + 3600).into();
+        assert!(tokens().verify(&sign(&future_iat, ALGORITHM, SECRET)).is_err());
+
+        let mut past_nbf = claims(3600, "forgeflow-api");
+        past_nbf["nbf"] = (Utc::now().timestamp() - 60).into();
+        assert!(tokens().verify(&sign(&past_nbf, ALGORITHM, SECRET)).is_ok());
+    }
+
+    #[test]
+    fn issued_tokens_carry_nbf() {
+        let issued = tokens().issue(Id::new(), Utc::now()).unwrap();
+        let payload = issued.token.split('.').nth(1).unwrap();
+        let claims: serde_json::Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap();
+        assert_eq!(claims["nbf"], claims["iat"]);
     }
 
     #[test]

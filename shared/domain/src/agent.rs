@@ -118,14 +118,13 @@ impl CreateAgent {
     /// the caller, which owns the schema engine.
     pub fn into_agent(self, owner: Id<User>) -> Result<Agent, ValidationError> {
         let output_contract = match (self.role, self.output_contract) {
-            (AgentRole::Custom, Some(contract)) if contract.is_object() => {
+            (AgentRole::Custom, Some(contract)) => {
                 if let Some(reason) = unstorable(&contract, 1) {
                     return Err(ValidationError::new("output_contract", reason));
                 }
+                crate::contract::check(&contract)
+                    .map_err(|reason| ValidationError::new("output_contract", reason.to_string()))?;
                 contract
-            }
-            (AgentRole::Custom, Some(_)) => {
-                return Err(ValidationError::new("output_contract", "must be a JSON Schema object"));
             }
             (AgentRole::Custom, None) => {
                 return Err(ValidationError::new(
@@ -304,7 +303,10 @@ mod tests {
                 "{contract}"
             );
         }
-        let ordinary = json!({"type": "number", "minimum": -1e20, "multipleOf": 0.01, "maximum": 0});
+        let ordinary = json!({
+            "type": "object",
+            "properties": {"n": {"type": "number", "minimum": -1e20, "multipleOf": 0.01, "maximum": 0}}
+        });
         assert!(custom(ordinary).is_ok());
     }
 

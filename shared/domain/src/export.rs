@@ -199,9 +199,22 @@ pub struct Export {
     pub updated_at: DateTime<Utc>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub finished_at: Option<DateTime<Utc>>,
+    /// Bumped by every save, and every save is conditioned on the version it read: two writers
+    /// cannot lose each other's fields.
+    #[serde(default)]
+    pub version: u64,
+    /// Until when the delivery working on the export holds it; a duplicate delivery meanwhile
+    /// (same batch, another container) leaves it alone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lease_expires_at: Option<DateTime<Utc>>,
 }
 
 impl Export {
+    /// Whether a delivery may take the export at `now`: no live lease on it.
+    pub fn is_free(&self, now: DateTime<Utc>) -> bool {
+        self.lease_expires_at.is_none_or(|until| until <= now)
+    }
+
     pub fn new(id: Id<Export>, generation: &Generation, target: ExportTarget, now: DateTime<Utc>) -> Self {
         Self {
             id,
@@ -218,6 +231,8 @@ impl Export {
             created_at: now,
             updated_at: now,
             finished_at: None,
+            version: 0,
+            lease_expires_at: None,
         }
     }
 }

@@ -1,9 +1,11 @@
 //! Forgeflow's domain: validated values, entities and the rules between them.
 //! Nothing here talks to the network or the clock; callers pass `now` in.
 
+pub mod address;
 pub mod agent;
 pub mod audit;
 pub mod catalog;
+pub mod contract;
 pub mod credential;
 pub mod error;
 pub mod execution;

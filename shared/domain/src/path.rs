@@ -3,7 +3,12 @@
 //!
 //! The checks follow what git itself refuses in a tree (`verify_path`): `..`, `.git` in any case,
 //! and the spellings of `.git` that NTFS and HFS+ treat as the same name (`.git.`, `git~1`,
-//! `.g\u{200c}it`), because the tree ends up checked out on those systems too.
+//! `.g\u{200c}it`, `.git::$INDEX_ALLOCATION`), because the tree ends up checked out on those
+//! systems too. So are names Windows cannot hold (`CON`, `aux.txt`, `<>:"|?*`, a trailing dot or
+//! space) and bidirectional-control characters, which make a name display as another.
+//!
+//! This is the one policy: the generator normalises with [`safe_path`], and the exporter, the
+//! GitHub tree and the GitLab actions check with [`check_canonical`] and [`case_collision`].
 
 use std::fmt;
 
@@ -25,6 +30,12 @@ pub enum PathError {
     GitSegment,
     TooLong { bytes: usize },
     SegmentTooLong { bytes: usize },
+    BidiControl,
+    ReservedCharacter(char),
+    DeviceName,
+    TrailingDotOrSpace,
+    /// Given to [`check_canonical`] in another spelling than [`safe_path`] gives.
+    NotNormalised,
 }
 
 impl fmt::Display for PathError {
@@ -41,6 +52,23 @@ impl fmt::Display for PathError {
             PathError::TooLong { bytes } => {
                 write!(f, "the path is {bytes} bytes long, over the limit of {MAX_PATH_BYTES}")
             }
+            PathError::BidiControl => write!(
+                f,
+                "the path contains a bidirectional-control character (U+202E and its family), which makes it display as another name"
+            ),
+            PathError::ReservedCharacter(c) => write!(
+                f,
+                "the path contains {c:?}, which Windows does not allow in a name (`:` also opens an NTFS stream)"
+            ),
+            PathError::DeviceName => write!(
+                f,
+                "a path segment is a Windows device name (CON, PRN, AUX, NUL, COM1-9, LPT1-9), with or without an extension"
+            ),
+            PathError::TrailingDotOrSpace => write!(
+                f,
+                "a path segment ends with a dot or a space, which Windows drops, so it would be another name there"
+            ),
+            PathError::NotNormalised => write!(f, "the path is not in its normal form (`./`, `//`)"),
             PathError::SegmentTooLong { bytes } => {
                 write!(
                     f,
@@ -61,6 +89,9 @@ pub fn safe_path(raw: &str) -> Result<String, PathError> {
     }
     if raw.chars().any(char::is_control) {
         return Err(PathError::ControlCharacter);
+    }
+    if raw.chars().any(is_bidi_control) {
+        return Err(PathError::BidiControl);
     }
     if raw.contains('\\') {
         return Err(PathError::Backslash);
@@ -85,6 +116,15 @@ pub fn safe_path(raw: &str) -> Result<String, PathError> {
         if is_git_name(segment) {
             return Err(PathError::GitSegment);
         }
+        if let Some(c) = segment.chars().find(|c| WINDOWS_RESERVED.contains(c)) {
+            return Err(PathError::ReservedCharacter(c));
+        }
+        if is_device_name(segment) {
+            return Err(PathError::DeviceName);
+        }
+        if segment.ends_with(['.', ' ']) {
+            return Err(PathError::TrailingDotOrSpace);
+        }
         if segment.len() > MAX_SEGMENT_BYTES {
             return Err(PathError::SegmentTooLong { bytes: segment.len() });
         }
@@ -96,16 +136,69 @@ pub fn safe_path(raw: &str) -> Result<String, PathError> {
     Ok(path)
 }
 
+/// Checks a path that should already be normal (what the exporter and the forges receive): it
+/// passes [`safe_path`] unchanged, or it is refused.
+pub fn check_canonical(path: &str) -> Result<(), PathError> {
+    if safe_path(path)? == path {
+        Ok(())
+    } else {
+        Err(PathError::NotNormalised)
+    }
+}
+
+/// Two paths that differ only by case: one file on Windows and macOS, where the second
+/// overwrites the first at checkout. The pair, in the order given.
+pub fn case_collision<'a>(paths: impl IntoIterator<Item = &'a str>) -> Option<(&'a str, &'a str)> {
+    let mut seen = std::collections::HashMap::new();
+    for path in paths {
+        if let Some(first) = seen.insert(path.to_lowercase(), path)
+            && first != path
+        {
+            return Some((first, path));
+        }
+    }
+    None
+}
+
+/// What Windows refuses in a name; `:` is also NTFS's stream separator (`.git::$INDEX_ALLOCATION`).
+const WINDOWS_RESERVED: [char; 7] = ['<', '>', ':', '"', '|', '?', '*'];
+
+/// `CON`, `aux.txt`, `Com1.tar.gz`: Windows opens the device whatever the extension, and reads
+/// superscript digits as digits (`COM¹`).
+fn is_device_name(segment: &str) -> bool {
+    let stem = segment.split('.').next().unwrap_or_default().trim_end_matches(' ');
+    let upper = stem.to_ascii_uppercase();
+    match upper.as_str() {
+        "CON" | "PRN" | "AUX" | "NUL" | "CONIN$" | "CONOUT$" => true,
+        _ => {
+            let Some(rest) = upper.strip_prefix("COM").or_else(|| upper.strip_prefix("LPT")) else {
+                return false;
+            };
+            let mut digits = rest.chars();
+            matches!(
+                (digits.next(), digits.next()),
+                (Some('1'..='9' | '¹' | '²' | '³'), None)
+            )
+        }
+    }
+}
+
+/// The explicit directional formatting characters (Unicode's `Bidi_Control`).
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
 /// `C:`, `c:x`, `C:/…`: a drive-relative or absolute Windows path.
 fn has_drive_letter(raw: &str) -> bool {
     let bytes = raw.as_bytes();
     bytes.len() >= 2 && bytes[0].is_ascii_alphabetic() && bytes[1] == b':'
 }
 
-/// `.git` in any case, also as NTFS (trailing dots and spaces, the 8.3 name `git~1`) and HFS+
-/// (ignorable code points inside the name) would read it.
+/// `.git` in any case, also as NTFS (trailing dots and spaces, the 8.3 name `git~1`, a stream
+/// suffix `:…`) and HFS+ (ignorable code points inside the name) would read it.
 fn is_git_name(segment: &str) -> bool {
-    let visible: String = segment
+    let name = segment.split(':').next().unwrap_or_default();
+    let visible: String = name
         .chars()
         .filter(|c| !is_hfs_ignorable(*c))
         .collect::<String>()
@@ -134,8 +227,10 @@ mod tests {
             (".gitignore", ".gitignore"),
             (".github/workflows/ci.yml", ".github/workflows/ci.yml"),
             ("docs/.gitkeep", "docs/.gitkeep"),
-            ("a/...", "a/..."),
-            ("ab:c/d", "ab:c/d"),
+            ("src/[id]/(group)/page.tsx", "src/[id]/(group)/page.tsx"),
+            ("console.rs", "console.rs"),
+            ("com10.txt", "com10.txt"),
+            ("a/.b", "a/.b"),
             ("src/ünïcode/名前.rs", "src/ünïcode/名前.rs"),
         ];
         for (raw, expected) in cases {
@@ -168,6 +263,28 @@ mod tests {
             (".git /x", PathError::GitSegment),
             ("GIT~1/config", PathError::GitSegment),
             (".g\u{200c}it/config", PathError::GitSegment),
+            (".git::$INDEX_ALLOCATION/config", PathError::GitSegment),
+            (".git:stream", PathError::GitSegment),
+            ("ab:c/d", PathError::ReservedCharacter(':')),
+            ("src/file.txt::$DATA", PathError::ReservedCharacter(':')),
+            ("a<b", PathError::ReservedCharacter('<')),
+            ("what?.md", PathError::ReservedCharacter('?')),
+            ("a|b", PathError::ReservedCharacter('|')),
+            ("q\"uote", PathError::ReservedCharacter('"')),
+            ("star*", PathError::ReservedCharacter('*')),
+            ("CON", PathError::DeviceName),
+            ("src/aux.txt", PathError::DeviceName),
+            ("Nul.tar.gz", PathError::DeviceName),
+            ("lpt9", PathError::DeviceName),
+            ("COM\u{b9}.txt", PathError::DeviceName),
+            ("prn .md", PathError::DeviceName),
+            ("a/...", PathError::TrailingDotOrSpace),
+            ("notes.", PathError::TrailingDotOrSpace),
+            ("dir /x", PathError::TrailingDotOrSpace),
+            ("invoice\u{202e}fdp.exe", PathError::BidiControl),
+            ("a\u{2066}b", PathError::BidiControl),
+            ("a\u{200f}b", PathError::BidiControl),
+            ("a\u{061c}b", PathError::BidiControl),
             ("a\0b", PathError::ControlCharacter),
             ("a\nb", PathError::ControlCharacter),
             ("tab\there", PathError::ControlCharacter),
@@ -186,6 +303,25 @@ mod tests {
         for (raw, expected) in cases {
             assert_eq!(safe_path(raw), Err(expected), "{raw:?}");
         }
+    }
+
+    #[test]
+    fn canonical_paths_pass_and_other_spellings_are_refused() {
+        assert_eq!(check_canonical("src/main.rs"), Ok(()));
+        assert_eq!(check_canonical("./src/main.rs"), Err(PathError::NotNormalised));
+        assert_eq!(check_canonical("src//main.rs"), Err(PathError::NotNormalised));
+        assert_eq!(check_canonical(".git::$INDEX_ALLOCATION/config"), Err(PathError::GitSegment));
+        assert_eq!(check_canonical("../x"), Err(PathError::ParentSegment));
+    }
+
+    #[test]
+    fn paths_that_differ_only_by_case_collide() {
+        assert_eq!(
+            case_collision(["README.md", "src/a.rs", "readme.md"]),
+            Some(("README.md", "readme.md"))
+        );
+        assert_eq!(case_collision(["Ünï.rs", "ünï.rs"]), Some(("Ünï.rs", "ünï.rs")));
+        assert_eq!(case_collision(["a.rs", "b.rs", "A/b.rs"]), None);
     }
 
     #[test]

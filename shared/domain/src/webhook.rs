@@ -1,16 +1,21 @@
 //! Signed inbound webhooks, Stripe style.
 //!
 //! The sender puts `t=<unix seconds>,v1=<hex HMAC-SHA256 of "{t}.{body}">` in the signature header. During a
-//! secret rotation it may send several `v1=` values, one per secret; one match is enough. Other schemes
-//! (`v0=`, …) are ignored so senders can add them. The key is the secret exactly as both sides hold it, e.g.
-//! the bytes of the string [`new_secret_hex`] returned.
+//! secret rotation it may send several `v1=` values, one per secret; one match is enough. The key is the
+//! secret exactly as both sides hold it, e.g. the bytes of the string [`new_secret_hex`] returned.
+//!
+//! The header is parsed strictly, in the one spelling [`sign`] writes: `t` first, in canonical decimal
+//! (no sign, no leading zero), then one or more distinct `v1` of 64 lower-case hex digits, separated by
+//! a bare comma. Anything else (spaces, upper case, another scheme, a repeated field) is malformed. Replays
+//! are recognized by what was signed ([`Verified::replay_key`]: the timestamp and the body), never by the
+//! header's text, so no re-spelling of a header makes its delivery new.
 //!
 //! [`verify`] checks the signature before the timestamp, so only an authentic delivery can learn that it is
 //! stale, and compares in constant time.
 
 use chrono::{DateTime, Duration, Utc};
 use hmac::{Hmac, Mac};
-use sha2::Sha256;
+use sha2::{Digest, Sha256};
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -33,6 +38,14 @@ pub fn sign(secret: &[u8], timestamp: i64, body: &[u8]) -> String {
     format!("t={timestamp},v1={signature}")
 }
 
+/// An authentic, fresh delivery.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verified {
+    /// Hex SHA-256 of the signed content (`"{t}.{body}"`): the same for every spelling of the header
+    /// and every secret it was signed with, so it identifies the delivery for replay detection.
+    pub replay_key: String,
+}
+
 /// Checks `header` against `body`: well formed, one `v1` signature matching, and its timestamp within
 /// `tolerance` of `now` in either direction.
 pub fn verify(
@@ -41,7 +54,7 @@ pub fn verify(
     body: &[u8],
     now: DateTime<Utc>,
     tolerance: Duration,
-) -> Result<(), WebhookError> {
+) -> Result<Verified, WebhookError> {
     let (timestamp, signatures) = parse_header(header)?;
     let mac = keyed(secret, timestamp, body);
     if !signatures
@@ -58,7 +71,14 @@ pub fn verify(
     if skew > tolerance.num_seconds() {
         return Err(WebhookError::Stale);
     }
-    Ok(())
+    let signed = Sha256::new()
+        .chain_update(timestamp.to_string())
+        .chain_update(b".")
+        .chain_update(body)
+        .finalize();
+    Ok(Verified {
+        replay_key: hex::encode(signed),
+    })
 }
 
 /// A new webhook secret from 32 random bytes the caller supplies: 64 lower-case hex digits.
@@ -76,29 +96,35 @@ fn keyed(secret: &[u8], timestamp: i64, body: &[u8]) -> HmacSha256 {
 }
 
 fn parse_header(header: &str) -> Result<(i64, Vec<Vec<u8>>), WebhookError> {
-    let mut timestamp = None;
-    let mut signatures = Vec::new();
-    for item in header.split(',') {
-        let (key, value) = item.trim().split_once('=').ok_or(WebhookError::Malformed)?;
-        match key {
-            "t" if timestamp.is_none() && !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) => {
-                timestamp = Some(value.parse::<i64>().map_err(|_| WebhookError::Malformed)?);
-            }
-            "t" => return Err(WebhookError::Malformed),
-            "v1" => {
-                let signature = hex::decode(value).map_err(|_| WebhookError::Malformed)?;
-                if signature.len() != SIGNATURE_BYTES {
-                    return Err(WebhookError::Malformed);
-                }
-                signatures.push(signature);
-            }
-            _ => {}
+    let mut fields = header.split(',');
+    let timestamp = fields
+        .next()
+        .and_then(|field| field.strip_prefix("t="))
+        .filter(|t| is_canonical_decimal(t))
+        .and_then(|t| t.parse::<i64>().ok())
+        .ok_or(WebhookError::Malformed)?;
+    let mut signatures: Vec<Vec<u8>> = Vec::new();
+    for field in fields {
+        let hex_digits = field.strip_prefix("v1=").ok_or(WebhookError::Malformed)?;
+        let is_lower_hex = hex_digits.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+        if hex_digits.len() != SIGNATURE_BYTES * 2 || !is_lower_hex {
+            return Err(WebhookError::Malformed);
         }
+        let signature = hex::decode(hex_digits).map_err(|_| WebhookError::Malformed)?;
+        if signatures.contains(&signature) {
+            return Err(WebhookError::Malformed);
+        }
+        signatures.push(signature);
     }
-    match timestamp {
-        Some(timestamp) if !signatures.is_empty() => Ok((timestamp, signatures)),
-        _ => Err(WebhookError::Malformed),
+    if signatures.is_empty() {
+        return Err(WebhookError::Malformed);
     }
+    Ok((timestamp, signatures))
+}
+
+/// Digits only, and no leading zero: the one way to write a number.
+fn is_canonical_decimal(text: &str) -> bool {
+    !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) && (text == "0" || !text.starts_with('0'))
 }
 
 #[cfg(test)]
@@ -113,7 +139,7 @@ mod tests {
         DateTime::from_timestamp(timestamp, 0).unwrap()
     }
 
-    fn check(header: &str, body: &[u8], now: i64) -> Result<(), WebhookError> {
+    fn check(header: &str, body: &[u8], now: i64) -> Result<Verified, WebhookError> {
         verify(SECRET, header, body, at(now), Duration::minutes(5))
     }
 
@@ -170,7 +196,7 @@ mod tests {
                 Err(WebhookError::BadSignature),
             ),
         ] {
-            assert_eq!(check(&header, body, now), expected, "{case}");
+            assert_eq!(check(&header, body, now).map(|_| ()), expected, "{case}");
         }
     }
 
@@ -192,6 +218,17 @@ mod tests {
             format!("t={T},v1={}", &signature[..62]),
             format!("t={T};v1={signature}"),
             format!("t={T},v1={signature},"),
+            // Re-spellings of a valid header: each would otherwise be a new text for the same delivery.
+            format!("t={T}, v1={signature}"),
+            format!(" t={T},v1={signature}"),
+            format!("t={T},v1={}", signature.to_uppercase()),
+            format!("t=0{T},v1={signature}"),
+            format!("t=+{T},v1={signature}"),
+            format!("v1={signature},t={T}"),
+            format!("t={T},v1={signature},v1={signature}"),
+            format!("t={T},v0=legacy,v1={signature}"),
+            format!("t={T},v1={signature},v2={signature}"),
+            format!("scheme=x,t={T},v1={signature}"),
         ] {
             assert_eq!(check(&header, BODY, T), Err(WebhookError::Malformed), "{header:?}");
         }
@@ -201,17 +238,38 @@ mod tests {
     fn one_matching_v1_among_several_is_enough_during_a_secret_rotation() {
         let old = sign(b"old-secret", T, BODY).split_once(",v1=").unwrap().1.to_owned();
         let new = sign(SECRET, T, BODY).split_once(",v1=").unwrap().1.to_owned();
-        for header in [
-            format!("t={T},v1={old},v1={new}"),
-            format!("t={T},v1={new},v1={old}"),
-            format!("t={T}, v0=legacy, v1={}", new.to_uppercase()),
-        ] {
-            assert_eq!(check(&header, BODY, T), Ok(()), "{header:?}");
+        for header in [format!("t={T},v1={old},v1={new}"), format!("t={T},v1={new},v1={old}")] {
+            assert!(check(&header, BODY, T).is_ok(), "{header:?}");
         }
+        let stranger = sign(b"stranger", T, BODY).split_once(",v1=").unwrap().1.to_owned();
         assert_eq!(
-            check(&format!("t={T},v1={old},v1={old}"), BODY, T),
+            check(&format!("t={T},v1={old},v1={stranger}"), BODY, T),
             Err(WebhookError::BadSignature)
         );
+    }
+
+    /// Replays are recognized by what was signed: every header that verifies for one timestamp and
+    /// body, whichever secrets it carries, names the same delivery; another body or time does not.
+    #[test]
+    fn the_replay_key_is_the_signed_content_not_the_header() {
+        let new = sign(SECRET, T, BODY);
+        let old = sign(b"old-secret", T, BODY).split_once(",v1=").unwrap().1.to_owned();
+        let key = |header: &str, body: &[u8]| check(header, body, T).unwrap().replay_key;
+        let first = key(&new, BODY);
+        assert_eq!(key(&format!("{new},v1={old}"), BODY), first);
+        let v1 = new.split_once(",v1=").unwrap().1;
+        assert_eq!(key(&format!("t={T},v1={old},v1={v1}"), BODY), first);
+        assert_ne!(key(&sign(SECRET, T + 1, BODY), BODY), first);
+        assert_ne!(key(&sign(SECRET, T, b"{}"), b"{}"), first);
+        assert_eq!(first.len(), 64);
+    }
+
+    #[test]
+    fn timestamps_have_one_spelling() {
+        assert!(is_canonical_decimal("0") && is_canonical_decimal("1700000000"));
+        for text in ["", "00", "01", "+1", "-1", "1e9", " 1"] {
+            assert!(!is_canonical_decimal(text), "{text:?}");
+        }
     }
 
     #[test]

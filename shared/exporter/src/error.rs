@@ -4,7 +4,7 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {
     #[error("refused path {path:?}: {reason}")]
-    UnsafePath { path: String, reason: &'static str },
+    UnsafePath { path: String, reason: String },
 
     #[error("file {path:?} has mode {mode:?}; only \"100644\" and \"100755\" can be exported")]
     UnsupportedMode { path: String, mode: String },
@@ -14,6 +14,9 @@ pub enum ExportError {
 
     #[error("{path:?} is listed as a file and is also the directory of other files")]
     FileDirectoryConflict { path: String },
+
+    #[error("{path:?} and {other:?} differ only by case: one file on Windows and macOS")]
+    CaseCollision { path: String, other: String },
 
     #[error("{name:?} is not a valid branch name")]
     InvalidBranch { name: String },
@@ -85,6 +88,7 @@ impl ExportError {
             | ExportError::UnsupportedMode { .. }
             | ExportError::DuplicatePath { .. }
             | ExportError::FileDirectoryConflict { .. }
+            | ExportError::CaseCollision { .. }
             | ExportError::InvalidBranch { .. }
             | ExportError::InvalidAuthor { .. }
             | ExportError::NotARepository(_)
@@ -114,10 +118,10 @@ mod tests {
     fn bad_input_is_final_and_io_is_retryable() {
         let unsafe_path = ExportError::UnsafePath {
             path: "../x".into(),
-            reason: "it has a '..' segment",
+            reason: "it has a `..` segment".into(),
         };
         assert!(!unsafe_path.is_retryable());
-        assert_eq!(unsafe_path.to_string(), "refused path \"../x\": it has a '..' segment");
+        assert_eq!(unsafe_path.to_string(), "refused path \"../x\": it has a `..` segment");
         let io = ExportError::io("write", "/tmp/x")(std::io::Error::other("disk full"));
         assert!(io.is_retryable());
         assert_eq!(io.to_string(), "could not write /tmp/x: disk full");

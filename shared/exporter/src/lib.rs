@@ -28,6 +28,12 @@ pub use error::ExportError;
 pub use pack::{pack_git_dir, unpack_git_dir};
 pub use repo::{CommitInfo, LocalRepo};
 
+/// Checks a tree's entries (paths, modes, duplicates, case, file-or-folder) before anything is
+/// read or written for them; the repository and archive writers check again.
+pub fn check_files(files: &[FileEntry]) -> Result<(), ExportError> {
+    path::check_all(files).map(|_| ())
+}
+
 /// Who an export's commit is attributed to (author and committer alike).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Author {

@@ -1,44 +1,21 @@
 //! Defense in depth: the generator already confines paths, but nothing that could escape the
-//! tree, be absolute, or write into a `.git` directory may reach a repository or an archive.
+//! tree, be absolute, write into a `.git` directory or break a checkout on Windows or macOS may
+//! reach a repository or an archive. The policy is the generator's own
+//! (`forgeflow_domain::path`), applied to paths that must already be in normal form.
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use forgeflow_domain::path::{case_collision, check_canonical};
 use gix::objs::tree::EntryKind;
 
 use crate::{ExportError, FileEntry};
 
 /// Checks one relative, `/`-separated path.
 pub(crate) fn check(path: &str) -> Result<(), ExportError> {
-    let refuse = |reason| {
-        Err(ExportError::UnsafePath {
-            path: path.to_owned(),
-            reason,
-        })
-    };
-    if path.is_empty() {
-        return refuse("it is empty");
-    }
-    if path.starts_with('/') {
-        return refuse("it is absolute");
-    }
-    // A backslash is a separator on Windows, so `a\..\..\x` would escape there once unpacked.
-    if path.contains('\\') {
-        return refuse("it contains a backslash");
-    }
-    if path.contains('\0') {
-        return refuse("it contains a NUL byte");
-    }
-    for segment in path.split('/') {
-        match segment {
-            "" => return refuse("it has an empty segment"),
-            "." => return refuse("it has a '.' segment"),
-            ".." => return refuse("it has a '..' segment"),
-            // Case-insensitive: `.GIT` is the same directory on macOS and Windows.
-            s if s.eq_ignore_ascii_case(".git") => return refuse("it writes into a .git directory"),
-            _ => {}
-        }
-    }
-    Ok(())
+    check_canonical(path).map_err(|reason| ExportError::UnsafePath {
+        path: path.to_owned(),
+        reason: reason.to_string(),
+    })
 }
 
 /// The archive's top-level directory: empty (no prefix) or a safe relative path.
@@ -68,6 +45,12 @@ pub(crate) fn check_all(files: &[FileEntry]) -> Result<BTreeMap<&str, EntryKind>
                 path: file.path.clone(),
             });
         }
+    }
+    if let Some((path, other)) = case_collision(kinds.keys().copied()) {
+        return Err(ExportError::CaseCollision {
+            path: path.to_owned(),
+            other: other.to_owned(),
+        });
     }
     let mut dirs = BTreeSet::new();
     for path in kinds.keys() {
@@ -102,27 +85,33 @@ mod tests {
     }
 
     #[test]
-    fn unsafe_paths_are_refused_with_a_reason() {
-        let cases = [
-            ("", "it is empty"),
-            ("/etc/passwd", "it is absolute"),
-            ("../escape", "it has a '..' segment"),
-            ("a/../../escape", "it has a '..' segment"),
-            ("a/./b", "it has a '.' segment"),
-            ("a//b", "it has an empty segment"),
-            ("a/", "it has an empty segment"),
-            (".git/config", "it writes into a .git directory"),
-            ("sub/.git/hooks/pre-commit", "it writes into a .git directory"),
-            (".GIT/HEAD", "it writes into a .git directory"),
-            ("a\\..\\b", "it contains a backslash"),
-            ("a\0b", "it contains a NUL byte"),
-        ];
-        for (path, expected) in cases {
+    fn unsafe_paths_are_refused_with_the_generators_reason() {
+        for path in [
+            "",
+            "/etc/passwd",
+            "../escape",
+            "a/./b",
+            "a//b",
+            ".git/config",
+            ".GIT/HEAD",
+            ".git::$INDEX_ALLOCATION/config",
+            "a\\..\\b",
+            "a\0b",
+            "aux.txt",
+            "a\u{202e}b",
+        ] {
+            let expected = check_canonical(path).unwrap_err().to_string();
             match check(path) {
                 Err(ExportError::UnsafePath { reason, .. }) => assert_eq!(reason, expected, "{path:?}"),
                 other => panic!("{path:?} gave {other:?}"),
             }
         }
+    }
+
+    #[test]
+    fn files_that_differ_only_by_case_are_refused() {
+        let files = [FileEntry::new("README.md", "100644"), FileEntry::new("readme.md", "100644")];
+        assert!(matches!(check_all(&files), Err(ExportError::CaseCollision { .. })));
     }
 
     #[test]

@@ -3,6 +3,8 @@
 
 use std::collections::HashSet;
 
+use forgeflow_domain::path::{case_collision, check_canonical};
+
 use crate::RemoteFile;
 use crate::error::ForgeError;
 
@@ -63,13 +65,8 @@ pub(crate) fn files(files: &[RemoteFile]) -> Result<(), ForgeError> {
     let mut paths = HashSet::with_capacity(files.len());
     for file in files {
         let bad = |why: &str| ForgeError::Invalid(format!("file {:?}: {why}", file.path));
-        let segments_ok = file
-            .path
-            .split('/')
-            .all(|segment| !segment.is_empty() && segment != "." && segment != ".." && segment != ".git");
-        if !segments_ok || file.path.contains(['\\', '\0']) || file.path.starts_with('/') {
-            return Err(bad("not a safe relative path"));
-        }
+        // The generator's and the exporter's path policy, so the three cannot disagree.
+        check_canonical(&file.path).map_err(|reason| bad(&reason.to_string()))?;
         if file.mode != "100644" && file.mode != "100755" {
             return Err(bad("the mode must be \"100644\" or \"100755\""));
         }
@@ -79,6 +76,11 @@ pub(crate) fn files(files: &[RemoteFile]) -> Result<(), ForgeError> {
         if !paths.insert(file.path.as_str()) {
             return Err(bad("listed twice"));
         }
+    }
+    if let Some((first, second)) = case_collision(files.iter().map(|file| file.path.as_str())) {
+        return Err(ForgeError::Invalid(format!(
+            "{first:?} and {second:?} differ only by case: one file on Windows and macOS"
+        )));
     }
     for path in &paths {
         let mut at = 0;
@@ -141,10 +143,22 @@ mod tests {
     #[test]
     fn unsafe_or_contradictory_file_lists_are_refused() {
         assert!(files(&[file("src/main.rs"), file("README.md")]).is_ok());
-        for bad in ["../x", "/etc/passwd", "a//b", ".git/config", "a/./b", "a\\b", ""] {
+        for bad in [
+            "../x",
+            "/etc/passwd",
+            "a//b",
+            ".git/config",
+            "a/./b",
+            "a\\b",
+            "",
+            ".git::$INDEX_ALLOCATION/config",
+            "CON",
+            "x\u{202e}y",
+        ] {
             assert!(files(&[file(bad)]).is_err(), "{bad}");
         }
         assert!(files(&[file("a"), file("a")]).is_err());
+        assert!(files(&[file("Makefile"), file("makefile")]).is_err());
         assert!(files(&[file("a"), file("a/b/c")]).is_err());
         let mut odd = file("x");
         odd.mode = "120000".into();

@@ -10,7 +10,7 @@ use crate::error::GenerateError;
 use crate::text::shorten;
 use crate::{GeneratedTree, Refusal};
 use forgeflow_domain::manifest::{FileMode, GeneratedFile, Source};
-use forgeflow_domain::path::{MAX_PATH_BYTES, safe_path};
+use forgeflow_domain::path::{MAX_PATH_BYTES, case_collision, safe_path};
 
 /// `base` (template and docs files, unique paths) with `agent_files` laid over it in order, so
 /// of two agent files with one path the later wins.
@@ -48,6 +48,7 @@ pub(crate) fn merge(base: Vec<GeneratedFile>, agent_files: &[WrittenFile]) -> Re
         }
     }
     refuse_files_that_are_folders(&mut files, &mut conflicts, &mut refused)?;
+    refuse_case_collisions(&mut files, &mut conflicts, &mut refused)?;
     Ok(GeneratedTree {
         files: files.into_values().collect(),
         conflicts: conflicts.into_iter().collect(),
@@ -86,6 +87,31 @@ fn refuse_files_that_are_folders(
     Ok(())
 }
 
+/// Two paths that differ only by case are one file on Windows and macOS: the agent's goes (of two
+/// agents' files, the one that sorts later).
+fn refuse_case_collisions(
+    files: &mut BTreeMap<String, GeneratedFile>,
+    conflicts: &mut BTreeSet<String>,
+    refused: &mut Vec<Refusal>,
+) -> Result<(), GenerateError> {
+    while let Some((first, second)) = case_collision(files.keys().map(String::as_str)) {
+        let (first, second) = (first.to_owned(), second.to_owned());
+        let loser = match (files[&first].source, files[&second].source) {
+            (_, Source::Agent) => second.clone(),
+            (Source::Agent, _) => first.clone(),
+            _ => return Err(clash_in_templates(&second)),
+        };
+        let other = if loser == first { &second } else { &first };
+        refused.push(Refusal {
+            reason: format!("it differs from `{other}` only by case, so the two are one file on Windows and macOS"),
+            path: loser.clone(),
+        });
+        files.remove(&loser);
+        conflicts.remove(&loser);
+    }
+    Ok(())
+}
+
 fn clash_in_templates(path: &str) -> GenerateError {
     GenerateError::Template {
         template: "templates and docs".to_owned(),
@@ -112,6 +138,26 @@ mod tests {
             path: path.to_owned(),
             content: content.to_owned(),
         }
+    }
+
+    #[test]
+    fn a_path_that_differs_from_another_only_by_case_is_refused() {
+        let tree = merge(
+            vec![base("README.md", FileMode::Regular, Source::Template)],
+            &[
+                agent("readme.md", "mine"),
+                agent("src/Lib.rs", "a"),
+                agent("src/lib.rs", "b"),
+                agent(".git::$INDEX_ALLOCATION/config", "x"),
+                agent("notes\u{202e}txt.exe", "x"),
+            ],
+        )
+        .unwrap();
+        let paths: Vec<&str> = tree.files.iter().map(|f| f.path.as_str()).collect();
+        assert_eq!(paths, ["README.md", "src/Lib.rs"]);
+        let refused: Vec<&str> = tree.refused.iter().map(|r| r.path.as_str()).collect();
+        assert_eq!(refused.len(), 4, "{refused:?}");
+        assert!(refused.contains(&"readme.md") && refused.contains(&"src/lib.rs"));
     }
 
     #[test]

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use chrono::Utc;
+use forgeflow_domain::Id;
 use forgeflow_domain::agent::{AgentRole, PlanOutput};
 use forgeflow_domain::execution::{self, Execution, ExecutionStatus, StepJob, StepRun, StepStatus};
 use forgeflow_domain::generation::GenerationJob;
@@ -195,12 +196,33 @@ impl Engine {
         Ok(())
     }
 
-    /// Runs the failed and cancelled steps again, keeping every finished one.
-    pub async fn retry(
-        &self,
-        execution: &Execution,
-        runs: &BTreeMap<String, StepRun>,
-    ) -> Result<Vec<String>, StoreError> {
+    /// After `step_id` succeeded: queue what became ready and finish the execution if this was
+    /// the last step. True if this call finished it. On a redelivery, children claimed earlier
+    /// are sent again too: the delivery that claimed them may have died before sending (a
+    /// duplicate is harmless, a loss is not).
+    pub async fn resume(&self, id: Id<Execution>, step_id: &str, redelivered: bool) -> Result<bool, StoreError> {
+        let Some((execution, runs)) = self.executions.load(id).await? else {
+            return Ok(false);
+        };
+        if execution.status != ExecutionStatus::Running {
+            return Ok(false);
+        }
+        if redelivered {
+            for child in execution.workflow.children(step_id) {
+                if runs.get(&child.id).is_some_and(|run| run.status == StepStatus::Queued) {
+                    self.send_step(&execution, &child.id).await?;
+                }
+            }
+        }
+        self.enqueue_ready(&execution, &runs).await?;
+        self.complete_if_done(&execution, &runs).await
+    }
+
+    /// Runs the failed and cancelled steps again, keeping every finished one. A run whose every
+    /// step had succeeded (a cancel that raced the last step's completion) has nothing to rerun:
+    /// it is completed instead, so it never sits `running` with nothing queued. True if this
+    /// call completed it.
+    pub async fn retry(&self, execution: &Execution, runs: &BTreeMap<String, StepRun>) -> Result<bool, StoreError> {
         self.executions
             .transition(
                 execution.id,
@@ -226,6 +248,7 @@ impl Engine {
         }
         let mut running = execution.clone();
         running.status = ExecutionStatus::Running;
-        self.enqueue_ready(&running, &runs).await
+        self.enqueue_ready(&running, &runs).await?;
+        self.complete_if_done(&running, &runs).await
     }
 }

@@ -72,11 +72,31 @@ impl ExportStore {
         item::get(&self.client, &self.table, export_key(id), "get export").await
     }
 
-    /// Replaces the export's row if its status is still one of `from`.
-    pub async fn save(&self, export: &Export, from: &[ExportStatus]) -> Result<(), StoreError> {
-        let item = with_index(to_item(export_key(export.id), export)?, export);
-        let from: Vec<&str> = from.iter().map(|status| status.as_str()).collect();
-        item::put_if_status(&self.client, &self.table, item, &from, "save export", "export moved on").await
+    /// Replaces the export's row if nobody saved it since `export` was read (its `version`), and
+    /// bumps the version. `Conflict` if someone did: re-read and decide again.
+    pub async fn save(&self, export: &mut Export) -> Result<(), StoreError> {
+        let read = export.version;
+        export.version = read + 1;
+        let item = with_index(to_item(export_key(export.id), &*export)?, export);
+        let saved = item::put_if_version(&self.client, &self.table, item, read, "save export", "export moved on").await;
+        if saved.is_err() {
+            export.version = read;
+        }
+        saved
+    }
+
+    /// Takes the export for one delivery until `until` (its invocation's deadline): refused with
+    /// `Conflict` while another delivery's lease is live, or if the row changed since it was read.
+    pub async fn claim(&self, export: &mut Export, until: DateTime<Utc>, now: DateTime<Utc>) -> Result<(), StoreError> {
+        if !export.is_free(now) {
+            return Err(StoreError::Conflict("another delivery holds the export"));
+        }
+        let previous = export.lease_expires_at.replace(until);
+        let claimed = self.save(export).await;
+        if claimed.is_err() {
+            export.lease_expires_at = previous;
+        }
+        claimed
     }
 
     /// Records the remote commit an export created, before the remote branch moves.

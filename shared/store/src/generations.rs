@@ -58,19 +58,53 @@ impl GenerationStore {
         item::get(&self.client, &self.table, generation_key(id), "get generation").await
     }
 
-    /// Replaces the generation's row if its status is still one of `from`.
-    pub async fn save(&self, generation: &Generation, from: &[GenerationStatus]) -> Result<(), StoreError> {
-        let item = row(generation)?;
-        let from: Vec<&str> = from.iter().map(|status| status.as_str()).collect();
-        item::put_if_status(
-            &self.client,
-            &self.table,
-            item,
-            &from,
-            "save generation",
-            "generation moved on",
-        )
-        .await
+    /// Takes the generation for one delivery, holding it as `lease` until `until` (the
+    /// invocation's deadline): it must be queued, or running under a lease that has expired (its
+    /// holder died). `Conflict` otherwise: another delivery holds it, or it finished.
+    pub async fn claim(
+        &self,
+        id: Id<Generation>,
+        lease: &str,
+        until: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(generation_key(id)))
+            .update_expression("SET #status = :running, lease = :lease, lease_expires_at = :until, updated_at = :now")
+            .condition_expression(
+                "#status = :queued OR (#status = :running AND \
+                 (attribute_not_exists(lease_expires_at) OR lease_expires_at <= :now_ms))",
+            )
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":running", s(GenerationStatus::Running.as_str()))
+            .expression_attribute_values(":queued", s(GenerationStatus::Queued.as_str()))
+            .expression_attribute_values(":lease", s(lease))
+            .expression_attribute_values(":until", AttributeValue::N(until.timestamp_millis().to_string()))
+            .expression_attribute_values(":now_ms", AttributeValue::N(now.timestamp_millis().to_string()))
+            .expression_attribute_values(":now", AttributeValue::S(now.to_rfc3339()))
+            .send()
+            .await
+            .map_err(|err| dynamo("claim generation", "another delivery holds the generation", err))?;
+        Ok(())
+    }
+
+    /// Writes the finished generation if `lease` still holds it, dropping the lease. `Conflict`
+    /// if another delivery took it over meanwhile: that one finishes it, and tells listeners.
+    pub async fn complete(&self, generation: &Generation, lease: &str) -> Result<(), StoreError> {
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(row(generation)?))
+            .condition_expression("#status = :running AND lease = :lease")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":running", s(GenerationStatus::Running.as_str()))
+            .expression_attribute_values(":lease", s(lease))
+            .send()
+            .await
+            .map_err(|err| dynamo("complete generation", "another delivery took the generation over", err))?;
+        Ok(())
     }
 
     /// Moves a generation that is not finished to `failed` with `reason`.

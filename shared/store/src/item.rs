@@ -36,27 +36,27 @@ pub fn string_attr<'a>(item: &'a Item, name: &str) -> Option<&'a str> {
     item.get(name).and_then(|value| value.as_s().ok()).map(String::as_str)
 }
 
-/// Writes `item` if the stored row's `status` is one of `from`: the guard of every state machine
-/// kept as a whole row (generations, exports). `Conflict(moved_on)` if it was not.
-pub async fn put_if_status(
+/// Writes `item` if the stored row's `version` is still `read` (0: a row saved before versions,
+/// or never saved since its creation). `Conflict(moved_on)` if it is not.
+pub async fn put_if_version(
     client: &aws_sdk_dynamodb::Client,
     table: &str,
     item: Item,
-    from: &[&str],
+    read: u64,
     operation: &'static str,
     moved_on: &'static str,
 ) -> Result<(), StoreError> {
-    let placeholders: Vec<String> = (0..from.len()).map(|i| format!(":from{i}")).collect();
-    let mut request = client
+    let condition = if read == 0 {
+        "attribute_exists(pk) AND (attribute_not_exists(version) OR version = :read)"
+    } else {
+        "version = :read"
+    };
+    client
         .put_item()
         .table_name(table)
         .set_item(Some(item))
-        .condition_expression(format!("#status IN ({})", placeholders.join(", ")))
-        .expression_attribute_names("#status", "status");
-    for (placeholder, status) in placeholders.iter().zip(from) {
-        request = request.expression_attribute_values(placeholder, s(*status));
-    }
-    request
+        .condition_expression(condition)
+        .expression_attribute_values(":read", AttributeValue::N(read.to_string()))
         .send()
         .await
         .map_err(|err| crate::error::dynamo(operation, moved_on, err))?;

@@ -6,6 +6,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::StoreError;
+use crate::projects::Page;
 use crate::error::dynamo;
 use crate::item::{self, Item, key, s, to_item};
 
@@ -81,30 +82,35 @@ impl<T: Serialize + DeserializeOwned> Owned<T> {
         output.item.map(item::from_item).transpose()
     }
 
-    /// All of the owner's documents of this kind, oldest first.
-    pub async fn list(&self, owner: Id<User>) -> Result<Vec<T>, StoreError> {
-        let mut documents = Vec::new();
-        let mut start = None;
-        loop {
-            let output = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
-                .expression_attribute_values(":pk", s(format!("USER#{owner}")))
-                .expression_attribute_values(":prefix", s(format!("{}#", self.kind)))
-                .consistent_read(true)
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(|err| StoreError::backend("list documents", err))?;
-            for item in output.items.unwrap_or_default() {
-                documents.push(item::from_item(item)?);
-            }
-            start = output.last_evaluated_key;
-            if start.is_none() {
-                return Ok(documents);
-            }
-        }
+    /// Up to `limit` of the owner's documents of this kind, oldest first, after the one with id
+    /// `after`; `next` is the id to continue after, if more may follow.
+    pub async fn page(&self, owner: Id<User>, limit: usize, after: Option<&str>) -> Result<Page<T, String>, StoreError> {
+        let prefix = format!("{}#", self.kind);
+        let output = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
+            .expression_attribute_values(":pk", s(format!("USER#{owner}")))
+            .expression_attribute_values(":prefix", s(&prefix))
+            .consistent_read(true)
+            .limit(i32::try_from(limit).unwrap_or(i32::MAX))
+            .set_exclusive_start_key(after.map(|id| self.key(owner, id)))
+            .send()
+            .await
+            .map_err(|err| StoreError::backend("list documents", err))?;
+        let items = output
+            .items
+            .unwrap_or_default()
+            .into_iter()
+            .map(item::from_item)
+            .collect::<Result<Vec<T>, _>>()?;
+        let next = output
+            .last_evaluated_key
+            .as_ref()
+            .and_then(|key| item::string_attr(key, item::SK))
+            .and_then(|sk| sk.strip_prefix(&prefix))
+            .map(str::to_owned);
+        Ok(Page { items, next })
     }
 }

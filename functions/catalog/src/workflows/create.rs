@@ -20,8 +20,15 @@ use forgeflow_domain::workflow::{CreateWorkflow, Workflow};
 pub async fn handler(ctx: &ApiContext, req: Request) -> ApiResult {
     let owner = ctx.tokens().await?.authenticate(&req)?;
     let input: CreateWorkflow = request::json_body(&req)?;
+    // Only the agents the steps name are looked up, however many the caller owns.
     let mut known: BTreeSet<String> = catalog::builtin_agents().into_iter().map(|agent| agent.id).collect();
-    known.extend(ctx.agents.list(owner).await?.into_iter().map(|agent| agent.id));
+    let named: BTreeSet<&str> = input.steps.iter().map(|step| step.agent.as_str()).collect();
+    // Agent ids are UUIDs; a longer name cannot be one (and is no valid key to look up).
+    for id in named.into_iter().filter(|id| !known.contains(*id) && id.len() <= 64) {
+        if ctx.agents.get(owner, id).await?.is_some() {
+            known.insert(id.to_owned());
+        }
+    }
     let workflow = input.into_workflow(owner, |agent| known.contains(agent))?;
     ctx.workflows.create(owner, &workflow.id, &workflow).await?;
     response::created(&workflow)

@@ -18,7 +18,8 @@ async fn main() -> Result<(), Error> {
     );
     lambda_runtime::run(service_fn(|event: LambdaEvent<SqsEvent>| {
         let worker = &worker;
-        async move { Ok::<SqsBatchResponse, Error>(handler(worker, event.payload).await) }
+        let deadline = forgeflow_workers::batch::deadline(&event.context);
+        async move { Ok::<SqsBatchResponse, Error>(handler(worker, event.payload, deadline).await) }
     }))
     .await
 }

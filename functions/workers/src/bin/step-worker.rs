@@ -1,5 +1,4 @@
 use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent};
-use chrono::{DateTime, Utc};
 use forgeflow_agents::Agents;
 use forgeflow_progress::Publisher;
 use forgeflow_store::{Clients, Env};
@@ -19,7 +18,7 @@ async fn main() -> Result<(), Error> {
         Publisher::at(&clients, &resources.table, config.ws_endpoint.as_deref()),
     );
     lambda_runtime::run(service_fn(|event: LambdaEvent<SqsEvent>| {
-        let deadline = DateTime::<Utc>::from_timestamp_millis(event.context.deadline as i64).unwrap_or_else(Utc::now);
+        let deadline = forgeflow_workers::batch::deadline(&event.context);
         let worker = &worker;
         async move { Ok::<SqsBatchResponse, Error>(handler(worker, event.payload, deadline).await) }
     }))

@@ -15,7 +15,8 @@ use forgeflow_store::exports::RemoteRecord;
 use futures_util::FutureExt;
 
 use super::history::blocking;
-use super::{ExportFailure, ExportWorker, tree};
+use super::{ExportWorker, tree};
+use crate::batch::JobError;
 use crate::generate::Manifest;
 
 const GITLAB_COM: &str = "https://gitlab.com";
@@ -30,7 +31,7 @@ pub async fn deliver(
     files: &[FileEntry],
     workdir: &Path,
     git_dir: &Path,
-) -> Result<(), ExportFailure> {
+) -> Result<(), JobError> {
     match export.target.clone() {
         ExportTarget::Zip => archive_to_s3(worker, export, project, files, workdir, git_dir, Format::Zip).await,
         ExportTarget::TarGz => archive_to_s3(worker, export, project, files, workdir, git_dir, Format::TarGz).await,
@@ -63,7 +64,7 @@ async fn archive_to_s3(
     workdir: &Path,
     git_dir: &Path,
     format: Format,
-) -> Result<(), ExportFailure> {
+) -> Result<(), JobError> {
     let root = slug(&project.name);
     let path = workdir.join(format!("{root}.{}", format.extension()));
     let (out, files, tree_dir, git, name) = (
@@ -101,11 +102,11 @@ fn remote_files(manifest: &Manifest) -> Vec<RemoteFile> {
         .collect()
 }
 
-fn failure(err: ForgeError) -> ExportFailure {
+fn failure(err: ForgeError) -> JobError {
     if err.is_retryable() {
-        ExportFailure::Retry(err.to_string())
+        JobError::Retryable(err.to_string())
     } else {
-        ExportFailure::Final(err.to_string())
+        JobError::Final(err.to_string())
     }
 }
 
@@ -117,14 +118,14 @@ async fn push(
     manifest: &Manifest,
     workdir: &Path,
     target: &ExportTarget,
-) -> Result<(), ExportFailure> {
+) -> Result<(), JobError> {
     let forge = if matches!(target, ExportTarget::Github { .. }) {
         Forge::Github
     } else {
         Forge::Gitlab
     };
     let token = worker.credentials.reveal(export.owner, forge).await?.ok_or_else(|| {
-        ExportFailure::Final(format!(
+        JobError::Final(format!(
             "no {} token is set: PUT /credentials/{} first",
             forge.as_str(),
             forge.as_str()
@@ -151,7 +152,7 @@ async fn push(
         .users
         .get(export.owner)
         .await?
-        .ok_or_else(|| ExportFailure::Final("the owner no longer exists".into()))?;
+        .ok_or_else(|| JobError::Final("the owner no longer exists".into()))?;
     let already_created = export.remote_commit.clone();
     // The callbacks own what they use, so the futures they return borrow nothing of this one.
     let read = {
@@ -246,6 +247,6 @@ async fn push(
     Ok(())
 }
 
-fn unreachable_target() -> Result<Outcome, ExportFailure> {
-    Err(ExportFailure::Final("an archive target has no forge".into()))
+fn unreachable_target() -> Result<Outcome, JobError> {
+    Err(JobError::Final("an archive target has no forge".into()))
 }

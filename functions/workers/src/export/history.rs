@@ -11,7 +11,8 @@ use forgeflow_exporter::{Author, FileEntry, LocalRepo, pack_git_dir, unpack_git_
 use forgeflow_store::StoreError;
 use forgeflow_store::exports::RepoHead;
 
-use super::{ExportFailure, ExportWorker, tree};
+use super::{ExportWorker, tree};
+use crate::batch::JobError;
 
 pub const BRANCH: &str = "main";
 
@@ -25,7 +26,7 @@ pub async fn commit(
     files: &[FileEntry],
     workdir: &Path,
     git_dir: &Path,
-) -> Result<String, ExportFailure> {
+) -> Result<String, JobError> {
     let head = worker.exports.head(project.id).await?;
     if let Some(head) = &head {
         let packed = worker.blobs.get_bytes(&head.state_key).await?;
@@ -42,7 +43,7 @@ pub async fn commit(
         .users
         .get(export.owner)
         .await?
-        .ok_or_else(|| ExportFailure::Final("the owner no longer exists".into()))?;
+        .ok_or_else(|| JobError::Final("the owner no longer exists".into()))?;
     let email = owner.email.as_str().to_owned();
     let author = Author {
         name: email.split('@').next().unwrap_or("forgeflow").to_owned(),
@@ -86,7 +87,7 @@ pub async fn commit(
     match worker.exports.advance_head(project.id, head.as_ref(), &next).await {
         Ok(()) => {}
         Err(StoreError::Conflict(_)) => {
-            return Err(ExportFailure::Retry(
+            return Err(JobError::Retryable(
                 "another export of this project moved its history; building on it next time".into(),
             ));
         }
@@ -99,16 +100,16 @@ pub async fn commit(
 /// Runs git and archive work off the async executor.
 pub async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> Result<T, forgeflow_exporter::ExportError> + Send + 'static,
-) -> Result<T, ExportFailure> {
+) -> Result<T, JobError> {
     tokio::task::spawn_blocking(work)
         .await
-        .map_err(|err| ExportFailure::Retry(format!("export task failed: {err}")))?
+        .map_err(|err| JobError::Retryable(format!("export task failed: {err}")))?
         .map_err(|err| {
             // Disk or git trouble may pass on another delivery; bad input never will.
             if err.is_retryable() {
-                ExportFailure::Retry(err.to_string())
+                JobError::Retryable(err.to_string())
             } else {
-                ExportFailure::Final(err.to_string())
+                JobError::Final(err.to_string())
             }
         })
 }

@@ -13,7 +13,8 @@ mod tree;
 use std::path::PathBuf;
 
 use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
-use chrono::Utc;
+use chrono::{DateTime, Utc};
+use forgeflow_domain::Id;
 use forgeflow_domain::export::{Export, ExportJob, ExportStatus};
 use forgeflow_domain::generation::GenerationStatus;
 use forgeflow_domain::progress::{ExportPhase, ProgressEvent, Topic};
@@ -22,26 +23,9 @@ use forgeflow_store::{
     Blobs, Clients, CredentialStore, ExportStore, GenerationStore, JobQueue, ProjectStore, Resources, StoreError,
     UserStore,
 };
-use tokio::sync::OnceCell;
 
-use crate::batch::{self, RecordResult};
+use crate::batch::{self, JobError, ReceiveLimit};
 use crate::generate::Manifest;
-
-/// Where a job failed: its own input (final: recorded, message consumed) or the platform or a
-/// forge's temporary state (the message comes back).
-#[derive(Debug, thiserror::Error)]
-pub enum ExportFailure {
-    #[error("{0}")]
-    Final(String),
-    #[error("{0}")]
-    Retry(String),
-}
-
-impl From<StoreError> for ExportFailure {
-    fn from(err: StoreError) -> Self {
-        Self::Retry(err.to_string())
-    }
-}
 
 /// Settings for the forges; tests and the local stack point them at local servers.
 #[derive(Clone, Debug, Default)]
@@ -75,7 +59,7 @@ pub struct ExportWorker {
     /// Where jobs unpack trees and repositories (Lambda's /tmp).
     pub scratch: PathBuf,
     pub progress: Publisher,
-    max_receives: OnceCell<u32>,
+    receive_limit: ReceiveLimit,
 }
 
 impl ExportWorker {
@@ -98,11 +82,11 @@ impl ExportWorker {
             users,
             credentials,
             blobs,
+            receive_limit: ReceiveLimit::new(queue.clone()),
             queue,
             forges,
             scratch: std::env::temp_dir(),
             progress,
-            max_receives: OnceCell::new(),
         }
     }
 
@@ -127,56 +111,37 @@ impl ExportWorker {
         )
     }
 
-    async fn max_receives(&self) -> u32 {
-        *self
-            .max_receives
-            .get_or_init(|| async { self.queue.max_receive_count().await.ok().flatten().unwrap_or(5) })
-            .await
-    }
 }
 
-pub async fn handler(worker: &ExportWorker, event: SqsEvent) -> SqsBatchResponse {
-    batch::for_each_record(event, |record| process_record(worker, record)).await
+/// Handles one batch. `deadline` is when this invocation is killed: the lease on an export.
+pub async fn handler(worker: &ExportWorker, event: SqsEvent, deadline: DateTime<Utc>) -> SqsBatchResponse {
+    batch::for_each_record(event, |record| process_record(worker, record, deadline)).await
 }
 
-async fn process_record(worker: &ExportWorker, record: SqsMessage) -> RecordResult {
-    let body = record.body.as_deref().unwrap_or_default();
-    let job: ExportJob = serde_json::from_str(body).map_err(|err| format!("not an export job: {err}"))?;
-    let outcome = run(worker, &job).await;
-    let reason = match outcome {
-        Ok(()) => return Ok(()),
-        Err(ExportFailure::Final(reason)) => {
-            finish_failed(worker, &job, &reason).await;
-            return Ok(());
-        }
-        Err(ExportFailure::Retry(reason)) => reason,
-    };
-    let deliveries = batch::receive_count(&record);
-    if deliveries >= worker.max_receives().await {
-        finish_failed(
-            worker,
-            &job,
-            &format!("gave up after {deliveries} deliveries: {reason}"),
-        )
-        .await;
-    }
-    Err(reason)
+async fn process_record(worker: &ExportWorker, record: SqsMessage, deadline: DateTime<Utc>) -> Result<(), JobError> {
+    let job: ExportJob = batch::parse(&record, "an export job")?;
+    let result = run(worker, &job, deadline).await;
+    let job = &job;
+    batch::settle(&record, &worker.receive_limit, result, |reason| async move {
+        finish_failed(worker, job, &reason).await
+    })
+    .await
 }
 
 async fn finish_failed(worker: &ExportWorker, job: &ExportJob, reason: &str) {
     let Ok(Some(mut export)) = worker.exports.get(job.export_id).await else {
         return;
     };
+    if matches!(export.status, ExportStatus::Succeeded | ExportStatus::Failed) {
+        return;
+    }
     let now = Utc::now();
     export.status = ExportStatus::Failed;
     export.error = Some(reason.to_owned());
     export.updated_at = now;
     export.finished_at = Some(now);
-    match worker
-        .exports
-        .save(&export, &[ExportStatus::Queued, ExportStatus::Running])
-        .await
-    {
+    export.lease_expires_at = None;
+    match worker.exports.save(&mut export).await {
         Ok(()) => {
             let event = ProgressEvent::ExportFailed {
                 export_id: export.id.as_uuid(),
@@ -189,8 +154,10 @@ async fn finish_failed(worker: &ExportWorker, job: &ExportJob, reason: &str) {
     }
 }
 
-/// One export, from the queued row to `succeeded`.
-pub async fn run(worker: &ExportWorker, job: &ExportJob) -> Result<(), ExportFailure> {
+/// One export, from the queued row to `succeeded`. Copies of the job delivered at once (same
+/// batch, other containers) do not run it twice: the first claims it until `deadline`, the others
+/// are `Held` and come back to find it finished; each works in its own scratch directory.
+pub async fn run(worker: &ExportWorker, job: &ExportJob, deadline: DateTime<Utc>) -> Result<(), JobError> {
     let Some(mut export) = worker.exports.get(job.export_id).await? else {
         tracing::warn!(export_id = %job.export_id, "no such export; dropping the job");
         return Ok(());
@@ -198,20 +165,27 @@ pub async fn run(worker: &ExportWorker, job: &ExportJob) -> Result<(), ExportFai
     if matches!(export.status, ExportStatus::Succeeded | ExportStatus::Failed) {
         return Ok(());
     }
+    match worker.exports.claim(&mut export, deadline, Utc::now()).await {
+        Ok(()) => {}
+        Err(StoreError::Conflict(_)) => return Err(JobError::Held("another delivery is exporting it".into())),
+        Err(other) => return Err(other.into()),
+    }
     set_phase(worker, &mut export, ExportPhase::Committing).await?;
     let generation = match worker.generations.get(export.generation_id).await? {
         Some(generation) if generation.status == GenerationStatus::Ready => generation,
-        _ => return Err(ExportFailure::Final("the generation is gone or not ready".into())),
+        _ => return Err(JobError::Final("the generation is gone or not ready".into())),
     };
     let manifest: Manifest = worker.blobs.get_json(&generation.manifest_key()).await?;
     let project = worker
         .projects
         .get(export.owner, export.project_id)
         .await?
-        .ok_or_else(|| ExportFailure::Final("the project no longer exists".into()))?;
+        .ok_or_else(|| JobError::Final("the project no longer exists".into()))?;
 
-    let workdir = worker.scratch.join(format!("forgeflow-export-{}", export.id));
-    let _cleanup = tree::Scratch::create(&workdir).map_err(|err| ExportFailure::Retry(err.to_string()))?;
+    let workdir = worker
+        .scratch
+        .join(format!("forgeflow-export-{}-{}", export.id, Id::<Export>::new()));
+    let _cleanup = tree::Scratch::create(&workdir).map_err(|err| JobError::Retryable(err.to_string()))?;
     let files = tree::download(&worker.blobs, &generation, &manifest, &workdir.join("tree")).await?;
     let git_dir = workdir.join("git");
     let commit = history::commit(worker, &mut export, &project, &generation, &files, &workdir, &git_dir).await?;
@@ -235,7 +209,8 @@ pub async fn run(worker: &ExportWorker, job: &ExportJob) -> Result<(), ExportFai
     export.phase = "done".into();
     export.updated_at = now;
     export.finished_at = Some(now);
-    worker.exports.save(&export, &[ExportStatus::Running]).await?;
+    export.lease_expires_at = None;
+    worker.exports.save(&mut export).await?;
     tracing::info!(export_id = %export.id, target = export.target.kind(), "export succeeded");
     let result = &export.result;
     let done = ProgressEvent::ExportDone {
@@ -252,14 +227,11 @@ pub async fn run(worker: &ExportWorker, job: &ExportJob) -> Result<(), ExportFai
     Ok(())
 }
 
-async fn set_phase(worker: &ExportWorker, export: &mut Export, phase: ExportPhase) -> Result<(), ExportFailure> {
+async fn set_phase(worker: &ExportWorker, export: &mut Export, phase: ExportPhase) -> Result<(), JobError> {
     export.status = ExportStatus::Running;
     export.phase = phase.as_str().to_owned();
     export.updated_at = Utc::now();
-    worker
-        .exports
-        .save(export, &[ExportStatus::Queued, ExportStatus::Running])
-        .await?;
+    worker.exports.save(export).await?;
     let event = ProgressEvent::ExportPhase {
         export_id: export.id.as_uuid(),
         phase,

@@ -8,6 +8,7 @@ use forgeflow_exporter::FileEntry;
 use forgeflow_store::{Blobs, StoreError};
 use futures_util::{StreamExt, TryStreamExt, stream};
 
+use crate::batch::JobError;
 use crate::generate::Manifest;
 
 const DOWNLOAD_CONCURRENCY: usize = 32;
@@ -30,12 +31,19 @@ impl Drop for Scratch {
 }
 
 /// Downloads every file of the manifest under `root`, returning the entries in manifest order.
+/// The paths are checked first: none is joined to `root` before the exporter's policy passed it.
 pub async fn download(
     blobs: &Blobs,
     generation: &Generation,
     manifest: &Manifest,
     root: &Path,
-) -> Result<Vec<FileEntry>, StoreError> {
+) -> Result<Vec<FileEntry>, JobError> {
+    let files: Vec<FileEntry> = manifest
+        .files
+        .iter()
+        .map(|entry| FileEntry::new(entry.path.clone(), entry.mode.as_str()))
+        .collect();
+    forgeflow_exporter::check_files(&files).map_err(|err| JobError::Final(err.to_string()))?;
     let prefix = generation.files_prefix();
     let entries = &manifest.files;
     stream::iter(0..entries.len())
@@ -58,10 +66,7 @@ pub async fn download(
         .buffer_unordered(DOWNLOAD_CONCURRENCY)
         .try_collect::<Vec<()>>()
         .await?;
-    Ok(entries
-        .iter()
-        .map(|entry| FileEntry::new(entry.path.clone(), entry.mode.as_str()))
-        .collect())
+    Ok(files)
 }
 
 /// Reads a downloaded file back, for the git and archive writers.

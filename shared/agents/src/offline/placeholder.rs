@@ -148,9 +148,13 @@ impl Walker<'_> {
                 _ => format!("{}: {about}", name.replace('_', " ")),
             }
         });
+        // Counted once: the string is padded in one step, never re-counted per piece.
         let min = map.get("minLength").and_then(Value::as_u64).unwrap_or(0) as usize;
-        while text.chars().count() < min {
-            text.push_str(" …");
+        let have = text.chars().count();
+        if have < min {
+            let pieces = (min - have).div_ceil(2);
+            text.reserve(pieces * " …".len());
+            text.extend(std::iter::repeat_n(" …", pieces));
         }
         if let Some(max) = map.get("maxLength").and_then(Value::as_u64) {
             text = text.chars().take(max as usize).collect();

@@ -1,0 +1,225 @@
+//! The execution state machine under random interleavings, against moto and the real engine and
+//! step-worker: deliveries (and duplicates), workers killed after taking a step or after finishing
+//! it (the message comes back), step failures, cancels and retries, in any order.
+//!
+//! The invariant: whatever happened, the run is never stuck. Delivering the messages still on the
+//! queue (as SQS would, without anyone's help) always ends it in a terminal state, and a run
+//! that ends `succeeded` has every step succeeded.
+
+use std::collections::BTreeMap;
+
+use chrono::{Duration, Utc};
+use forgeflow_domain::Id;
+use forgeflow_domain::agent::PlanOutput;
+use forgeflow_domain::execution::{Execution, ExecutionStatus, StepRun, StepStatus};
+use forgeflow_store::engine::output_key;
+use forgeflow_tests::{Options, TestApp, spawn_app_with};
+use proptest::prelude::*;
+use serde_json::{Value, json};
+
+#[derive(Debug, Clone)]
+enum Op {
+    /// The step-worker handles the i-th message on the queue.
+    Deliver(usize),
+    /// SQS hands the i-th message out twice.
+    Duplicate(usize),
+    /// A worker takes the step, then dies: its message comes back once its lease is over.
+    CrashAfterStart(usize),
+    /// A worker finishes the step, then dies before queuing what follows: the message comes back.
+    CrashAfterFinish(usize),
+    /// The agent fails the step for good.
+    Fail(usize),
+    Cancel,
+    Retry,
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        4 => (0..4usize).prop_map(Op::Deliver),
+        1 => (0..4usize).prop_map(Op::Duplicate),
+        1 => (0..4usize).prop_map(Op::CrashAfterStart),
+        2 => (0..4usize).prop_map(Op::CrashAfterFinish),
+        1 => (0..4usize).prop_map(Op::Fail),
+        2 => Just(Op::Cancel),
+        2 => Just(Op::Retry),
+    ]
+}
+
+/// One run: a diamond-less fan-out `a → b, a → c`, all product-manager steps (the offline agent
+/// answers each), and the step messages SQS holds for it.
+struct Run<'a> {
+    app: &'a TestApp,
+    id: Id<Execution>,
+    messages: Vec<Value>,
+}
+
+impl Run<'_> {
+    async fn load(&self) -> (Execution, BTreeMap<String, StepRun>) {
+        self.app.context.engine.executions.load(self.id).await.unwrap().unwrap()
+    }
+
+    /// What the run sent since last time joins the messages SQS holds.
+    async fn collect(&mut self) {
+        self.messages.extend(self.app.drain_queue("steps").await);
+    }
+
+    fn take(&mut self, i: usize) -> Option<Value> {
+        if self.messages.is_empty() {
+            return None;
+        }
+        let at = i % self.messages.len();
+        Some(self.messages.remove(at))
+    }
+
+    async fn deliver(&mut self, message: Value) {
+        let event = sqs_event(&message);
+        let deadline = Utc::now() + Duration::minutes(5);
+        let response = forgeflow_workers::step::handler(&self.app.step_worker, event, deadline).await;
+        if !response.batch_item_failures.is_empty() {
+            // Handed back (held by a live lease, or a failure to retry): SQS delivers it again.
+            self.messages.push(message);
+        }
+    }
+
+    async fn apply(&mut self, op: &Op) {
+        let engine = &self.app.context.engine;
+        match *op {
+            Op::Deliver(i) => {
+                if let Some(message) = self.take(i) {
+                    self.deliver(message).await;
+                }
+            }
+            Op::Duplicate(i) => {
+                if !self.messages.is_empty() {
+                    let copy = self.messages[i % self.messages.len()].clone();
+                    self.messages.push(copy);
+                }
+            }
+            Op::CrashAfterStart(i) | Op::CrashAfterFinish(i) | Op::Fail(i) => {
+                let Some(message) = self.take(i) else { return };
+                let step = message["step_id"].as_str().unwrap().to_owned();
+                let (execution, runs) = self.load().await;
+                let startable = execution.status == ExecutionStatus::Running
+                    && runs.get(&step).is_some_and(|run| run.can_start(Utc::now()));
+                if !startable {
+                    // What the worker would do with it.
+                    return self.deliver(message).await;
+                }
+                // The lease ends at once, as if the dead worker's invocation had timed out.
+                let now = Utc::now();
+                let Ok(mut run) = engine.executions.start_step(self.id, &step, now, now).await else {
+                    return self.messages.push(message);
+                };
+                match op {
+                    Op::CrashAfterStart(_) => self.messages.push(message),
+                    Op::CrashAfterFinish(_) => {
+                        let output = PlanOutput {
+                            stories: Vec::new(),
+                            sprints: Vec::new(),
+                        };
+                        engine.blobs.put_json(&output_key(&execution, &step), &output).await.unwrap();
+                        run.status = StepStatus::Succeeded;
+                        run.finished_at = Some(Utc::now());
+                        let _ = engine.executions.finish_step(self.id, &run).await;
+                        self.messages.push(message);
+                    }
+                    _ => {
+                        run.status = StepStatus::Failed;
+                        run.error = Some("the provider refused".into());
+                        engine.fail(&execution, &run).await.unwrap();
+                    }
+                }
+            }
+            Op::Cancel => {
+                let (execution, runs) = self.load().await;
+                if !execution.status.is_finished() {
+                    let _ = engine.cancel(&execution, &runs).await;
+                }
+            }
+            Op::Retry => {
+                let (execution, runs) = self.load().await;
+                if matches!(execution.status, ExecutionStatus::Failed | ExecutionStatus::Cancelled) {
+                    let _ = engine.retry(&execution, &runs).await;
+                }
+            }
+        }
+        self.collect().await;
+    }
+
+    /// SQS alone: every message delivered (again) until none is left or the run ended.
+    async fn settle(&mut self) -> (Execution, BTreeMap<String, StepRun>) {
+        for _ in 0..64 {
+            let (execution, _) = self.load().await;
+            if execution.status.is_finished() || self.messages.is_empty() {
+                break;
+            }
+            let message = self.messages.remove(0);
+            self.deliver(message).await;
+            self.collect().await;
+        }
+        self.load().await
+    }
+}
+
+fn sqs_event(message: &Value) -> aws_lambda_events::sqs::SqsEvent {
+    serde_json::from_value(json!({"Records": [{
+        "messageId": Id::<Execution>::new().to_string(), "receiptHandle": "r", "body": message.to_string(),
+        "attributes": {"ApproximateReceiveCount": "1"}, "messageAttributes": {},
+        "eventSource": "aws:sqs", "eventSourceARN": "arn:aws:sqs:us-east-1:000000000000:steps", "awsRegion": "us-east-1"
+    }]}))
+    .unwrap()
+}
+
+#[test]
+fn no_interleaving_leaves_an_execution_stuck() {
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let (app, user, project, workflow) = runtime.block_on(async {
+        let app = spawn_app_with(Options {
+            workers: false,
+            ..Options::default()
+        })
+        .await;
+        let user = app.register().await;
+        let project = app.create_project(&user, "Interleavings").await;
+        let workflow = app
+            .create_workflow(
+                &user,
+                json!([
+                    {"id": "a", "agent": "product-manager"},
+                    {"id": "b", "agent": "product-manager", "depends_on": ["a"]},
+                    {"id": "c", "agent": "product-manager", "depends_on": ["a"]},
+                ]),
+            )
+            .await;
+        (app, user, project["id"].as_str().unwrap().to_owned(), workflow)
+    });
+    let config = ProptestConfig {
+        cases: 24,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    };
+    proptest!(config, |(ops in proptest::collection::vec(op(), 1..10))| {
+        runtime.block_on(async {
+            app.drain_queue("steps").await;
+            let id = app.start_execution(&user, &project, Some(&workflow)).await;
+            let mut run = Run { app: &app, id: id.parse().unwrap(), messages: Vec::new() };
+            run.collect().await;
+            for op in &ops {
+                run.apply(op).await;
+                let (execution, runs) = run.load().await;
+                if execution.status == ExecutionStatus::Succeeded {
+                    assert!(runs.values().all(|r| r.status == StepStatus::Succeeded), "{ops:?}: {runs:?}");
+                }
+            }
+            let (execution, runs) = run.settle().await;
+            let statuses: Vec<_> = runs.values().map(|r| (&r.step_id, r.status)).collect();
+            assert!(
+                execution.status.is_finished(),
+                "stuck `running` with nothing that can move it after {ops:?}: steps {statuses:?}"
+            );
+            if execution.status == ExecutionStatus::Succeeded {
+                assert!(runs.values().all(|r| r.status == StepStatus::Succeeded), "{ops:?}: {statuses:?}");
+            }
+        });
+    });
+}
