@@ -139,7 +139,10 @@ async fn me_refuses_missing_expired_misdirected_unsigned_and_foreign_tokens() {
             Some(sign(&claims(now + 600, "forgeflow-api"), Algorithm::HS384, secret)),
         ),
         ("missing", None),
-        ("not yet valid (nbf)", Some(sign(&not_before(now + 600), Algorithm::HS256, secret))),
+        (
+            "not yet valid (nbf)",
+            Some(sign(&not_before(now + 600), Algorithm::HS256, secret)),
+        ),
     ];
     for (what, token) in cases {
         let response = app.call(Method::GET, "/me", token.as_deref(), None).await;

@@ -330,7 +330,12 @@ async fn big_agents_are_listed_in_pages_that_fit_a_lambda_response() {
             Some(cursor) => format!("/agents?limit=100&cursor={cursor}"),
             None => "/agents?limit=100".to_owned(),
         };
-        let response = app.raw(Method::GET, &path).bearer_auth(&user.token).send().await.unwrap();
+        let response = app
+            .raw(Method::GET, &path)
+            .bearer_auth(&user.token)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(response.status(), StatusCode::OK);
         let bytes = response.bytes().await.unwrap();
         assert!(bytes.len() < 6 * 1000 * 1000, "page {pages} is {} bytes", bytes.len());

@@ -167,13 +167,12 @@ async fn every_sample_runs_through_its_handler() {
             let execution = ids["executions"].clone();
             run_steps(&app, &execution).await;
             let job = json!({"generation_id": execution, "execution_id": execution, "project_id": ids["projects"], "owner": user_id, "template": "python-fastapi"});
-            let response =
-                forgeflow_workers::generate::handler(
-                    &app.workers_generate(),
-                    sqs_sample("generate-worker", job),
-                    Utc::now() + Duration::minutes(5),
-                )
-                .await;
+            let response = forgeflow_workers::generate::handler(
+                &app.workers_generate(),
+                sqs_sample("generate-worker", job),
+                Utc::now() + Duration::minutes(5),
+            )
+            .await;
             assert!(response.batch_item_failures.is_empty(), "{response:?}");
             ids.insert("generations", execution);
         }

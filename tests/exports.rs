@@ -300,14 +300,14 @@ async fn a_github_export_commits_the_generation_and_a_redelivery_commits_nothing
     };
     let mut reopened = app.context.exports.get(job.export_id).await.unwrap().unwrap();
     reopened.status = forgeflow_domain::export::ExportStatus::Running;
-    app.context
-        .exports
-        .save(&reopened, &[forgeflow_domain::export::ExportStatus::Succeeded])
-        .await
-        .unwrap();
-    forgeflow_workers::export::run(&app.workers().export, &job)
-        .await
-        .unwrap();
+    app.context.exports.save(&mut reopened).await.unwrap();
+    forgeflow_workers::export::run(
+        &app.workers().export,
+        &job,
+        chrono::Utc::now() + chrono::Duration::minutes(5),
+    )
+    .await
+    .unwrap();
     assert_eq!(
         server.commits_on(&repository, &branch).len(),
         commits,
@@ -349,9 +349,13 @@ async fn a_gitlab_export_commits_the_generation_in_one_commit() {
     let row = forgeflow_domain::export::Export::new(forgeflow_domain::Id::new(), &stored, target, chrono::Utc::now());
     app.context.exports.create(&row).await.unwrap();
     let job = forgeflow_domain::export::ExportJob { export_id: row.id };
-    forgeflow_workers::export::run(&app.workers().export, &job)
-        .await
-        .unwrap();
+    forgeflow_workers::export::run(
+        &app.workers().export,
+        &job,
+        chrono::Utc::now() + chrono::Duration::minutes(5),
+    )
+    .await
+    .unwrap();
 
     let done = app
         .call(Method::GET, &format!("/exports/{}", row.id), Some(&user.token), None)
@@ -404,8 +408,14 @@ async fn an_export_that_can_never_succeed_fails_at_once_with_its_reason() {
     let export = export(&app, &user, &generation, json!({"type": "zip"})).await;
     assert_eq!(export["status"], "failed", "{export}");
     let error = export["error"].as_str().unwrap();
-    assert!(error.contains(".git::$INDEX_ALLOCATION/config") && error.contains("`.git`"), "{error}");
-    assert!(!error.contains("gave up after"), "failed on its first delivery: {error}");
+    assert!(
+        error.contains(".git::$INDEX_ALLOCATION/config") && error.contains("`.git`"),
+        "{error}"
+    );
+    assert!(
+        !error.contains("gave up after"),
+        "failed on its first delivery: {error}"
+    );
     assert!(app.drain_queue("exports").await.is_empty());
     assert!(app.drain_queue("exports-dlq").await.is_empty());
 }

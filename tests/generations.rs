@@ -138,9 +138,13 @@ async fn a_redelivered_generation_job_writes_no_second_row_and_the_same_objects(
         owner: user.id.parse().unwrap(),
         template: serde_json::from_value(generation["template"].clone()).unwrap(),
     };
-    forgeflow_workers::generate::generate(&app.workers().generate, &job)
-        .await
-        .unwrap();
+    forgeflow_workers::generate::generate(
+        &app.workers().generate,
+        &job,
+        chrono::Utc::now() + chrono::Duration::minutes(5),
+    )
+    .await
+    .unwrap();
 
     assert_eq!(bucket_keys(&app).await, before);
     let again = wait_for_generation(&app, &user, &id).await;
@@ -349,7 +353,9 @@ async fn a_generation_over_its_limits_fails_with_a_clear_reason() {
         owner: user.id.parse().unwrap(),
         template: forgeflow_domain::project::Template::RustAxum,
     };
-    forgeflow_workers::generate::generate(&worker, &job).await.unwrap();
+    forgeflow_workers::generate::generate(&worker, &job, chrono::Utc::now() + chrono::Duration::minutes(5))
+        .await
+        .unwrap();
     let failed = wait_for_generation(&app, &user, &job.generation_id.to_string()).await;
     assert_eq!(failed["status"], "failed");
     let reason = failed["error"].as_str().unwrap();

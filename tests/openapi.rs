@@ -94,7 +94,10 @@ fn every_operation_documents_the_errors_it_can_meet() {
                 responses.keys().any(|status| status.starts_with('2')),
                 "{at}: no success"
             );
-            assert!(responses.contains_key("413"), "{at}: the body limit holds on every route");
+            assert!(
+                responses.contains_key("413"),
+                "{at}: the body limit holds on every route"
+            );
             let retry_after = &responses["429"]["headers"]["retry-after"];
             assert!(retry_after.is_object(), "{at}: 429 without Retry-After");
             for (status, response) in responses.iter().filter(|(status, _)| status.starts_with('4')) {

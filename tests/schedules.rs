@@ -306,7 +306,10 @@ async fn a_signed_webhook_body_over_the_limit_is_413() {
     let user = app.register().await;
     let project = generated_project(&app, &user, json!({})).await;
     let (id, secret) = hook(&app, &user, &project).await;
-    let body = format!(r#"{{"padding":"{}"}}"#, "x".repeat(forgeflow_api::request::MAX_BODY_BYTES));
+    let body = format!(
+        r#"{{"padding":"{}"}}"#,
+        "x".repeat(forgeflow_api::request::MAX_BODY_BYTES)
+    );
     let now = Utc::now().timestamp();
     let signature = forgeflow_domain::webhook::sign(secret.as_bytes(), now, body.as_bytes());
     let response = deliver(&app, &id, &body, &signature).await;

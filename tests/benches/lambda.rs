@@ -149,7 +149,12 @@ impl Fixture {
         run_to_completion(app, &execution).await;
         let generate = app.workers_generate();
         let job = json!({"generation_id": execution, "execution_id": execution, "project_id": project, "owner": user.id, "template": "rust-axum"});
-        let done = forgeflow_workers::generate::handler(&generate, sqs_event(&job), chrono::Utc::now() + chrono::Duration::minutes(5)).await;
+        let done = forgeflow_workers::generate::handler(
+            &generate,
+            sqs_event(&job),
+            chrono::Utc::now() + chrono::Duration::minutes(5),
+        )
+        .await;
         assert!(done.batch_item_failures.is_empty());
         let invocations = 2 * COLD_STARTS;
         let mut fixture = Self {

@@ -3,7 +3,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use forgeflow_api::{ApiContext, ApiError};
 use forgeflow_domain::Id;
-use forgeflow_domain::export::{Export, ExportStatus, ExportTarget};
+use forgeflow_domain::export::{Export, ExportStatus, ExportTarget, is_web_link};
 use forgeflow_domain::generation::Generation;
 use forgeflow_domain::project::Project;
 use forgeflow_domain::user::User;
@@ -71,10 +71,10 @@ pub async fn view(ctx: &ApiContext, export: &Export) -> Result<ExportView, ApiEr
         phase: export.phase.clone(),
         result: ExportResultView {
             download_url,
-            repository_url: result.repository_url.clone(),
+            repository_url: result.repository_url.clone().filter(|url| is_web_link(url)),
             commit_sha: result.commit_sha.clone(),
             branch: result.branch.clone(),
-            pull_request_url: result.pull_request_url.clone(),
+            pull_request_url: result.pull_request_url.clone().filter(|url| is_web_link(url)),
         },
         error: export.error.clone(),
         created_at: export.created_at,

@@ -108,7 +108,7 @@ pub async fn generate(worker: &GenerateWorker, job: &GenerationJob, deadline: Da
     };
     let engine = &worker.engine;
     let Some((execution, _)) = engine.executions.load(job.execution_id).await? else {
-        return fail(worker, job, "the execution no longer exists").await;
+        return Ok(fail(worker, job, "the execution no longer exists").await?);
     };
     let plan = engine.plan_of(&execution).await?;
     let mut agent_files = Vec::new();
@@ -233,7 +233,7 @@ async fn take(
                     .get(job.generation_id)
                     .await?
                     .ok_or(StoreError::NotFound)?,
-                Err(other) => return Err(other),
+                Err(other) => return Err(other.into()),
             }
         }
     };
@@ -243,9 +243,11 @@ async fn take(
     match worker.generations.claim(generation.id, lease, deadline, now).await {
         Ok(()) => {}
         Err(StoreError::Conflict(_)) => {
-            let finished = worker.generations.get(generation.id).await?.is_none_or(|g| {
-                matches!(g.status, GenerationStatus::Ready | GenerationStatus::Failed)
-            });
+            let finished = worker
+                .generations
+                .get(generation.id)
+                .await?
+                .is_none_or(|g| matches!(g.status, GenerationStatus::Ready | GenerationStatus::Failed));
             if finished {
                 return Ok(None);
             }

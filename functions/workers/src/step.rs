@@ -45,7 +45,10 @@ pub async fn handler(worker: &StepWorker, event: SqsEvent, deadline: DateTime<Ut
 async fn process_record(worker: &StepWorker, record: SqsMessage, deadline: DateTime<Utc>) -> Result<(), JobError> {
     let job: StepJob = batch::parse(&record, "a step job")?;
     let result = run_step(worker, &job, deadline).await;
-    batch::settle(&record, &worker.receive_limit, result, |reason| give_up(worker, &job, reason)).await
+    batch::settle(&record, &worker.receive_limit, result, |reason| {
+        give_up(worker, &job, reason)
+    })
+    .await
 }
 
 /// The step failed for good: record why on the step and the execution (before SQS moves the
@@ -113,11 +116,18 @@ async fn run_step(worker: &StepWorker, job: &StepJob, deadline: DateTime<Utc>) -
         StepStatus::Queued | StepStatus::Running => {}
     }
     if execution.status != ExecutionStatus::Running {
-        // Cancelled, or failed elsewhere: this step will not run; a retry may queue it again.
+        // Cancelled, or failed elsewhere: this step will not run; a retry queues it again. A step
+        // whose worker died holding it (its lease ran out) is cancelled too, or the retry, which
+        // reruns only failed and cancelled steps, would leave it `running` with no message left.
+        let from: &[StepStatus] = if run.can_start(now) {
+            &[StepStatus::Queued, StepStatus::Running]
+        } else {
+            &[StepStatus::Queued]
+        };
         return Ok(ignore_conflict(
             engine
                 .executions
-                .transition_step(execution.id, &run.step_id, &[StepStatus::Queued], StepStatus::Cancelled)
+                .transition_step(execution.id, &run.step_id, from, StepStatus::Cancelled)
                 .await,
         )?);
     }

@@ -110,7 +110,11 @@ impl Tokens {
             })
         })?;
         // jsonwebtoken does not check `iat`; one from the future is a clock or a forgery.
-        if data.claims.iat.is_some_and(|iat| iat > Utc::now().timestamp() + LEEWAY_S as i64) {
+        if data
+            .claims
+            .iat
+            .is_some_and(|iat| iat > Utc::now().timestamp() + LEEWAY_S as i64)
+        {
             return Err(ApiError::Unauthorized("token not yet valid"));
         }
         data.claims

@@ -24,15 +24,23 @@ pub enum ContractError {
     NotAnObjectSchema,
     #[error("has {0} JSON values; at most {MAX_NODES} are allowed")]
     TooManyNodes(usize),
-    #[error("`$ref` {0:?} does not point inside the contract: only local references (`#`, `#/$defs/…`) are allowed, and nothing is ever fetched")]
+    #[error(
+        "`$ref` {0:?} does not point inside the contract: only local references (`#`, `#/$defs/…`) are allowed, and nothing is ever fetched"
+    )]
     RemoteReference(String),
     #[error("`$ref` {0:?} points at nothing in the contract")]
     MissingReference(String),
     #[error("`{0}` is not supported in a contract: use local `#/$defs/…` references")]
     UnsupportedKeyword(&'static str),
     #[error("`{keyword}` is {value}; at most {max} is allowed")]
-    TooLarge { keyword: &'static str, value: u64, max: u64 },
-    #[error("the smallest output meeting it would have over {MAX_MINIMAL_OUTPUT_NODES} values (or requires itself without end)")]
+    TooLarge {
+        keyword: &'static str,
+        value: u64,
+        max: u64,
+    },
+    #[error(
+        "the smallest output meeting it would have over {MAX_MINIMAL_OUTPUT_NODES} values (or requires itself without end)"
+    )]
     Unbounded,
 }
 
@@ -83,7 +91,14 @@ pub fn resolve<'a>(root: &'a Value, reference: &str) -> Option<&'a Value> {
 fn check_keywords(root: &Value, value: &Value) -> Result<(), ContractError> {
     match value {
         Value::Object(map) => {
-            for keyword in ["$id", "$anchor", "$dynamicAnchor", "$dynamicRef", "$recursiveRef", "$recursiveAnchor"] {
+            for keyword in [
+                "$id",
+                "$anchor",
+                "$dynamicAnchor",
+                "$dynamicRef",
+                "$recursiveRef",
+                "$recursiveAnchor",
+            ] {
                 if map.contains_key(keyword) {
                     return Err(ContractError::UnsupportedKeyword(keyword));
                 }
@@ -133,7 +148,10 @@ fn minimal_output(root: &Value, schema: &Value, depth: usize, budget: &mut usize
     if let Some(target) = map.get("$ref").and_then(Value::as_str).and_then(|r| resolve(root, r)) {
         return minimal_output(root, target, depth + 1, budget);
     }
-    if ["const", "enum", "default", "examples"].iter().any(|k| map.contains_key(*k)) {
+    if ["const", "enum", "default", "examples"]
+        .iter()
+        .any(|k| map.contains_key(*k))
+    {
         return Ok(());
     }
     for key in ["anyOf", "oneOf"] {
@@ -157,7 +175,12 @@ fn spend(budget: &mut usize, cost: usize, depth: usize) -> Result<(), ContractEr
     Ok(())
 }
 
-fn required_children(root: &Value, map: &Map<String, Value>, depth: usize, budget: &mut usize) -> Result<(), ContractError> {
+fn required_children(
+    root: &Value,
+    map: &Map<String, Value>,
+    depth: usize,
+    budget: &mut usize,
+) -> Result<(), ContractError> {
     let properties = map.get("properties").and_then(Value::as_object);
     let required = map.get("required").and_then(Value::as_array).into_iter().flatten();
     for key in required.filter_map(Value::as_str) {
@@ -199,12 +222,30 @@ mod tests {
             (json!("object"), ContractError::NotAnObjectSchema),
             (json!([]), ContractError::NotAnObjectSchema),
             (json!({"type": "string"}), ContractError::NotAnObjectSchema),
-            (json!({"type": "object", "properties": {"a": {"$ref": "#/$defs/missing"}}}), ContractError::MissingReference("#/$defs/missing".into())),
-            (json!({"properties": {"a": {"$ref": "https://example.com/schema.json"}}}), ContractError::RemoteReference("https://example.com/schema.json".into())),
-            (json!({"properties": {"a": {"$ref": "http://169.254.169.254/latest"}}}), ContractError::RemoteReference("http://169.254.169.254/latest".into())),
-            (json!({"properties": {"a": {"$ref": "file:///etc/passwd"}}}), ContractError::RemoteReference("file:///etc/passwd".into())),
-            (json!({"properties": {"a": {"$ref": "other.json#/x"}}}), ContractError::RemoteReference("other.json#/x".into())),
-            (json!({"$id": "https://example.com/s", "type": "object"}), ContractError::UnsupportedKeyword("$id")),
+            (
+                json!({"type": "object", "properties": {"a": {"$ref": "#/$defs/missing"}}}),
+                ContractError::MissingReference("#/$defs/missing".into()),
+            ),
+            (
+                json!({"properties": {"a": {"$ref": "https://example.com/schema.json"}}}),
+                ContractError::RemoteReference("https://example.com/schema.json".into()),
+            ),
+            (
+                json!({"properties": {"a": {"$ref": "http://169.254.169.254/latest"}}}),
+                ContractError::RemoteReference("http://169.254.169.254/latest".into()),
+            ),
+            (
+                json!({"properties": {"a": {"$ref": "file:///etc/passwd"}}}),
+                ContractError::RemoteReference("file:///etc/passwd".into()),
+            ),
+            (
+                json!({"properties": {"a": {"$ref": "other.json#/x"}}}),
+                ContractError::RemoteReference("other.json#/x".into()),
+            ),
+            (
+                json!({"$id": "https://example.com/s", "type": "object"}),
+                ContractError::UnsupportedKeyword("$id"),
+            ),
         ];
         for (schema, expected) in cases {
             assert_eq!(check(&schema), Err(expected), "{schema}");
@@ -214,12 +255,25 @@ mod tests {
     #[test]
     fn the_work_a_contract_can_cause_is_bounded() {
         let huge_string = json!({"type": "object", "required": ["s"], "properties": {"s": {"type": "string", "minLength": 5_000_000}}});
-        assert!(matches!(check(&huge_string), Err(ContractError::TooLarge { keyword: "minLength", .. })));
+        assert!(matches!(
+            check(&huge_string),
+            Err(ContractError::TooLarge {
+                keyword: "minLength",
+                ..
+            })
+        ));
         let many_items = json!({"type": "object", "properties": {"a": {"type": "array", "minItems": 100_000}}});
-        assert!(matches!(check(&many_items), Err(ContractError::TooLarge { keyword: "minItems", .. })));
+        assert!(matches!(
+            check(&many_items),
+            Err(ContractError::TooLarge {
+                keyword: "minItems",
+                ..
+            })
+        ));
 
         // Each level requires two copies of the root: 2^depth values.
-        let doubling = json!({"type": "object", "required": ["l", "r"], "properties": {"l": {"$ref": "#"}, "r": {"$ref": "#"}}});
+        let doubling =
+            json!({"type": "object", "required": ["l", "r"], "properties": {"l": {"$ref": "#"}, "r": {"$ref": "#"}}});
         assert_eq!(check(&doubling), Err(ContractError::Unbounded));
         let endless = json!({"type": "object", "required": ["next"], "properties": {"next": {"$ref": "#"}}});
         assert_eq!(check(&endless), Err(ContractError::Unbounded));

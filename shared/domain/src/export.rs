@@ -209,6 +209,13 @@ pub struct Export {
     pub lease_expires_at: Option<DateTime<Utc>>,
 }
 
+/// Whether `url` may become a link on a page: `http(s)://` only, so an address a forge answers
+/// with can never be `javascript:` or `data:` once clicked.
+pub fn is_web_link(url: &str) -> bool {
+    let lower = url.trim_start().to_ascii_lowercase();
+    (lower.starts_with("https://") || lower.starts_with("http://")) && !url.chars().any(char::is_control)
+}
+
 impl Export {
     /// Whether a delivery may take the export at `now`: no live lease on it.
     pub fn is_free(&self, now: DateTime<Utc>) -> bool {
@@ -252,6 +259,27 @@ pub struct ExportJob {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn only_http_and_https_addresses_are_links() {
+        for url in [
+            "https://gitlab.com/a/b",
+            "http://localhost:8080/x",
+            "HTTPS://EXAMPLE.COM",
+        ] {
+            assert!(super::is_web_link(url), "{url}");
+        }
+        for url in [
+            "javascript:alert(1)",
+            "JavaScript:alert(1)",
+            "data:text/html,x",
+            "//evil.com",
+            "",
+            "https://a\nb",
+        ] {
+            assert!(!super::is_web_link(url), "{url}");
+        }
+    }
+
     use super::*;
 
     fn target(json: serde_json::Value) -> Result<ExportTarget, String> {

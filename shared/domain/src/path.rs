@@ -28,8 +28,12 @@ pub enum PathError {
     TrailingSlash,
     ParentSegment,
     GitSegment,
-    TooLong { bytes: usize },
-    SegmentTooLong { bytes: usize },
+    TooLong {
+        bytes: usize,
+    },
+    SegmentTooLong {
+        bytes: usize,
+    },
     BidiControl,
     ReservedCharacter(char),
     DeviceName,
@@ -310,7 +314,10 @@ mod tests {
         assert_eq!(check_canonical("src/main.rs"), Ok(()));
         assert_eq!(check_canonical("./src/main.rs"), Err(PathError::NotNormalised));
         assert_eq!(check_canonical("src//main.rs"), Err(PathError::NotNormalised));
-        assert_eq!(check_canonical(".git::$INDEX_ALLOCATION/config"), Err(PathError::GitSegment));
+        assert_eq!(
+            check_canonical(".git::$INDEX_ALLOCATION/config"),
+            Err(PathError::GitSegment)
+        );
         assert_eq!(check_canonical("../x"), Err(PathError::ParentSegment));
     }
 

@@ -110,7 +110,10 @@ mod tests {
 
     #[test]
     fn files_that_differ_only_by_case_are_refused() {
-        let files = [FileEntry::new("README.md", "100644"), FileEntry::new("readme.md", "100644")];
+        let files = [
+            FileEntry::new("README.md", "100644"),
+            FileEntry::new("readme.md", "100644"),
+        ];
         assert!(matches!(check_all(&files), Err(ExportError::CaseCollision { .. })));
     }
 

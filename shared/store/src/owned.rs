@@ -6,9 +6,9 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::StoreError;
-use crate::projects::Page;
 use crate::error::dynamo;
 use crate::item::{self, Item, key, s, to_item};
+use crate::projects::Page;
 
 /// Documents a user owns and few of (their agents, workflows, a project's plan), kept in the
 /// owner's partition as `USER#{owner}` / `{KIND}#{id}`, so reads are scoped to the owner.
@@ -84,7 +84,12 @@ impl<T: Serialize + DeserializeOwned> Owned<T> {
 
     /// Up to `limit` of the owner's documents of this kind, oldest first, after the one with id
     /// `after`; `next` is the id to continue after, if more may follow.
-    pub async fn page(&self, owner: Id<User>, limit: usize, after: Option<&str>) -> Result<Page<T, String>, StoreError> {
+    pub async fn page(
+        &self,
+        owner: Id<User>,
+        limit: usize,
+        after: Option<&str>,
+    ) -> Result<Page<T, String>, StoreError> {
         let prefix = format!("{}#", self.kind);
         let output = self
             .client

@@ -24,7 +24,11 @@ pub async fn handler(ctx: &ApiContext, req: Request) -> ApiResult {
     let mut known: BTreeSet<String> = catalog::builtin_agents().into_iter().map(|agent| agent.id).collect();
     let named: BTreeSet<&str> = input.steps.iter().map(|step| step.agent.as_str()).collect();
     // Agent ids are UUIDs; a longer name cannot be one (and is no valid key to look up).
-    for id in named.into_iter().filter(|id| !known.contains(*id) && id.len() <= 64) {
+    let unknown: Vec<&str> = named
+        .into_iter()
+        .filter(|id| !known.contains(*id) && id.len() <= 64)
+        .collect();
+    for id in unknown {
         if ctx.agents.get(owner, id).await?.is_some() {
             known.insert(id.to_owned());
         }

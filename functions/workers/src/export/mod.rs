@@ -110,7 +110,6 @@ impl ExportWorker {
             progress,
         )
     }
-
 }
 
 /// Handles one batch. `deadline` is when this invocation is killed: the lease on an export.

@@ -177,7 +177,9 @@ impl<'g> Api<'g> {
 }
 
 fn pull_url(pull: PullRequest) -> Option<String> {
-    pull.html_url.map(|url| url.to_string())
+    pull.html_url
+        .map(|url| url.to_string())
+        .filter(|url| forgeflow_domain::export::is_web_link(url))
 }
 
 fn classify(error: octocrab::Error, what: &str, token: &str) -> Failure {

@@ -25,6 +25,7 @@ use crate::session::{DEFAULT_WAIT_BUDGET, Session};
 use crate::{CommitRequest, Outcome, names};
 use api::Api;
 use deliver::Published;
+use forgeflow_domain::export::is_web_link;
 
 /// Inline text one `POST /git/trees` carries by default before the rest goes into a chained
 /// request (GitHub documents no limit, but very large bodies time out).
@@ -163,6 +164,7 @@ async fn run(
     let repository_url = repository
         .html_url
         .map(|url| url.to_string())
+        .filter(|url| is_web_link(url))
         .unwrap_or_else(|| format!("https://github.com/{}/{}", target.owner, target.repo));
     let default_branch = repository.default_branch.unwrap_or_else(|| "main".to_owned());
     let branch = target.branch.clone().unwrap_or_else(|| default_branch.clone());

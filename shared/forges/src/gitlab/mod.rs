@@ -23,6 +23,8 @@ use serde_json::{Value, json};
 
 use crate::error::ForgeError;
 use crate::session::{DEFAULT_WAIT_BUDGET, Session};
+use forgeflow_domain::export::is_web_link;
+
 use crate::{CommitRequest, Outcome, names};
 use api::Api;
 
@@ -135,8 +137,15 @@ impl GitLab {
         let branch = target.branch.clone().unwrap_or_else(|| default_branch.clone());
         names::branch(&branch)?;
         let commit_sha = commit(&mut api, &project, &branch, &default_branch, &request).await?;
+        // The page links to it: an answer that is no http(s) address gives way to the path's.
+        let repository_url = if is_web_link(&project.web_url) {
+            project.web_url
+        } else {
+            let api = self.root.as_str().trim_end_matches('/');
+            format!("{}/{}", api.trim_end_matches("/api/v4"), target.project_path)
+        };
         Ok(Outcome {
-            repository_url: project.web_url,
+            repository_url,
             commit_sha,
             branch,
             pull_request_url: None,

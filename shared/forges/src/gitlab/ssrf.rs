@@ -95,7 +95,12 @@ mod tests {
 
     #[test]
     fn addresses_are_judged_by_the_one_classification() {
-        for ip in ["169.254.169.254", "64:ff9b:1::a9fe:a9fe", "fec0::1", "::ffff:0:127.0.0.1"] {
+        for ip in [
+            "169.254.169.254",
+            "64:ff9b:1::a9fe:a9fe",
+            "fec0::1",
+            "::ffff:0:127.0.0.1",
+        ] {
             assert!(forbidden(ip.parse().unwrap()).is_some(), "{ip}");
         }
         assert_eq!(forbidden("8.8.8.8".parse().unwrap()), None);
