@@ -19,7 +19,60 @@ fn limits(per_user: u64, auth_per_ip: u64, window_s: u64) -> RateLimits {
             limit: auth_per_ip,
             window_s,
         },
+        ws_per_connection: RateLimit {
+            limit: 1_000_000,
+            window_s,
+        },
+        ws_per_user: RateLimit {
+            limit: 1_000_000,
+            window_s,
+        },
     }
+}
+
+/// A counter that cannot be reached lets requests through: the limit protects the service, and
+/// an outage of the counter must not become one of the service.
+#[tokio::test]
+async fn an_unreachable_rate_counter_lets_requests_through() {
+    let app = spawn_app_with(Options {
+        workers: false,
+        ..Options::default()
+    })
+    .await;
+    let user = app.register().await;
+    let mut context = forgeflow_api::ApiContext::load(
+        app.context.clients.clone(),
+        app.stack.resources(),
+        forgeflow_api::context::SecretSource::Value(app.jwt_secret.clone()),
+    )
+    .await
+    .unwrap();
+    context.rate_counters =
+        forgeflow_store::rate_limits::RateCounters::new(app.context.clients.dynamo.clone(), "no-such-table");
+    context.rate_limits = limits(0, 0, 60);
+    let request = lambda_http::http::Request::builder()
+        .uri("/me")
+        .header("authorization", format!("Bearer {}", user.token))
+        .body(lambda_http::Body::Empty)
+        .unwrap();
+    let response = forgeflow_api::guarded(&context, request, |req| {
+        forgeflow_api_lambda::http("auth-me", &context, req)
+    })
+    .await;
+    assert_eq!(response.status(), 200, "{:?}", response.body());
+
+    // The same context with the table's counter: the limit of 0 refuses.
+    context.rate_counters = forgeflow_store::RateCounters::new(app.context.clients.dynamo.clone(), &app.stack.table);
+    let request = lambda_http::http::Request::builder()
+        .uri("/me")
+        .header("authorization", format!("Bearer {}", user.token))
+        .body(lambda_http::Body::Empty)
+        .unwrap();
+    let response = forgeflow_api::guarded(&context, request, |req| {
+        forgeflow_api_lambda::http("auth-me", &context, req)
+    })
+    .await;
+    assert_eq!(response.status(), 429);
 }
 
 #[tokio::test]

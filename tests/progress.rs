@@ -20,6 +20,23 @@ async fn connected(app: &TestApp, user: &User) -> WsClient {
         .expect("handshake accepted")
 }
 
+/// Waits for the run's closing event: the status turns before that event is published, and a
+/// test that counts or publishes on the topic must not race it.
+async fn closed(app: &TestApp, topic: &Topic) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let events = app.context.events.after(topic, 0, 1000).await.unwrap();
+        if events
+            .iter()
+            .any(|stored| matches!(stored.event, ProgressEvent::ExecutionFinished { .. }))
+        {
+            return;
+        }
+        assert!(std::time::Instant::now() < deadline, "the run never closed its stream");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 /// An execution of `user`'s on a fresh project.
 async fn started(app: &TestApp, user: &User) -> (String, String) {
     let project = app.create_project(user, "Live").await;
@@ -293,6 +310,7 @@ async fn a_long_replay_comes_in_frames_within_the_limit() {
     let (_, execution) = started(&app, &user).await;
     app.wait_for_execution(&user, &execution).await;
     let topic: Topic = format!("execution:{execution}").parse().unwrap();
+    closed(&app, &topic).await;
     let before = app.context.events.last_seq(&topic).await.unwrap();
     for n in 0..300 {
         let event = ProgressEvent::StepFailed {
@@ -309,8 +327,7 @@ async fn a_long_replay_comes_in_frames_within_the_limit() {
     socket.subscribe(&topic.to_string(), 0).await;
     let frames = socket.until(|frame| frame["type"] == "subscribed").await;
     let events = events_of(&frames, &topic.to_string());
-    // The run's own closing event may land after `before` was read; ours are all there, in order.
-    assert!(events.len() as u64 >= before + 300, "{} events", events.len());
+    assert_eq!(events.len() as u64, before + 300);
     let ours: Vec<&str> = events
         .values()
         .filter_map(|event| event["step"].as_str())
@@ -356,6 +373,7 @@ async fn a_gone_connection_is_removed_by_the_next_publish() {
     // Once the run is over nothing else publishes to its topic during the test.
     app.wait_for_execution(&user, &execution).await;
     let topic: Topic = format!("execution:{execution}").parse().unwrap();
+    closed(&app, &topic).await;
     // A connection whose $disconnect never ran: its rows remain, its socket does not.
     let ghost = Connection::new("R2hvc3RDb25uPQ==", user.id.parse().unwrap(), Utc::now());
     app.context.connections.open(&ghost).await.unwrap();
@@ -532,4 +550,120 @@ async fn an_export_streams_its_phases_then_its_outcome() {
         (stored.body["status"].as_str(), stored.body["phase"].as_str()),
         (Some("succeeded"), Some("done"))
     );
+}
+
+fn ws_limits(per_connection: u64, per_user: u64) -> forgeflow_api::guard::RateLimits {
+    let window = |limit| forgeflow_domain::rate_limit::RateLimit { limit, window_s: 60 };
+    forgeflow_api::guard::RateLimits {
+        per_user: window(1_000_000),
+        auth_per_ip: window(1_000_000),
+        ws_per_connection: window(per_connection),
+        ws_per_user: window(per_user),
+    }
+}
+
+/// Past its limit a connection's messages get `rate_limited` error frames, and a client that
+/// keeps sending is disconnected; the user's limit spans their connections.
+#[tokio::test]
+async fn websocket_messages_are_metered_per_connection_and_per_user() {
+    let app = forgeflow_tests::spawn_app_with(forgeflow_tests::Options {
+        workers: false,
+        rate_limits: ws_limits(4, 6),
+        ..forgeflow_tests::Options::default()
+    })
+    .await;
+    let user = app.register().await;
+    let mut socket = connected(&app, &user).await;
+    for _ in 0..4 {
+        socket.send(json!({"action": "ping"})).await;
+        assert_eq!(socket.next(WAIT).await.unwrap()["type"], "pong");
+    }
+    socket.send(json!({"action": "ping"})).await;
+    let refused = socket.next(WAIT).await.unwrap();
+    assert_eq!(refused["type"], "error");
+    assert_eq!(refused["code"], "rate_limited", "{refused}");
+    // A malformed message counts too, and is refused for the rate, not parsed.
+    socket
+        .send(json!({"action": "subscribe", "topic": "x".repeat(100_000)}))
+        .await;
+    assert_eq!(socket.next(WAIT).await.unwrap()["code"], "rate_limited");
+    for _ in 0..2 {
+        socket.send(json!({"action": "ping"})).await;
+        assert_eq!(socket.next(WAIT).await.unwrap()["code"], "rate_limited");
+    }
+    // Twice the limit: the last refusal, then the server closes the socket.
+    socket.send(json!({"action": "ping"})).await;
+    let last = socket.next(WAIT).await.unwrap();
+    assert!(last["message"].as_str().unwrap().contains("closing"), "{last}");
+    assert_eq!(socket.next(WAIT).await, None, "the connection is closed");
+
+    // The user's own budget (6) is spent by the first socket's 9 messages: a second connection
+    // is refused at once.
+    let mut second = connected(&app, &user).await;
+    second.send(json!({"action": "ping"})).await;
+    assert_eq!(second.next(WAIT).await.unwrap()["code"], "rate_limited");
+    // Another user is counted apart.
+    let other = app.register().await;
+    let mut theirs = connected(&app, &other).await;
+    theirs.send(json!({"action": "ping"})).await;
+    assert_eq!(theirs.next(WAIT).await.unwrap()["type"], "pong");
+}
+
+/// A malformed message is a client error naming its field, even near the size limit.
+#[tokio::test]
+async fn a_malformed_message_near_the_size_limit_is_refused_naming_the_field() {
+    let app = spawn_app().await;
+    let user = app.register().await;
+    let mut socket = connected(&app, &user).await;
+    socket
+        .send(json!({"action": "subscribe", "topic": "x".repeat(120_000)}))
+        .await;
+    let refused = socket.next(WAIT).await.unwrap();
+    assert_eq!(refused["code"], "invalid_request", "{refused}");
+    assert_eq!(refused["field"], "topic");
+    socket
+        .send(json!({"action": "subscribe", "topic": "execution:x", "after_seq": "many"}))
+        .await;
+    assert_eq!(socket.next(WAIT).await.unwrap()["field"], "after_seq");
+}
+
+/// The WebSocket's counters failing open: messages are answered when the counter is unreachable.
+#[tokio::test]
+async fn an_unreachable_counter_lets_websocket_messages_through() {
+    let app = spawn_app().await;
+    let user = app.register().await;
+    let (_, execution) = started(&app, &user).await;
+    let topic = format!("execution:{execution}");
+    let mut socket = connected(&app, &user).await;
+    socket.subscribe(&topic, u64::MAX).await;
+    socket.until(|frame| frame["type"] == "subscribed").await;
+    let listeners = app
+        .context
+        .connections
+        .listeners(&topic.parse().unwrap())
+        .await
+        .unwrap();
+    let connection_id = listeners.first().expect("the socket listens").clone();
+
+    let mut context = forgeflow_api::ApiContext::load(
+        app.context.clients.clone(),
+        app.stack.resources(),
+        forgeflow_api::context::SecretSource::Value(app.jwt_secret.clone()),
+    )
+    .await
+    .unwrap();
+    context.rate_counters =
+        forgeflow_store::rate_limits::RateCounters::new(app.context.clients.dynamo.clone(), "no-such-table");
+    context.rate_limits = ws_limits(0, 0);
+    let sender = forgeflow_progress::Sender::new(&app.context.clients.config, &app.url);
+    // API Gateway's own `$default` event (the sample), for this connection.
+    let sample = concat!(env!("CARGO_MANIFEST_DIR"), "/../events/ws-ws-default.json");
+    let mut event: Value = serde_json::from_str(&std::fs::read_to_string(sample).unwrap()).unwrap();
+    event["requestContext"]["connectionId"] = json!(connection_id);
+    event["body"] = json!(r#"{"action":"ping"}"#);
+    let event = serde_json::from_value(event).unwrap();
+    let response = forgeflow_realtime::message::handler(&context, &sender, event).await;
+    assert_eq!(response.status_code, 200);
+    let frames = socket.until(|frame| frame["type"] == "pong" || frame["type"] == "error").await;
+    assert_eq!(frames.last().unwrap()["type"], "pong", "{frames:?}");
 }

@@ -151,6 +151,8 @@ pub fn process_environment(
         ("FORGEFLOW_RATE_LIMIT", limits.per_user.limit.to_string()),
         ("FORGEFLOW_RATE_WINDOW_SECONDS", limits.per_user.window_s.to_string()),
         ("FORGEFLOW_AUTH_RATE_LIMIT", limits.auth_per_ip.limit.to_string()),
+        ("FORGEFLOW_WS_RATE_LIMIT", limits.ws_per_connection.limit.to_string()),
+        ("FORGEFLOW_WS_USER_RATE_LIMIT", limits.ws_per_user.limit.to_string()),
     ] {
         env.push((name.to_owned(), value));
     }

@@ -56,6 +56,8 @@ impl Default for Options {
             rate_limits: RateLimits {
                 per_user: unreachable,
                 auth_per_ip: unreachable,
+                ws_per_connection: unreachable,
+                ws_per_user: unreachable,
             },
             processes: false,
         }

@@ -1,6 +1,8 @@
 use aws_lambda_events::apigw::{ApiGatewayProxyResponse, ApiGatewayWebsocketProxyRequest};
-use forgeflow_api::ApiContext;
+use chrono::Utc;
+use forgeflow_api::{ApiContext, guard};
 use forgeflow_domain::progress::{ClientMessage, ServerFrame, Topic, event_frames};
+use forgeflow_domain::rate_limit::Verdict;
 use forgeflow_progress::{PostError, Sender};
 use forgeflow_store::events::MAX_REPLAY;
 use forgeflow_store::{Connection, StoreError};
@@ -45,6 +47,30 @@ pub async fn handler(
 
 async fn answer(ctx: &ApiContext, sender: &Sender, connection_id: &str, body: &str) -> Result<(), Failure> {
     let refuse = |code: &str, message: &str, field: Option<&str>| ServerFrame::error(code, message, field);
+    let Some(connection) = ctx.connections.get(connection_id).await? else {
+        let frame = refuse(
+            "unauthorized",
+            "this connection is no longer registered; reconnect",
+            None,
+        );
+        return Ok(reply::send_frame(sender, connection_id, &frame).await?);
+    };
+    // Every message counts, malformed ones too.
+    match meter(ctx, &connection).await {
+        Verdict::Allowed => {}
+        Verdict::Refused { retry_after_s } => {
+            let message = format!("too many messages; wait {retry_after_s} s");
+            return Ok(reply::send_frame(sender, connection_id, &refuse("rate_limited", &message, None)).await?);
+        }
+        Verdict::Close => {
+            let frame = refuse("rate_limited", "too many messages; closing the connection", None);
+            reply::send_frame(sender, connection_id, &frame).await?;
+            tracing::warn!(connection = connection_id, user = %connection.user_id, "closing a connection over its message limit");
+            sender.close(connection_id).await?;
+            ctx.connections.close(connection_id).await?;
+            return Ok(());
+        }
+    }
     let message = match ClientMessage::parse(body) {
         Ok(message) => message,
         Err(err) => {
@@ -55,14 +81,6 @@ async fn answer(ctx: &ApiContext, sender: &Sender, connection_id: &str, body: &s
             );
             return Ok(reply::send_frame(sender, connection_id, &frame).await?);
         }
-    };
-    let Some(connection) = ctx.connections.get(connection_id).await? else {
-        let frame = refuse(
-            "unauthorized",
-            "this connection is no longer registered; reconnect",
-            None,
-        );
-        return Ok(reply::send_frame(sender, connection_id, &frame).await?);
     };
     let frame = match message {
         ClientMessage::Ping => ServerFrame::Pong,
@@ -81,6 +99,34 @@ async fn answer(ctx: &ApiContext, sender: &Sender, connection_id: &str, body: &s
         },
     };
     Ok(reply::send_frame(sender, connection_id, &frame).await?)
+}
+
+/// The stricter verdict of the connection's and the user's counters. A counter that cannot be
+/// reached lets the message through, as on HTTP: the limit protects the service, its outage must
+/// not become the service's.
+async fn meter(ctx: &ApiContext, connection: &Connection) -> Verdict {
+    let now = Utc::now();
+    let limits = ctx.rate_limits;
+    let per_connection = format!("ws-connection:{}", connection.id);
+    let per_user = format!("ws-user:{}", connection.user_id);
+    let verdicts = [
+        (per_connection, limits.ws_per_connection),
+        (per_user, limits.ws_per_user),
+    ];
+    let mut worst = Verdict::Allowed;
+    for (scope, limit) in verdicts {
+        let Some((count, window)) = guard::count(ctx, &scope, limit, now).await else {
+            continue;
+        };
+        worst = match (worst, limit.verdict(count, window)) {
+            (Verdict::Close, _) | (_, Verdict::Close) => Verdict::Close,
+            (Verdict::Refused { retry_after_s: a }, Verdict::Refused { retry_after_s: b }) => Verdict::Refused {
+                retry_after_s: a.max(b),
+            },
+            (Verdict::Allowed, other) | (other, Verdict::Allowed) => other,
+        };
+    }
+    worst
 }
 
 /// Listens first, then replays: an event published in between arrives live, replayed, or both

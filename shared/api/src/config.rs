@@ -27,6 +27,8 @@ impl ApiConfig {
             RateLimits::PER_USER_VAR,
             RateLimits::AUTH_PER_IP_VAR,
             RateLimits::WINDOW_VAR,
+            RateLimits::WS_PER_CONNECTION_VAR,
+            RateLimits::WS_PER_USER_VAR,
         ]);
         all
     }

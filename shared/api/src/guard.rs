@@ -8,7 +8,7 @@ use std::time::Instant;
 use chrono::{DateTime, Utc};
 use forgeflow_domain::Id;
 use forgeflow_domain::audit::{AuditEntry, is_mutation};
-use forgeflow_domain::rate_limit::RateLimit;
+use forgeflow_domain::rate_limit::{RateLimit, Window};
 use forgeflow_domain::user::User;
 use forgeflow_store::Env;
 use lambda_http::request::RequestContext;
@@ -25,12 +25,17 @@ pub struct RateLimits {
     pub per_user: RateLimit,
     /// Per address on `/auth/*`, where guessing passwords would otherwise be free.
     pub auth_per_ip: RateLimit,
+    /// WebSocket messages per connection, and per user over all their connections.
+    pub ws_per_connection: RateLimit,
+    pub ws_per_user: RateLimit,
 }
 
 impl RateLimits {
     pub const PER_USER_VAR: &str = "FORGEFLOW_RATE_LIMIT";
     pub const AUTH_PER_IP_VAR: &str = "FORGEFLOW_AUTH_RATE_LIMIT";
     pub const WINDOW_VAR: &str = "FORGEFLOW_RATE_WINDOW_SECONDS";
+    pub const WS_PER_CONNECTION_VAR: &str = "FORGEFLOW_WS_RATE_LIMIT";
+    pub const WS_PER_USER_VAR: &str = "FORGEFLOW_WS_USER_RATE_LIMIT";
 
     pub fn from_env(env: &Env) -> Self {
         let window_s = env.number(Self::WINDOW_VAR, 60u64).max(1);
@@ -41,6 +46,15 @@ impl RateLimits {
             },
             auth_per_ip: RateLimit {
                 limit: env.number(Self::AUTH_PER_IP_VAR, 30),
+                window_s,
+            },
+            // A page subscribes to a handful of topics and pings now and then.
+            ws_per_connection: RateLimit {
+                limit: env.number(Self::WS_PER_CONNECTION_VAR, 120),
+                window_s,
+            },
+            ws_per_user: RateLimit {
+                limit: env.number(Self::WS_PER_USER_VAR, 600),
                 window_s,
             },
         }
@@ -138,6 +152,19 @@ where
     response
 }
 
+/// Counts one hit of `scope` in `limit`'s window: the count so far, or `None` when the counter
+/// cannot be reached, which lets the hit through (see [`limit`]).
+pub async fn count(ctx: &ApiContext, scope: &str, limit: RateLimit, now: DateTime<Utc>) -> Option<(u64, Window)> {
+    let window = limit.window(now);
+    match ctx.rate_counters.hit(scope, window.start, limit.window_s).await {
+        Ok(count) => Some((count, window)),
+        Err(err) => {
+            tracing::warn!(error = %err, scope, "rate counter unavailable; letting the request through");
+            None
+        }
+    }
+}
+
 /// Counts the call in its window; over the limit is a 429 with the seconds to wait. A counter
 /// that cannot be reached lets the call through: the limit protects the service, an outage of
 /// the counter must not become an outage of the service.
@@ -147,16 +174,11 @@ async fn limit(ctx: &ApiContext, call: &Call, now: DateTime<Utc>) -> Result<(), 
         Some(user) => (format!("user:{user}"), ctx.rate_limits.per_user),
         None => (format!("ip:{}", call.source_ip), ctx.rate_limits.per_user),
     };
-    let window = limit.window(now);
-    match ctx.rate_counters.hit(&scope, window.start, limit.window_s).await {
-        Ok(count) if limit.allows(count) => Ok(()),
-        Ok(_) => Err(ApiError::RateLimited {
+    match count(ctx, &scope, limit, now).await {
+        Some((count, window)) if !limit.allows(count) => Err(ApiError::RateLimited {
             retry_after_s: window.retry_after_s,
         }),
-        Err(err) => {
-            tracing::warn!(error = %err, "rate counter unavailable; letting the request through");
-            Ok(())
-        }
+        _ => Ok(()),
     }
 }
 

@@ -35,6 +35,32 @@ impl RateLimit {
     pub fn allows(&self, count: u64) -> bool {
         count <= self.limit
     }
+
+    /// What becomes of the `count`-th message of a window on a connection: answered, refused
+    /// with the seconds to wait, or, once a client keeps sending past [`ABUSE_FACTOR`] times the
+    /// limit in one window, refused and disconnected.
+    pub fn verdict(&self, count: u64, window: Window) -> Verdict {
+        if self.allows(count) {
+            Verdict::Allowed
+        } else if count <= self.limit.saturating_mul(ABUSE_FACTOR) {
+            Verdict::Refused {
+                retry_after_s: window.retry_after_s,
+            }
+        } else {
+            Verdict::Close
+        }
+    }
+}
+
+/// How far past its limit a connection may go (refused all along) before it is closed.
+pub const ABUSE_FACTOR: u64 = 2;
+
+/// See [`RateLimit::verdict`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    Allowed,
+    Refused { retry_after_s: u64 },
+    Close,
 }
 
 #[cfg(test)]
@@ -43,6 +69,16 @@ mod tests {
 
     fn at(seconds: i64, millis: i64) -> DateTime<Utc> {
         DateTime::from_timestamp_millis(seconds * 1000 + millis).unwrap()
+    }
+
+    #[test]
+    fn messages_past_the_limit_are_refused_then_the_connection_closed() {
+        let limit = RateLimit { limit: 3, window_s: 60 };
+        let window = limit.window(at(130, 0));
+        assert_eq!(limit.verdict(3, window), Verdict::Allowed);
+        assert_eq!(limit.verdict(4, window), Verdict::Refused { retry_after_s: 50 });
+        assert_eq!(limit.verdict(6, window), Verdict::Refused { retry_after_s: 50 });
+        assert_eq!(limit.verdict(7, window), Verdict::Close);
     }
 
     #[test]

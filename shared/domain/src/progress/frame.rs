@@ -57,6 +57,9 @@ impl ServerFrame {
     }
 }
 
+/// The longest topic a client may name (`generation:<uuid>` is 47 bytes).
+pub const MAX_TOPIC_BYTES: usize = 128;
+
 /// What a client sends; `action` tags it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ClientMessage {
@@ -74,11 +77,17 @@ impl ClientMessage {
             .as_object()
             .ok_or_else(|| ValidationError::new("body", "must be a JSON object"))?;
         let topic = || {
-            object
+            let topic = object
                 .get("topic")
                 .and_then(|topic| topic.as_str())
-                .map(str::to_owned)
-                .ok_or_else(|| ValidationError::new("topic", "is required and must be a string"))
+                .ok_or_else(|| ValidationError::new("topic", "is required and must be a string"))?;
+            if topic.len() > MAX_TOPIC_BYTES {
+                return Err(ValidationError::new(
+                    "topic",
+                    format!("is {} bytes long; a topic is at most {MAX_TOPIC_BYTES}", topic.len()),
+                ));
+            }
+            Ok(topic.to_owned())
         };
         match object.get("action").and_then(|action| action.as_str()) {
             Some("subscribe") => {
@@ -214,6 +223,10 @@ mod tests {
             (r#"{"action":"subscribe","topic":"t","after_seq":-1}"#, "after_seq"),
             (r#"{"action":"subscribe","topic":7}"#, "topic"),
         ];
+        let long = format!(r#"{{"action":"subscribe","topic":"{}"}}"#, "x".repeat(100_000));
+        let refused = ClientMessage::parse(&long).unwrap_err();
+        assert_eq!(refused.field, "topic");
+        assert!(refused.message.len() < 200, "the refusal does not echo the topic");
         for (body, field) in cases {
             assert_eq!(ClientMessage::parse(body).unwrap_err().field, field, "{body}");
         }
