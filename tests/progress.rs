@@ -20,6 +20,14 @@ async fn connected(app: &TestApp, user: &User) -> WsClient {
         .expect("handshake accepted")
 }
 
+/// A connection id as a URL path segment (ids are base64: `=`, `+` and `/` need escaping).
+fn aws_smithy_percent(id: &str) -> String {
+    id.replace('%', "%25")
+        .replace('=', "%3D")
+        .replace('+', "%2B")
+        .replace('/', "%2F")
+}
+
 /// Waits for the run's closing event: the status turns before that event is published, and a
 /// test that counts or publishes on the topic must not race it.
 async fn closed(app: &TestApp, topic: &Topic) {
@@ -452,6 +460,58 @@ async fn the_management_endpoint_speaks_the_sdks_wire_format() {
         .unwrap_err();
     assert!(too_large.into_service_error().is_payload_too_large_exception());
 
+    // As in AWS, only signed calls from known principals get through (SigV4, execute-api).
+    let path = format!("{}/@connections/{}", app.url, aws_smithy_percent(&id));
+    let unsigned = app.http.post(&path).body("{}").send().await.unwrap();
+    assert_eq!(unsigned.status(), 403);
+    assert_eq!(
+        unsigned.json::<Value>().await.unwrap()["message"],
+        "Missing Authentication Token"
+    );
+    let stranger = aws_sdk_apigatewaymanagement::config::Credentials::new("AKIASTRANGER", "guess", None, None, "test");
+    let forged = aws_sdk_apigatewaymanagement::config::Builder::from(&app.context.clients.config)
+        .endpoint_url(&app.url)
+        .credentials_provider(stranger)
+        .build();
+    let refused = aws_sdk_apigatewaymanagement::Client::from_conf(forged)
+        .post_to_connection()
+        .connection_id(&id)
+        .data(aws_sdk_apigatewaymanagement::primitives::Blob::new("{}"))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(refused.raw_response().map(|r| r.status().as_u16()), Some(403));
+    let admin = app.context.clients.config.credentials_provider().unwrap();
+    let admin = aws_sdk_apigatewaymanagement::config::ProvideCredentials::provide_credentials(&admin)
+        .await
+        .unwrap();
+    let wrong_secret = aws_sdk_apigatewaymanagement::config::Credentials::new(
+        admin.access_key_id(),
+        "not-the-secret",
+        None,
+        None,
+        "test",
+    );
+    let mismatched = aws_sdk_apigatewaymanagement::config::Builder::from(&app.context.clients.config)
+        .endpoint_url(&app.url)
+        .credentials_provider(wrong_secret)
+        .build();
+    let refused = aws_sdk_apigatewaymanagement::Client::from_conf(mismatched)
+        .post_to_connection()
+        .connection_id(&id)
+        .data(aws_sdk_apigatewaymanagement::primitives::Blob::new("{}"))
+        .send()
+        .await
+        .unwrap_err();
+    let response = refused.raw_response().expect("an answer");
+    assert_eq!(response.status().as_u16(), 403);
+    let body = std::str::from_utf8(response.body().bytes().unwrap()).unwrap();
+    assert!(body.contains("signature we calculated does not match"), "{body}");
+    assert!(
+        socket.next(Duration::from_millis(300)).await.is_none(),
+        "nothing refused reached the socket"
+    );
+
     client.delete_connection().connection_id(&id).send().await.unwrap();
     assert!(
         socket.next(WAIT).await.is_none(),
@@ -664,6 +724,8 @@ async fn an_unreachable_counter_lets_websocket_messages_through() {
     let event = serde_json::from_value(event).unwrap();
     let response = forgeflow_realtime::message::handler(&context, &sender, event).await;
     assert_eq!(response.status_code, 200);
-    let frames = socket.until(|frame| frame["type"] == "pong" || frame["type"] == "error").await;
+    let frames = socket
+        .until(|frame| frame["type"] == "pong" || frame["type"] == "error")
+        .await;
     assert_eq!(frames.last().unwrap()["type"], "pong", "{frames:?}");
 }

@@ -24,6 +24,7 @@ use crate::apigw::{self, IncomingRequest};
 use crate::functions::ApiFunctions;
 use crate::manifest::{self, Route};
 use crate::runtime_api::Outcome;
+use crate::sigv4::{Keys, Refusal};
 use crate::web;
 use crate::websocket::Hub;
 use forgeflow_api_lambda::registry;
@@ -35,6 +36,7 @@ pub struct Gateway {
     addr: SocketAddr,
     task: JoinHandle<()>,
     hub: Arc<Hub>,
+    keys: Arc<Keys>,
 }
 
 struct Shared {
@@ -44,6 +46,8 @@ struct Shared {
     routes: Vec<Route>,
     hub: Arc<Hub>,
     web_dir: PathBuf,
+    /// Who may call `@connections` (SigV4).
+    keys: Arc<Keys>,
 }
 
 /// A bound, not yet serving, gateway: its URL is known before the functions' context is built
@@ -51,6 +55,7 @@ struct Shared {
 pub struct Bound {
     listener: TcpListener,
     addr: SocketAddr,
+    keys: Arc<Keys>,
 }
 
 impl Bound {
@@ -58,15 +63,20 @@ impl Bound {
         format!("http://{}", self.addr)
     }
 
+    /// The principals `@connections` accepts signatures from; add them before they call.
+    pub fn keys(&self) -> &Arc<Keys> {
+        &self.keys
+    }
+
     /// Serves until the returned gateway is dropped, calling the handlers in this process.
     pub fn serve(self, context: Arc<ApiContext>) -> Gateway {
-        Gateway::serve(self.listener, self.addr, context, None)
+        Gateway::serve(self.listener, self.addr, self.keys, context, None)
     }
 
     /// Serves until dropped, invoking each HTTP route's function as Lambda does: its own processes
     /// behind the Runtime API. `context` still serves the WebSocket side.
     pub fn serve_functions(self, context: Arc<ApiContext>, functions: Arc<ApiFunctions>) -> Gateway {
-        Gateway::serve(self.listener, self.addr, context, Some(functions))
+        Gateway::serve(self.listener, self.addr, self.keys, context, Some(functions))
     }
 }
 
@@ -75,17 +85,24 @@ impl Gateway {
     pub async fn bind(addr: SocketAddr) -> std::io::Result<Bound> {
         let listener = TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
-        Ok(Bound { listener, addr })
+        Ok(Bound {
+            listener,
+            addr,
+            keys: Arc::default(),
+        })
     }
 
-    /// Binds `addr` and serves until dropped.
+    /// Binds `addr` and serves until dropped; `@connections` accepts `context`'s own signature.
     pub async fn start(context: Arc<ApiContext>, addr: SocketAddr) -> std::io::Result<Self> {
-        Ok(Self::bind(addr).await?.serve(context))
+        let bound = Self::bind(addr).await?;
+        bound.keys().trust_config(&context.clients.config).await;
+        Ok(bound.serve(context))
     }
 
     fn serve(
         listener: TcpListener,
         addr: SocketAddr,
+        keys: Arc<Keys>,
         context: Arc<ApiContext>,
         functions: Option<Arc<ApiFunctions>>,
     ) -> Self {
@@ -96,6 +113,7 @@ impl Gateway {
             routes: manifest::routes(),
             hub: hub.clone(),
             web_dir: web::web_dir(),
+            keys: keys.clone(),
         });
         let task = tokio::spawn(async move {
             loop {
@@ -118,7 +136,12 @@ impl Gateway {
                 });
             }
         });
-        Self { addr, task, hub }
+        Self { addr, task, hub, keys }
+    }
+
+    /// The principals `@connections` accepts signatures from.
+    pub fn keys(&self) -> &Arc<Keys> {
+        &self.keys
     }
 
     /// The WebSocket side: its open connections.
@@ -162,10 +185,23 @@ async fn dispatch(shared: &Shared, req: Request<Incoming>, peer: SocketAddr) -> 
     let (parts, body) = req.into_parts();
     let path = parts.uri.path().to_owned();
     if let Some(connection) = path.strip_prefix("/@connections/") {
-        return match Limited::new(body, MAX_PAYLOAD_BYTES).collect().await {
-            Ok(body) => shared.hub.manage(&parts.method, connection, body.to_bytes()),
-            Err(_) => error(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "message too large"),
+        let body = match Limited::new(body, MAX_PAYLOAD_BYTES).collect().await {
+            Ok(body) => body.to_bytes(),
+            Err(_) => return error(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "message too large"),
         };
+        let uri = parts.uri.path_and_query().map_or(path.as_str(), |pq| pq.as_str());
+        let signed = shared.keys.verify(
+            parts.method.as_str(),
+            uri,
+            &parts.headers,
+            &body,
+            std::time::SystemTime::now(),
+        );
+        if let Err(refusal) = signed {
+            tracing::warn!(%refusal, "@connections call refused");
+            return forbidden(&refusal);
+        }
+        return shared.hub.manage(&parts.method, connection, body);
     }
     let matching: Vec<(&Route, BTreeMap<String, String>)> = shared
         .routes
@@ -304,6 +340,21 @@ fn error(status: StatusCode, code: &str, message: &str) -> Response<Full<Bytes>>
         status,
         json!({"error": {"code": code, "message": message, "field": null}}),
     )
+}
+
+/// API Gateway's refusal of an unsigned or badly signed management call: 403 with its message,
+/// and `x-amzn-ErrorType` naming the exception the SDK maps it to.
+fn forbidden(refusal: &Refusal) -> Response<Full<Bytes>> {
+    let kind = match refusal {
+        Refusal::Unsigned => "MissingAuthenticationTokenException",
+        Refusal::UnknownKey => "UnrecognizedClientException",
+        _ => "InvalidSignatureException",
+    };
+    let mut response = json_response(StatusCode::FORBIDDEN, json!({"message": refusal.to_string()}));
+    response
+        .headers_mut()
+        .insert("x-amzn-errortype", HeaderValue::from_static(kind));
+    response
 }
 
 /// What API Gateway answers when the integration itself fails.

@@ -14,6 +14,7 @@ pub mod moto;
 pub mod principals;
 pub mod processes;
 pub mod runtime_api;
+pub mod sigv4;
 pub mod web;
 pub mod websocket;
 pub mod worker_processes;

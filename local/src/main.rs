@@ -78,6 +78,9 @@ async fn main() -> Result<(), BoxError> {
     } else {
         principals::Principals::default()
     };
+    // `@connections` accepts the signatures of the in-process side and of every function's role.
+    bound.keys().trust_config(&config).await;
+    bound.keys().trust_principals(&principals);
     let gateway = if processes {
         let functions = ApiFunctions::new(&binary("forgeflow-api", "forgeflow-api-lambda")?, &env, &principals);
         bound.serve_functions(Arc::new(context), Arc::new(functions))

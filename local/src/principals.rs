@@ -61,6 +61,19 @@ impl Principals {
         self.sessions.get(function)
     }
 
+    /// Every role's session credentials (what `@connections` checks signatures with).
+    pub fn credentials(&self) -> impl Iterator<Item = aws_sdk_dynamodb::config::Credentials> + '_ {
+        self.sessions.values().map(|session| {
+            aws_sdk_dynamodb::config::Credentials::new(
+                &session.access_key_id,
+                &session.secret_access_key,
+                Some(session.session_token.clone()),
+                None,
+                "forgeflow-role",
+            )
+        })
+    }
+
     /// `env` with `function`'s credentials in place of any there.
     pub fn env_for(&self, function: &str, env: &[(String, String)]) -> Vec<(String, String)> {
         let mut env = env.to_vec();

@@ -139,11 +139,15 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         .await
         .expect("gateway");
     let context = Arc::new(context.with_ws_endpoint(&bound.url()));
+    // `@connections` checks SigV4 against the principals it knows: the admin the in-process side
+    // signs as, and each role as it is created.
+    let keys = bound.keys().clone();
+    keys.trust_config(&moto().sdk_config().await).await;
     let roles = tokio::sync::OnceCell::new();
     let gateway = if options.processes {
         let env = lambda::process_environment(&stack, &bound.url(), &options.rate_limits);
         let binary = lambda::debug_binary("forgeflow-api-lambda", "forgeflow-api");
-        let principals = roles.get_or_init(|| create_principals(&stack, &prefix)).await;
+        let principals = roles.get_or_init(|| create_principals(&stack, &prefix, &keys)).await;
         let functions = ApiFunctions::new(&binary, &env, principals);
         bound.serve_functions(context.clone(), Arc::new(functions))
     } else {
@@ -162,7 +166,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         for worker in ["generate-worker", "export-worker", "export-scheduler"] {
             lambda::debug_binary("forgeflow-workers", worker);
         }
-        let principals = roles.get_or_init(|| create_principals(&stack, &prefix)).await;
+        let principals = roles.get_or_init(|| create_principals(&stack, &prefix, &keys)).await;
         Some(forgeflow_local::worker_processes::start(
             &clients,
             &stack,
@@ -204,10 +208,12 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
 }
 
 /// Every function's role on `stack`, assumed (`forgeflow-local` does the same in process mode).
-async fn create_principals(stack: &Stack, prefix: &str) -> Principals {
-    principals::create(&moto().sdk_config().await, stack, prefix, &iam::roles())
+async fn create_principals(stack: &Stack, prefix: &str, keys: &forgeflow_local::sigv4::Keys) -> Principals {
+    let principals = principals::create(&moto().sdk_config().await, stack, prefix, &iam::roles())
         .await
-        .expect("function roles")
+        .expect("function roles");
+    keys.trust_principals(&principals);
+    principals
 }
 
 pub fn unique_email() -> String {
@@ -218,7 +224,7 @@ impl TestApp {
     /// Every function's role session on this stack (created the first time it is asked for).
     pub async fn principals(&self) -> &Principals {
         self.roles
-            .get_or_init(|| create_principals(&self.stack, &self.prefix))
+            .get_or_init(|| create_principals(&self.stack, &self.prefix, self.gateway.keys()))
             .await
     }
 
