@@ -66,7 +66,7 @@ pub async fn handler(ctx: &ApiContext, req: Request) -> ApiResult {
         updated_at: now,
         finished_at: None,
     };
-    run.check_size()?;
+    run.check_size(forgeflow_store::item::entity_size(&run)?)?;
     let steps = execution::initial_steps(&run.workflow);
     ctx.engine.executions.create(&run, &steps).await?;
     for root in run.workflow.roots() {
