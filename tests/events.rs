@@ -159,7 +159,7 @@ async fn every_sample_runs_through_its_handler() {
             ("executions-retry", 202),
         ],
         &[("audit-list", 200)],
-        &[("projects-delete", 204)],
+        &[("projects-delete", 202)],
         &[("openapi-get", 200)],
     ];
     for (stage, calls) in walk.iter().enumerate() {

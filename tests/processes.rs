@@ -213,4 +213,38 @@ async fn the_main_job_works_with_every_function_in_its_own_processes() {
         )
         .await;
     assert_eq!(delivered.status, StatusCode::ACCEPTED, "{}", delivered.body);
+
+    // Deleting the project: the route queues it, the project-deleter (its own role, with the
+    // bucket's delete grant) removes the files and rows.
+    let deleted = app
+        .call(
+            Method::DELETE,
+            &format!("/projects/{project_id}"),
+            Some(&user.token),
+            None,
+        )
+        .await;
+    assert_eq!(deleted.status, StatusCode::ACCEPTED, "{}", deleted.body);
+    let (owner, id) = (user.id.parse().unwrap(), project_id.parse().unwrap());
+    for _ in 0..600 {
+        if app.context.projects.get_any(owner, id).await.unwrap().is_none() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        app.context.projects.get_any(owner, id).await.unwrap().is_none(),
+        "the deleter never finished"
+    );
+    let left = app
+        .context
+        .clients
+        .s3
+        .list_objects_v2()
+        .bucket(&app.stack.bucket)
+        .prefix(format!("generations/{execution}/"))
+        .send()
+        .await
+        .unwrap();
+    assert!(left.contents().is_empty(), "the generation's files are gone");
 }

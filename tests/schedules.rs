@@ -317,3 +317,249 @@ async fn a_signed_webhook_body_over_the_limit_is_413() {
     assert_eq!(response.body["error"]["field"], "body");
     assert!(exports_of(&app, &user, &project).await.is_empty());
 }
+
+/// Everything under `prefix` in the artifacts bucket.
+async fn objects_under(app: &TestApp, prefix: &str) -> Vec<String> {
+    let listed = app
+        .context
+        .clients
+        .s3
+        .list_objects_v2()
+        .bucket(&app.stack.bucket)
+        .prefix(prefix)
+        .send()
+        .await
+        .unwrap();
+    listed
+        .contents()
+        .iter()
+        .filter_map(|o| o.key().map(str::to_owned))
+        .collect()
+}
+
+/// Rows in the table whose `attribute` is `value` (a `gsi1` partition or a base-table one).
+async fn rows_where(app: &TestApp, index: Option<&str>, attribute: &str, value: &str) -> usize {
+    let query = app
+        .context
+        .clients
+        .dynamo
+        .query()
+        .table_name(&app.stack.table)
+        .set_index_name(index.map(str::to_owned))
+        .key_condition_expression("#k = :v")
+        .expression_attribute_names("#k", attribute)
+        .expression_attribute_values(":v", aws_sdk_dynamodb::types::AttributeValue::S(value.to_owned()));
+    query.send().await.unwrap().items().len()
+}
+
+/// Deleting a project removes or disarms everything it owns: its rows, files, archives and git
+/// history go, its hook and schedule stop at once, its pending jobs find nothing to do; the
+/// audit log keeps its entries.
+#[tokio::test]
+async fn deleting_a_project_removes_and_disarms_everything_it_owns() {
+    let app = spawn_app().await;
+    let user = app.register().await;
+    let project = generated_project(&app, &user, json!({})).await;
+    let generations = app
+        .call(
+            Method::GET,
+            &format!("/projects/{project}/generations"),
+            Some(&user.token),
+            None,
+        )
+        .await;
+    let generation = generations.body["items"][0]["id"].as_str().unwrap().to_owned();
+    let execution = generations.body["items"][0]["execution_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (hook_id, secret) = hook(&app, &user, &project).await;
+    let body = r#"{"pipeline":"nightly"}"#;
+    let signed = forgeflow_domain::webhook::sign(secret.as_bytes(), Utc::now().timestamp(), body.as_bytes());
+    assert_eq!(
+        deliver(&app, &hook_id, body, &signed).await.status,
+        StatusCode::ACCEPTED
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while exports_of(&app, &user, &project)
+        .await
+        .first()
+        .map(|e| e["status"].clone())
+        != Some(json!("succeeded"))
+    {
+        assert!(std::time::Instant::now() < deadline, "the export never finished");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let export = exports_of(&app, &user, &project).await[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let set = put_schedule(
+        &app,
+        &user,
+        &project,
+        json!({"expression": "*/5 * * * *", "target": {"type": "zip"}}),
+    )
+    .await;
+    assert_eq!(set.status, StatusCode::OK, "{}", set.body);
+    for prefix in [
+        format!("executions/{execution}/"),
+        format!("generations/{generation}/"),
+        format!("exports/{export}/"),
+        format!("projects/{project}/"),
+    ] {
+        assert!(
+            !objects_under(&app, &prefix).await.is_empty(),
+            "{prefix} holds nothing to begin with"
+        );
+    }
+
+    let deleted = app
+        .call(Method::DELETE, &format!("/projects/{project}"), Some(&user.token), None)
+        .await;
+    assert_eq!(deleted.status, StatusCode::ACCEPTED, "{}", deleted.body);
+    // Gone for the API at once; the hook and the schedule are dead at once.
+    for path in [
+        format!("/projects/{project}"),
+        format!("/projects/{project}/generations"),
+        format!("/projects/{project}/exports"),
+        format!("/projects/{project}/export-schedule"),
+    ] {
+        let response = app.call(Method::GET, &path, Some(&user.token), None).await;
+        assert_eq!(response.status, StatusCode::NOT_FOUND, "{path}: {}", response.body);
+    }
+    let again = forgeflow_domain::webhook::sign(secret.as_bytes(), Utc::now().timestamp() + 1, body.as_bytes());
+    assert_eq!(
+        deliver(&app, &hook_id, body, &again).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let scheduler = workers::scheduler(&app.context.clients, &app.stack.resources());
+    assert_eq!(
+        tick(&scheduler, Utc::now() + Duration::hours(2))
+            .await
+            .unwrap()
+            .enqueued,
+        0
+    );
+    // Deleting again while it runs is accepted (and restarts a stalled deletion).
+    let repeat = app
+        .call(Method::DELETE, &format!("/projects/{project}"), Some(&user.token), None)
+        .await;
+    assert!(
+        matches!(repeat.status, StatusCode::ACCEPTED | StatusCode::NOT_FOUND),
+        "{}",
+        repeat.body
+    );
+
+    let (owner, id) = (user.id.parse().unwrap(), project.parse().unwrap());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while app.context.projects.get_any(owner, id).await.unwrap().is_some() {
+        assert!(std::time::Instant::now() < deadline, "the project was never removed");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    for prefix in [
+        format!("executions/{execution}/"),
+        format!("generations/{generation}/"),
+        format!("exports/{export}/"),
+        format!("projects/{project}/"),
+    ] {
+        assert_eq!(objects_under(&app, &prefix).await, Vec::<String>::new(), "{prefix}");
+    }
+    for kind in ["EXECUTIONS", "GENERATIONS", "EXPORTS", "HOOKS"] {
+        let partition = format!("PROJECT#{project}#{kind}");
+        assert_eq!(rows_where(&app, Some("gsi1"), "gsi1pk", &partition).await, 0, "{kind}");
+    }
+    assert_eq!(rows_where(&app, None, "pk", &format!("EXEC#{execution}")).await, 0);
+    assert_eq!(rows_where(&app, None, "pk", &format!("REPO#{project}")).await, 0);
+    assert_eq!(
+        app.call(
+            Method::GET,
+            &format!("/generations/{generation}"),
+            Some(&user.token),
+            None
+        )
+        .await
+        .status,
+        StatusCode::NOT_FOUND
+    );
+    let audit = app.call(Method::GET, "/audit?limit=100", Some(&user.token), None).await;
+    let deletions = audit.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|entry| entry["action"] == "DELETE /projects/{id}")
+        .count();
+    assert!(deletions >= 1, "the audit log keeps the deletion: {}", audit.body);
+}
+
+/// A deletion is resumable: one cut short by its invocation's deadline leaves the project
+/// marked, and the next delivery finishes it; a duplicate delivery after that is harmless.
+#[tokio::test]
+async fn a_deletion_cut_short_is_finished_by_the_next_delivery() {
+    let app = forgeflow_tests::spawn_app_with(forgeflow_tests::Options {
+        workers: false,
+        ..forgeflow_tests::Options::default()
+    })
+    .await;
+    let user = app.register().await;
+    let project = app.create_project(&user, "Cut short").await;
+    let id = project["id"].as_str().unwrap();
+    let deleted = app
+        .call(Method::DELETE, &format!("/projects/{id}"), Some(&user.token), None)
+        .await;
+    assert_eq!(deleted.status, StatusCode::ACCEPTED);
+    let job = forgeflow_domain::project::DeletionJob {
+        project_id: id.parse().unwrap(),
+        owner: user.id.parse().unwrap(),
+    };
+    let deleter =
+        forgeflow_workers::deletion::ProjectDeleter::from_clients(&app.context.clients, &app.stack.resources());
+    let late = forgeflow_workers::deletion::delete(&deleter, &job, Utc::now()).await;
+    assert!(
+        matches!(late, Err(forgeflow_workers::batch::JobError::Retryable(_))),
+        "{late:?}"
+    );
+    assert!(
+        app.context
+            .projects
+            .get_any(job.owner, job.project_id)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    let in_time = Utc::now() + Duration::minutes(5);
+    forgeflow_workers::deletion::delete(&deleter, &job, in_time)
+        .await
+        .unwrap();
+    assert!(
+        app.context
+            .projects
+            .get_any(job.owner, job.project_id)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    forgeflow_workers::deletion::delete(&deleter, &job, in_time)
+        .await
+        .unwrap();
+
+    // A stray job for a live project deletes nothing.
+    let live = app.create_project(&user, "Alive").await;
+    let stray = forgeflow_domain::project::DeletionJob {
+        project_id: live["id"].as_str().unwrap().parse().unwrap(),
+        owner: job.owner,
+    };
+    let refused = forgeflow_workers::deletion::delete(&deleter, &stray, in_time).await;
+    assert!(
+        matches!(refused, Err(forgeflow_workers::batch::JobError::Final(_))),
+        "{refused:?}"
+    );
+    assert!(
+        app.context
+            .projects
+            .get(stray.owner, stray.project_id)
+            .await
+            .unwrap()
+            .is_some()
+    );
+}

@@ -49,8 +49,11 @@ export class Data extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
     });
 
-    // Versioned: functions may put objects but never delete them (permissions.ts), and versioning makes an
-    // overwrite recoverable too, whether a bug's or a compromised function's. It costs almost nothing here:
+    // Versioned: functions may put objects, and only a worker that lists `bucket:delete` (project-deleter)
+    // may delete them (permissions.ts); versioning makes an overwrite recoverable too, whether a bug's or a
+    // compromised function's, and a plain delete too: it leaves a delete marker over a noncurrent version,
+    // which expires after NONCURRENT_VERSION_DAYS (grantDelete's s3:DeleteObject* also covers
+    // s3:DeleteObjectVersion, so that one worker could remove a version outright). It costs almost nothing here:
     // keys are per execution and generation (`executions/<id>/…`, `generations/<id>/…`), written once and
     // overwritten only when a redelivered job writes the same output again, so few noncurrent versions ever
     // exist, and they expire after NONCURRENT_VERSION_DAYS. The temporary prefix's expiry leaves a delete

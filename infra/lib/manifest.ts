@@ -95,7 +95,7 @@ export interface WorkerSpec {
   readonly max_concurrency?: number;
   /** Scheduled workers only (queue workers take the queue's `consumer_timeout_s`). */
   readonly timeout_s?: number;
-  /** The routes vocabulary plus `queue:<id>:read-attributes` (see `permissions.ts`). */
+  /** The routes vocabulary plus `bucket:delete` and `queue:<id>:read-attributes` (see `permissions.ts`). */
   readonly permissions: readonly string[];
 }
 

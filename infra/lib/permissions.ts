@@ -22,15 +22,16 @@ export interface GrantTargets {
 
 /**
  * Who asks: an HTTP route's function, a worker (workers.json) or a WebSocket route's function
- * (websocket.json). `queue:<id>:read-attributes` is for workers only; `connections:manage` for any function
- * that publishes progress (the workers, `$default`, and a route such as executions-cancel that ends a run).
+ * (websocket.json). `queue:<id>:read-attributes` and `bucket:delete` are for workers only; `connections:manage`
+ * for any function that publishes progress (the workers, `$default`, and a route such as executions-cancel that
+ * ends a run).
  */
 export type FunctionKind = 'route' | 'worker' | 'websocket';
 
 const COMMON = 'table:read, table:write, bucket:read, bucket:write, queue:<id>:send, key:<id>:encrypt, key:<id>:decrypt, secret:<id>';
 const VOCABULARY: Record<FunctionKind, string> = {
   route: `${COMMON}, connections:manage`,
-  worker: `${COMMON}, queue:<id>:read-attributes, connections:manage`,
+  worker: `${COMMON}, bucket:delete, queue:<id>:read-attributes, connections:manage`,
   websocket: `${COMMON}, connections:manage`,
 };
 
@@ -41,6 +42,9 @@ const VOCABULARY: Record<FunctionKind, string> = {
  * - `bucket:read`  → grantRead on the bucket (get and list objects)
  * - `bucket:write` → grantPut on the bucket (put objects; no delete). Both listed → both grants, still
  *   no delete (grantReadWrite would add s3:DeleteObject*)
+ * - `bucket:delete` (workers only) → grantDelete on the bucket: s3:DeleteObject* on its objects
+ *   (`<bucket-arn>/*`), nothing on the bucket itself. A route or WebSocket function asking for it stops the
+ *   synth: deletion happens off the request path, in a worker a queue feeds (e.g. project-deleter)
  * - `queue:<id>:send` → grantSendMessages on that queue of resources.json (e.g. `queue:steps:send`)
  * - `queue:<id>:read-attributes` (workers only) → sqs:GetQueueAttributes on that queue, nothing else
  * - `key:<id>:encrypt` → grantEncrypt on that KMS key of resources.json (kms:Encrypt, kms:ReEncrypt*,
@@ -94,6 +98,14 @@ export function applyPermissions(
       targets.bucket.grantRead(grantee);
     } else if (permission === 'bucket:write') {
       targets.bucket.grantPut(grantee);
+    } else if (permission === 'bucket:delete') {
+      if (kind !== 'worker') {
+        throw new Error(
+          `${functionName}: permission "bucket:delete" is for workers only, not a ${kind} function ` +
+            `(known for a ${kind}: ${VOCABULARY[kind]})`,
+        );
+      }
+      targets.bucket.grantDelete(grantee);
     } else if (queueMatch && queueMatch[2] === 'send') {
       queue(permission, queueMatch[1]).grantSendMessages(grantee);
     } else if (queueMatch && queueMatch[2] === 'read-attributes' && kind === 'worker') {

@@ -20,6 +20,7 @@ import {
   cloneManifests,
   functionNameOf,
   ofType,
+  permissionsOf,
   refTarget,
   routeFunctionId,
   routesOf,
@@ -238,6 +239,17 @@ describe('drift: the comparison itself', () => {
     assert.deepEqual(Object.keys(policies).sort(), [...functionNames(manifests)].sort());
     for (const [fn, entries] of Object.entries(policies)) {
       assert.deepEqual(entries.filter((e) => e.includes('unknown')), [], fn);
+    }
+  });
+
+  it('names bucket:delete as `s3:DeleteObject* bucket/*` (the line local/src/iam.rs gives a deleter), and no other function deletes', () => {
+    const { template: t, stack } = synthesized();
+    const policies = policyKinds(t, stack);
+    const deleters = functionNames(manifests).filter((f) => permissionsOf(f).includes('bucket:delete'));
+    assert.ok(deleters.length > 0, 'the manifests have a bucket deleter');
+    for (const [fn, entries] of Object.entries(policies)) {
+      const deletes = entries.filter((e) => e.startsWith('s3:Delete'));
+      assert.deepEqual(deletes, deleters.includes(fn) ? ['s3:DeleteObject* bucket/*'] : [], fn);
     }
   });
 

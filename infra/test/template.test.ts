@@ -10,3 +10,4 @@ import './template/workers';
 import './template/iam';
 import './template/keys';
 import './template/monitoring';
+import './template/limits';

@@ -52,6 +52,7 @@ impl Stack {
             steps_queue: queue("steps"),
             generations_queue: queue("generations"),
             exports_queue: queue("exports"),
+            deletions_queue: queue("deletions"),
             credentials_key: self.keys.get("credentials").cloned().unwrap_or_default(),
         }
     }

@@ -81,6 +81,7 @@ const TABLE_WRITE: &[&str] = &[
     "dynamodb:DescribeTable",
 ];
 const BUCKET_READ: &[&str] = &["s3:GetObject*", "s3:GetBucket*", "s3:List*"];
+const BUCKET_DELETE: &[&str] = &["s3:DeleteObject*"];
 const BUCKET_PUT: &[&str] = &[
     "s3:PutObject",
     "s3:PutObjectLegalHold",
@@ -183,6 +184,8 @@ impl Role {
                 ["table", "write"] => add(TABLE_WRITE, table()),
                 ["bucket", "read"] => add(BUCKET_READ, vec![Target::Bucket, Target::BucketObjects]),
                 ["bucket", "write"] => add(BUCKET_PUT, vec![Target::BucketObjects]),
+                // CDK's grantDelete; for workers only (the project-deleter).
+                ["bucket", "delete"] if self.kind == Kind::Worker => add(BUCKET_DELETE, vec![Target::BucketObjects]),
                 ["queue", id, "send"] => add(QUEUE_SEND, vec![Target::Queue((*id).into())]),
                 ["queue", id, "read-attributes"] if self.kind == Kind::Worker => {
                     add(QUEUE_ATTRIBUTES, vec![Target::Queue((*id).into())])
@@ -260,7 +263,9 @@ impl Arns {
 /// no ARN for them), so a statement naming the table's ARN would deny every call: those get `*`.
 /// It checks `TransactWriteItems` as an action of its own where AWS checks each item's
 /// PutItem/UpdateItem/DeleteItem, so a statement that grants PutItem unconditionally grants it too.
-/// S3 and SQS keep their ARNs: moto scopes those as AWS does. Conditions are passed on and ignored
+/// It checks a DeleteObjects call as `s3:DeleteObject` on the bucket, where AWS checks each key, so
+/// a delete grant on the objects names the bucket too. Otherwise S3 and SQS keep their ARNs: moto
+/// scopes those as AWS does. Conditions are passed on and ignored
 /// by moto (docs/architecture.md, "IAM on the local stack", says what covers them).
 pub fn moto_policy(statements: &[Statement], arns: &Arns) -> Value {
     let statements: Vec<Value> = statements
@@ -270,7 +275,11 @@ pub fn moto_policy(statements: &[Statement], arns: &Arns) -> Value {
             if statement.condition.is_none() && actions.contains(&"dynamodb:PutItem") {
                 actions.push("dynamodb:TransactWriteItems");
             }
-            let resources: BTreeSet<String> = statement.targets.iter().map(|target| arns.for_moto(target)).collect();
+            let mut resources: BTreeSet<String> =
+                statement.targets.iter().map(|target| arns.for_moto(target)).collect();
+            if actions.contains(&"s3:DeleteObject*") {
+                resources.insert(arns.bucket.clone());
+            }
             let mut rendered = json!({"Effect": "Allow", "Action": actions, "Resource": resources});
             if let Some(condition) = &statement.condition {
                 rendered["Condition"] = json!({condition.operator: {condition.key: condition.values}});

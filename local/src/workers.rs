@@ -6,6 +6,7 @@ use std::time::Duration;
 use forgeflow_agents::Agents;
 use forgeflow_progress::Publisher;
 use forgeflow_store::{Clients, ExportStore, GenerationStore, JobQueue, Resources, ScheduleStore};
+use forgeflow_workers::deletion::{self, ProjectDeleter};
 use forgeflow_workers::export::{self, ExportWorker, ForgeSettings};
 use forgeflow_workers::generate::{self, GenerateWorker};
 use forgeflow_workers::scheduler::{self, Scheduler};
@@ -43,6 +44,7 @@ pub struct Workers {
     pub step: Arc<StepWorker>,
     pub generate: Arc<GenerateWorker>,
     pub export: Arc<ExportWorker>,
+    pub deleter: Arc<ProjectDeleter>,
 }
 
 impl Drop for Workers {
@@ -68,6 +70,7 @@ pub async fn start(clients: &Clients, stack: &Stack, agents: Agents, settings: &
         settings.forges.clone(),
         publisher,
     ));
+    let deleter = Arc::new(ProjectDeleter::from_clients(clients, &resources));
     let mut tasks = Vec::new();
     for worker in manifest::workers() {
         if worker.schedule.is_some() {
@@ -103,6 +106,13 @@ pub async fn start(clients: &Clients, stack: &Stack, agents: Agents, settings: &
                     async move { generate::handler(&worker, event, deadline).await }
                 })
             }
+            "project-deleter" => {
+                let worker = deleter.clone();
+                source.spawn(move |event, deadline| {
+                    let worker = worker.clone();
+                    async move { deletion::handler(&worker, event, deadline).await }
+                })
+            }
             "export-worker" => {
                 let worker = exporter.clone();
                 source.spawn(move |event, deadline| {
@@ -122,6 +132,7 @@ pub async fn start(clients: &Clients, stack: &Stack, agents: Agents, settings: &
         step,
         generate: generator,
         export: exporter,
+        deleter,
     }
 }
 

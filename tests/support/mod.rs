@@ -163,7 +163,12 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         let env = lambda::process_environment(&stack, &gateway.url(), &options.rate_limits);
         let step = lambda::debug_binary("forgeflow-workers", "step-worker");
         let binaries = step.parent().expect("target/<profile>").to_path_buf();
-        for worker in ["generate-worker", "export-worker", "export-scheduler"] {
+        for worker in [
+            "generate-worker",
+            "export-worker",
+            "project-deleter",
+            "export-scheduler",
+        ] {
             lambda::debug_binary("forgeflow-workers", worker);
         }
         let principals = roles.get_or_init(|| create_principals(&stack, &prefix, &keys)).await;

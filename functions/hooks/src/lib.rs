@@ -158,6 +158,10 @@ pub async fn receive(ctx: &ApiContext, req: Request) -> ApiResult {
         .and_then(|v| v.to_str().ok())
         .ok_or_else(refused)?;
     let hook = ctx.hooks.get(id).await?.ok_or_else(refused)?;
+    // A deleted project's hooks are dead from the moment its deletion starts.
+    if ctx.projects.get(hook.owner, hook.project_id).await?.is_none() {
+        return Err(refused());
+    }
     let now = Utc::now();
     let delivery = webhook::verify(
         hook.secret.as_bytes(),

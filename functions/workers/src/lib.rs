@@ -3,6 +3,7 @@
 
 pub mod batch;
 pub mod config;
+pub mod deletion;
 pub mod export;
 pub mod generate;
 pub mod scheduler;

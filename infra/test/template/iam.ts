@@ -1,6 +1,7 @@
 // Least privilege: each function (route or worker) gets what its `permissions` list names, and nothing is
-// granted with wildcard actions beyond the few object-level patterns of CDK's bucket grants and the two of
-// its KMS encrypt grant. (Deny statements, such as the aws:SecureTransport guards, are not grants.) The
+// granted with wildcard actions beyond the few object-level patterns of CDK's bucket grants (s3:DeleteObject*
+// only for a worker that lists `bucket:delete`, only on the artifacts bucket's objects) and the two of its
+// KMS encrypt grant. (Deny statements, such as the aws:SecureTransport guards, are not grants.) The
 // KMS key permissions have their own suite, keys.ts.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -18,6 +19,7 @@ import {
   permissionsOf,
   queueIdFromEnv,
   refTarget,
+  resources,
   routeFunctions,
   statementsOf,
   synth,
@@ -31,11 +33,14 @@ const TABLE_WRITES = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Delet
 const TABLE_READS = ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:BatchGetItem'];
 const BUCKET_WRITES = ['s3:PutObject', 's3:DeleteObject', 's3:Abort*'];
 const BUCKET_READS = ['s3:GetObject*', 's3:List*'];
+/** What bucket.grantDelete (`bucket:delete`) grants, on the bucket's objects only. */
+const BUCKET_DELETE = 's3:DeleteObject*';
 /**
  * The only partial wildcards a grant may use: the object-level patterns of CDK's bucket.grantRead and
  * grantPut, and the two of key.grantEncrypt (kms:ReEncrypt* and kms:GenerateDataKey* produce ciphertexts
- * or fresh data keys; neither reveals what the key encrypted). Anything else ending in `*` (s3:*,
- * s3:DeleteObject*, sqs:*, dynamodb:*, kms:*) fails.
+ * or fresh data keys; neither reveals what the key encrypted). s3:DeleteObject* (bucket.grantDelete) is
+ * allowed only in the policy of a function that lists `bucket:delete`. Anything else ending in `*` (s3:*,
+ * sqs:*, dynamodb:*, kms:*) fails.
  */
 const ALLOWED_PARTIAL_WILDCARDS = new Set([
   's3:GetObject*',
@@ -63,6 +68,17 @@ function allowStatements(doc: { Statement: Statement[] } | undefined): Statement
 
 const queueIds = (t: ReturnType<typeof template>) =>
   new Map(manifests.resources.queues.map((q) => [q.id, queueIdFromEnv(t, q.env)]));
+
+/** The functions of the manifests that list `bucket:delete` (workers only: the synth refuses it elsewhere). */
+const deleters = () => allFunctions().filter((f) => permissionsOf(f).includes('bucket:delete'));
+
+/** Logical ids of the AWS::IAM::Policy resources attached to the role of function `name`. */
+function policyIdsOf(t: ReturnType<typeof template>, name: string): string[] {
+  const roleId = refTarget(resources(t)[functionId(t, name)].Properties.Role);
+  return ofType(t, 'AWS::IAM::Policy')
+    .filter(([, p]) => (p.Roles ?? []).some((r: Json) => r.Ref === roleId))
+    .map(([id]) => id);
+}
 
 describe('iam', () => {
   const t = template();
@@ -144,7 +160,7 @@ describe('iam', () => {
     assert.deepEqual(actionsOn(statements, bucketId(t)), [], 'no action at all on the bucket');
   });
 
-  it('grants bucket reads and writes exactly as listed, and never object deletion', () => {
+  it('grants bucket reads, writes and deletes exactly as listed (bucket:write never deletes)', () => {
     const bucket = bucketId(t);
     for (const name of allFunctions()) {
       const onBucket = actionsOn(statementsOf(t, name), bucket);
@@ -152,9 +168,46 @@ describe('iam', () => {
         assert.equal(onBucket.includes(read), permissionsOf(name).includes('bucket:read'), `${name}: ${read}`);
       }
       assert.equal(onBucket.includes('s3:PutObject'), permissionsOf(name).includes('bucket:write'), `${name}: put`);
-      assert.ok(!onBucket.some((a) => a.startsWith('s3:DeleteObject')), `${name} must not delete objects`);
+      const deletes = onBucket.filter((a) => a.startsWith('s3:Delete'));
+      const expected = permissionsOf(name).includes('bucket:delete') ? [BUCKET_DELETE] : [];
+      assert.deepEqual([...new Set(deletes)], expected, `${name}: object deletion exactly when it lists bucket:delete`);
     }
     assert.ok(allFunctions().some((f) => permissionsOf(f).includes('bucket:write')), 'the manifests have a bucket writer');
+    assert.ok(deleters().length > 0, 'the manifests have a bucket deleter');
+  });
+
+  it('grants bucket:delete as s3:DeleteObject* on the artifacts bucket’s objects only, never on the bucket itself', () => {
+    const bucket = bucketId(t);
+    const objects = { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucket, 'Arn'] }, '/*']] };
+    for (const name of deleters()) {
+      const statements = statementsOf(t, name).filter((s) => actionsOf([s]).includes(BUCKET_DELETE));
+      assert.ok(statements.length > 0, `${name} has the delete grant`);
+      for (const s of statements) {
+        assert.equal(s.Effect, 'Allow', name);
+        assert.deepEqual(Array.isArray(s.Resource) ? s.Resource : [s.Resource], [objects], `${name}: objects only`);
+        assert.equal((s as Statement & { Condition?: Json }).Condition, undefined, name);
+      }
+    }
+  });
+
+  it('lets a worker that lists bucket:delete with nothing else on the bucket delete objects and do nothing more there', () => {
+    // A synthetic scheduled worker: its only bucket grant is the delete, so its statement stands alone.
+    const m = cloneManifests();
+    m.workers = [
+      ...m.workers,
+      { function: 'bucket-sweeper', schedule: 'rate(1 day)', memory_mb: 128, timeout_s: 60, permissions: ['bucket:delete'] },
+    ];
+    const t2 = synth(m);
+    const bucket = bucketId(t2);
+    assert.deepEqual(actionsOn(statementsOf(t2, 'bucket-sweeper'), bucket), [BUCKET_DELETE]);
+    const [policy] = policyIdsOf(t2, 'bucket-sweeper');
+    assert.deepEqual(resources(t2)[policy].Properties.PolicyDocument.Statement, [
+      {
+        Effect: 'Allow',
+        Action: BUCKET_DELETE,
+        Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucket, 'Arn'] }, '/*']] },
+      },
+    ]);
   });
 
   it('grants only sqs:GetQueueAttributes on a queue a worker lists as read-attributes', () => {
@@ -181,13 +234,23 @@ describe('iam', () => {
     });
   });
 
-  it('refuses an unknown permission, an unknown queue or secret, and read-attributes on a route', () => {
+  it('refuses an unknown permission, an unknown queue or secret, and read-attributes or bucket:delete outside a worker', () => {
     const withRoutePermission = (permission: string) => {
       const m = cloneManifests();
       m.routes[0].permissions = [...m.routes[0].permissions, permission];
       return m;
     };
-    assert.throws(() => synth(withRoutePermission('bucket:delete')), /unknown permission "bucket:delete"/);
+    const route = manifests.routes[0].function;
+    assert.throws(
+      () => synth(withRoutePermission('bucket:delete')),
+      new RegExp(`${route}: permission "bucket:delete" is for workers only, not a route function`),
+    );
+    const wsDelete = cloneManifests();
+    wsDelete.websocket.routes[0].permissions = [...wsDelete.websocket.routes[0].permissions, 'bucket:delete'];
+    assert.throws(
+      () => synth(wsDelete),
+      new RegExp(`${manifests.websocket.routes[0].function}: permission "bucket:delete" is for workers only, not a websocket function`),
+    );
     assert.throws(() => synth(withRoutePermission('table:admin')), /unknown permission "table:admin"/);
     assert.throws(() => synth(withRoutePermission('queue:steps:purge')), /unknown permission "queue:steps:purge"/);
     assert.throws(() => synth(withRoutePermission('queue:nope:send')), /"queue:nope:send" names no queue/);
@@ -223,6 +286,10 @@ describe('iam', () => {
     // (s3:DeleteObject*): that is checked in web.ts (only on the web bucket), and skipped here.
     const deployers = deployerRoleIds(t);
     assert.equal(deployers.size, 1);
+    // s3:DeleteObject* is allowed in the policies of the functions that list bucket:delete (their grant is
+    // checked above: the artifacts bucket's objects only), nowhere else.
+    const deleterPolicies = new Set(deleters().flatMap((name) => policyIdsOf(t, name)));
+    assert.ok(deleterPolicies.size > 0, 'the manifests have a bucket deleter');
     const docs = [
       ...ofType(t, 'AWS::IAM::Policy')
         .filter(([, p]) => !(p.Roles ?? []).some((r: { Ref?: string }) => r.Ref !== undefined && deployers.has(r.Ref)))
@@ -244,7 +311,8 @@ describe('iam', () => {
       for (const action of actionsOf(allowStatements(doc as { Statement: Statement[] }))) {
         assert.notEqual(action, '*', id);
         assert.doesNotMatch(action, /^[a-z0-9-]+:\*$/, `${id}: ${action}`);
-        if (action.includes('*')) assert.ok(ALLOWED_PARTIAL_WILDCARDS.has(action), `${id}: ${action}`);
+        if (action === BUCKET_DELETE) assert.ok(deleterPolicies.has(id), `${id}: ${action} without bucket:delete`);
+        else if (action.includes('*')) assert.ok(ALLOWED_PARTIAL_WILDCARDS.has(action), `${id}: ${action}`);
       }
     }
   });

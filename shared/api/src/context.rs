@@ -6,7 +6,7 @@ use forgeflow_domain::user::User;
 use forgeflow_domain::workflow::Workflow;
 use forgeflow_store::{
     AuditStore, Clients, ConnectionStore, CredentialStore, Engine, Env, EventStore, ExportStore, GenerationStore,
-    HookStore, Owned, ProjectStore, RateCounters, Resources, ScheduleStore, StoreError, UserStore,
+    HookStore, JobQueue, Owned, ProjectStore, RateCounters, Resources, ScheduleStore, StoreError, UserStore,
 };
 
 use forgeflow_progress::Publisher;
@@ -32,6 +32,8 @@ pub struct ApiContext {
     pub credentials: CredentialStore,
     pub schedules: ScheduleStore,
     pub hooks: HookStore,
+    /// Where a deleted project's removal is queued (the project-deleter's queue).
+    pub deletions: JobQueue,
     pub events: EventStore,
     pub connections: ConnectionStore,
     pub audit: AuditStore,
@@ -75,6 +77,7 @@ impl ApiContext {
             exports: ExportStore::new(dynamo(), &resources.table),
             schedules: ScheduleStore::new(dynamo(), &resources.table),
             hooks: HookStore::new(dynamo(), &resources.table),
+            deletions: JobQueue::new(clients.sqs.clone(), &resources.deletions_queue),
             events: EventStore::new(dynamo(), &resources.table),
             connections: ConnectionStore::new(dynamo(), &resources.table),
             audit: AuditStore::new(dynamo(), &resources.table),

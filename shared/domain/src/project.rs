@@ -23,6 +23,18 @@ pub struct Project {
     pub updated_at: DateTime<Utc>,
     /// Bumped by every update; a writer must name the version it read (optimistic concurrency).
     pub version: u64,
+    /// Set when its deletion starts: from then on the API treats the project as gone, and the
+    /// project-deleter removes what it owns, then the row.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(ignore)]
+    pub deleting_since: Option<DateTime<Utc>>,
+}
+
+/// The message that asks the project-deleter to remove a project and everything it owns.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeletionJob {
+    pub project_id: Id<Project>,
+    pub owner: Id<User>,
 }
 
 /// The project templates a generation can start from.
@@ -104,6 +116,7 @@ impl CreateProject {
             created_at: now,
             updated_at: now,
             version: 1,
+            deleting_since: None,
         })
     }
 }

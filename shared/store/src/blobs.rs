@@ -21,6 +21,58 @@ impl Blobs {
         }
     }
 
+    /// Deletes every object under `prefix`, a thousand per request; returns how many there were.
+    pub async fn delete_prefix(&self, prefix: &str) -> Result<usize, StoreError> {
+        let mut deleted = 0;
+        loop {
+            // Listing again from the start: what was deleted is gone from the listing.
+            let listed = self
+                .client
+                .list_objects_v2()
+                .bucket(&self.bucket)
+                .prefix(prefix)
+                .max_keys(1000)
+                .send()
+                .await
+                .map_err(|err| StoreError::backend("list objects", aws_sdk_s3::Error::from(err)))?;
+            let objects = listed
+                .contents()
+                .iter()
+                .filter_map(|object| object.key())
+                .map(|key| aws_sdk_s3::types::ObjectIdentifier::builder().key(key).build())
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|err| StoreError::backend("name objects", err))?;
+            if objects.is_empty() {
+                return Ok(deleted);
+            }
+            let count = objects.len();
+            let delete = aws_sdk_s3::types::Delete::builder()
+                .set_objects(Some(objects))
+                .quiet(true)
+                .build()
+                .map_err(|err| StoreError::backend("build delete", err))?;
+            let output = self
+                .client
+                .delete_objects()
+                .bucket(&self.bucket)
+                .delete(delete)
+                .send()
+                .await
+                .map_err(|err| StoreError::backend("delete objects", aws_sdk_s3::Error::from(err)))?;
+            if let Some(error) = output.errors().first() {
+                return Err(StoreError::backend(
+                    "delete objects",
+                    format!(
+                        "{}: {}",
+                        error.key().unwrap_or("?"),
+                        error.message().unwrap_or("refused")
+                    ),
+                ));
+            }
+            deleted += count;
+        }
+    }
+
     pub async fn put_json(&self, key: &str, value: &impl Serialize) -> Result<(), StoreError> {
         let body = serde_json::to_vec(value).map_err(|err| StoreError::backend("encode blob", err))?;
         self.put_bytes(key, body, "application/json").await

@@ -31,7 +31,7 @@ fn step_key(id: Id<Execution>, step: &str) -> Item {
     key(partition(id), format!("{STEP_PREFIX}{step}"))
 }
 
-fn project_index(project: Id<Project>) -> String {
+pub(crate) fn project_index(project: Id<Project>) -> String {
     format!("PROJECT#{project}#EXECUTIONS")
 }
 

@@ -38,7 +38,7 @@ fn export_key(id: Id<Export>) -> Item {
     key(format!("EXPORT#{id}"), "EXPORT")
 }
 
-fn project_index(project: Id<Project>) -> String {
+pub(crate) fn project_index(project: Id<Project>) -> String {
     format!("PROJECT#{project}#EXPORTS")
 }
 

@@ -20,7 +20,7 @@ fn generation_key(id: Id<Generation>) -> Item {
     key(format!("GEN#{id}"), "GEN")
 }
 
-fn project_index(project: Id<Project>) -> String {
+pub(crate) fn project_index(project: Id<Project>) -> String {
     format!("PROJECT#{project}#GENERATIONS")
 }
 

@@ -69,6 +69,18 @@ impl<T: Serialize + DeserializeOwned> Owned<T> {
         Ok(())
     }
 
+    /// Removes the document if there is one.
+    pub async fn delete(&self, owner: Id<User>, id: &str) -> Result<(), StoreError> {
+        self.client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(self.key(owner, id)))
+            .send()
+            .await
+            .map_err(|err| dynamo("delete document", "", err))?;
+        Ok(())
+    }
+
     pub async fn get(&self, owner: Id<User>, id: &str) -> Result<Option<T>, StoreError> {
         let output = self
             .client

@@ -1,4 +1,5 @@
 use aws_sdk_dynamodb::types::AttributeValue;
+use chrono::{DateTime, Utc};
 use forgeflow_domain::Id;
 use forgeflow_domain::project::Project;
 use forgeflow_domain::user::User;
@@ -53,7 +54,16 @@ impl ProjectStore {
         Ok(())
     }
 
+    /// The project, unless it does not exist or is being deleted (then it is gone for everyone).
     pub async fn get(&self, owner: Id<User>, id: Id<Project>) -> Result<Option<Project>, StoreError> {
+        Ok(self
+            .get_any(owner, id)
+            .await?
+            .filter(|project| project.deleting_since.is_none()))
+    }
+
+    /// The project's row, also while it is being deleted (the project-deleter's view).
+    pub async fn get_any(&self, owner: Id<User>, id: Id<Project>) -> Result<Option<Project>, StoreError> {
         let output = self
             .client
             .get_item()
@@ -78,7 +88,36 @@ impl ProjectStore {
             prefix: SK_PREFIX,
         };
         let start = after.map(|id| project_key(owner, id));
-        crate::index::page(&self.client, &self.table, listing, limit, start, |p: &Project| p.id).await
+        let mut page = crate::index::page(&self.client, &self.table, listing, limit, start, |p: &Project| p.id).await?;
+        // A project being deleted is gone: the page may come out a little short, never wrong.
+        page.items.retain(|project| project.deleting_since.is_none());
+        Ok(page)
+    }
+
+    /// Starts the project's deletion (idempotent: a second call keeps the first time) and
+    /// returns the row. `NotFound` once the row itself is gone.
+    pub async fn mark_deleting(
+        &self,
+        owner: Id<User>,
+        id: Id<Project>,
+        now: DateTime<Utc>,
+    ) -> Result<Project, StoreError> {
+        let output = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(project_key(owner, id)))
+            .update_expression("SET deleting_since = if_not_exists(deleting_since, :now)")
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_values(":now", AttributeValue::S(now.to_rfc3339()))
+            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllNew)
+            .send()
+            .await
+            .map_err(|err| match dynamo("mark project deleting", "", err) {
+                StoreError::Conflict(_) => StoreError::NotFound,
+                other => other,
+            })?;
+        item::from_item(output.attributes.unwrap_or_default())
     }
 
     /// Replaces the project if its stored version is still `expected_version`.
@@ -88,7 +127,9 @@ impl ProjectStore {
             .put_item()
             .table_name(&self.table)
             .set_item(Some(to_item(project_key(project.owner, project.id), project)?))
-            .condition_expression("attribute_exists(pk) AND version = :expected")
+            .condition_expression(
+                "attribute_exists(pk) AND attribute_not_exists(deleting_since) AND version = :expected",
+            )
             .expression_attribute_values(":expected", AttributeValue::N(expected_version.to_string()))
             .send()
             .await;

@@ -9,6 +9,7 @@ pub struct Resources {
     pub steps_queue: String,
     pub generations_queue: String,
     pub exports_queue: String,
+    pub deletions_queue: String,
     pub credentials_key: String,
 }
 
@@ -20,6 +21,7 @@ impl Resources {
         "FORGEFLOW_STEPS_QUEUE_URL",
         "FORGEFLOW_GENERATIONS_QUEUE_URL",
         "FORGEFLOW_EXPORTS_QUEUE_URL",
+        "FORGEFLOW_DELETIONS_QUEUE_URL",
         "FORGEFLOW_CREDENTIALS_KEY_ID",
     ];
 
@@ -30,6 +32,7 @@ impl Resources {
             steps_queue: env.required("FORGEFLOW_STEPS_QUEUE_URL")?,
             generations_queue: env.required("FORGEFLOW_GENERATIONS_QUEUE_URL")?,
             exports_queue: env.required("FORGEFLOW_EXPORTS_QUEUE_URL")?,
+            deletions_queue: env.required("FORGEFLOW_DELETIONS_QUEUE_URL")?,
             credentials_key: env.required("FORGEFLOW_CREDENTIALS_KEY_ID")?,
         })
     }
