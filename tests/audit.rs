@@ -40,39 +40,20 @@ async fn an_unreachable_rate_counter_lets_requests_through() {
     })
     .await;
     let user = app.register().await;
-    let mut context = forgeflow_api::ApiContext::load(
-        app.context.clients.clone(),
-        app.stack.resources(),
-        forgeflow_api::context::SecretSource::Value(app.jwt_secret.clone()),
-    )
-    .await
-    .unwrap();
-    context.rate_counters =
-        forgeflow_store::rate_limits::RateCounters::new(app.context.clients.dynamo.clone(), "no-such-table");
-    context.rate_limits = limits(0, 0, 60);
-    let request = lambda_http::http::Request::builder()
-        .uri("/me")
-        .header("authorization", format!("Bearer {}", user.token))
-        .body(lambda_http::Body::Empty)
-        .unwrap();
-    let response = forgeflow_api::guarded(&context, request, |req| {
-        forgeflow_api_lambda::http("auth-me", &context, req)
-    })
-    .await;
-    assert_eq!(response.status(), 200, "{:?}", response.body());
-
-    // The same context with the table's counter: the limit of 0 refuses.
-    context.rate_counters = forgeflow_store::RateCounters::new(app.context.clients.dynamo.clone(), &app.stack.table);
-    let request = lambda_http::http::Request::builder()
-        .uri("/me")
-        .header("authorization", format!("Bearer {}", user.token))
-        .body(lambda_http::Body::Empty)
-        .unwrap();
-    let response = forgeflow_api::guarded(&context, request, |req| {
-        forgeflow_api_lambda::http("auth-me", &context, req)
-    })
-    .await;
-    assert_eq!(response.status(), 429);
+    // A limit of 0 refuses every request the counter sees; an unreachable counter sees none.
+    for (table, status) in [("no-such-table", 200), (app.stack.table.as_str(), 429)] {
+        let context = app.context_counting_in(table, limits(0, 0, 60)).await;
+        let request = lambda_http::http::Request::builder()
+            .uri("/me")
+            .header("authorization", format!("Bearer {}", user.token))
+            .body(lambda_http::Body::Empty)
+            .unwrap();
+        let response = forgeflow_api::guarded(&context, request, |req| {
+            forgeflow_api_lambda::http("auth-me", &context, req)
+        })
+        .await;
+        assert_eq!(response.status(), status, "counters in {table}: {:?}", response.body());
+    }
 }
 
 #[tokio::test]

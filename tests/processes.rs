@@ -225,17 +225,7 @@ async fn the_main_job_works_with_every_function_in_its_own_processes() {
         )
         .await;
     assert_eq!(deleted.status, StatusCode::ACCEPTED, "{}", deleted.body);
-    let (owner, id) = (user.id.parse().unwrap(), project_id.parse().unwrap());
-    for _ in 0..600 {
-        if app.context.projects.get_any(owner, id).await.unwrap().is_none() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert!(
-        app.context.projects.get_any(owner, id).await.unwrap().is_none(),
-        "the deleter never finished"
-    );
+    app.wait_until_project_removed(&user, &project_id).await;
     let left = app
         .context
         .clients

@@ -705,16 +705,7 @@ async fn an_unreachable_counter_lets_websocket_messages_through() {
         .unwrap();
     let connection_id = listeners.first().expect("the socket listens").clone();
 
-    let mut context = forgeflow_api::ApiContext::load(
-        app.context.clients.clone(),
-        app.stack.resources(),
-        forgeflow_api::context::SecretSource::Value(app.jwt_secret.clone()),
-    )
-    .await
-    .unwrap();
-    context.rate_counters =
-        forgeflow_store::rate_limits::RateCounters::new(app.context.clients.dynamo.clone(), "no-such-table");
-    context.rate_limits = ws_limits(0, 0);
+    let context = app.context_counting_in("no-such-table", ws_limits(0, 0)).await;
     let sender = forgeflow_progress::Sender::new(&app.context.clients.config, &app.url);
     // API Gateway's own `$default` event (the sample), for this connection.
     let sample = concat!(env!("CARGO_MANIFEST_DIR"), "/../events/ws-ws-default.json");

@@ -186,21 +186,12 @@ async fn a_deleted_project_is_gone() {
     let list = app.call(Method::GET, "/projects", Some(&user.token), None).await;
     assert_eq!(list.body["items"], json!([]));
     // Once the deleter is done the project is not there to delete again.
-    wait_until_removed(&app, &user, project["id"].as_str().unwrap()).await;
+    app.wait_until_project_removed(&user, project["id"].as_str().unwrap())
+        .await;
     assert_eq!(
         app.call(Method::DELETE, &path, Some(&user.token), None).await.status,
         StatusCode::NOT_FOUND
     );
-}
-
-/// Waits for the project-deleter to remove the project's row.
-async fn wait_until_removed(app: &forgeflow_tests::TestApp, user: &forgeflow_tests::User, project: &str) {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    let (owner, id) = (user.id.parse().unwrap(), project.parse().unwrap());
-    while app.context.projects.get_any(owner, id).await.unwrap().is_some() {
-        assert!(std::time::Instant::now() < deadline, "the project was never removed");
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
 }
 
 #[tokio::test]

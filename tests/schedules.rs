@@ -402,14 +402,15 @@ async fn deleting_a_project_removes_and_disarms_everything_it_owns() {
     )
     .await;
     assert_eq!(set.status, StatusCode::OK, "{}", set.body);
-    for prefix in [
+    let prefixes = [
         format!("executions/{execution}/"),
         format!("generations/{generation}/"),
         format!("exports/{export}/"),
         format!("projects/{project}/"),
-    ] {
+    ];
+    for prefix in &prefixes {
         assert!(
-            !objects_under(&app, &prefix).await.is_empty(),
+            !objects_under(&app, prefix).await.is_empty(),
             "{prefix} holds nothing to begin with"
         );
     }
@@ -451,19 +452,9 @@ async fn deleting_a_project_removes_and_disarms_everything_it_owns() {
         repeat.body
     );
 
-    let (owner, id) = (user.id.parse().unwrap(), project.parse().unwrap());
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    while app.context.projects.get_any(owner, id).await.unwrap().is_some() {
-        assert!(std::time::Instant::now() < deadline, "the project was never removed");
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    for prefix in [
-        format!("executions/{execution}/"),
-        format!("generations/{generation}/"),
-        format!("exports/{export}/"),
-        format!("projects/{project}/"),
-    ] {
-        assert_eq!(objects_under(&app, &prefix).await, Vec::<String>::new(), "{prefix}");
+    app.wait_until_project_removed(&user, &project).await;
+    for prefix in &prefixes {
+        assert_eq!(objects_under(&app, prefix).await, Vec::<String>::new(), "{prefix}");
     }
     for kind in ["EXECUTIONS", "GENERATIONS", "EXPORTS", "HOOKS"] {
         let partition = format!("PROJECT#{project}#{kind}");

@@ -314,6 +314,31 @@ impl TestApp {
         forgeflow_workers::generate::GenerateWorker::from_clients(&self.context.clients, &resources, publisher)
     }
 
+    /// A context on this stack with `limits`, counting in `counters_table` (a missing table makes
+    /// every counter unreachable).
+    pub async fn context_counting_in(&self, counters_table: &str, limits: RateLimits) -> ApiContext {
+        let mut context = ApiContext::load(
+            self.context.clients.clone(),
+            self.stack.resources(),
+            SecretSource::Value(self.jwt_secret.clone()),
+        )
+        .await
+        .expect("context");
+        context.rate_counters = forgeflow_store::RateCounters::new(self.context.clients.dynamo.clone(), counters_table);
+        context.rate_limits = limits;
+        context
+    }
+
+    /// Waits (up to a minute) for the project-deleter to remove `project`'s row.
+    pub async fn wait_until_project_removed(&self, user: &User, project: &str) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        let (owner, id) = (user.id.parse().expect("user id"), project.parse().expect("project id"));
+        while self.context.projects.get_any(owner, id).await.expect("read").is_some() {
+            assert!(std::time::Instant::now() < deadline, "the project was never removed");
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    }
+
     /// The export-worker, built as its Lambda builds it (also for apps without pollers).
     pub fn workers_export(&self) -> forgeflow_workers::export::ExportWorker {
         let resources = self.stack.resources();

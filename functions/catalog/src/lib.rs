@@ -30,3 +30,26 @@ pub async fn find_agent(ctx: &ApiContext, owner: Id<User>, id: &str) -> Result<O
     }
     Ok(ctx.agents.get(owner, id).await?)
 }
+
+/// A catalog listing: the built-ins (on the first page only), then a page of the caller's own,
+/// cut to fit one response (a big custom entry ends a page early, and the cursor then continues
+/// after the last one sent). The items and the position to continue after.
+pub(crate) fn listing<T: serde::Serialize>(
+    builtins: Vec<T>,
+    own: forgeflow_store::Page<T, String>,
+    id_of: impl Fn(&T) -> &str,
+) -> (Vec<T>, Option<String>) {
+    let first = builtins.len();
+    let mut items = builtins;
+    items.extend(own.items);
+    let (items, cut) = forgeflow_api::cursor::fit(items);
+    let next = if cut {
+        items
+            .get(first..)
+            .and_then(<[_]>::last)
+            .map(|last| id_of(last).to_owned())
+    } else {
+        own.next
+    };
+    (items, next)
+}

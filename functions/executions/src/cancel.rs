@@ -1,5 +1,4 @@
 use forgeflow_api::{ApiContext, ApiError, ApiResult, Request, response};
-use forgeflow_domain::progress::{ProgressEvent, Topic};
 use forgeflow_store::StoreError;
 
 use crate::load_owned;
@@ -38,12 +37,6 @@ pub async fn handler(ctx: &ApiContext, req: Request) -> ApiResult {
         .load(execution.id)
         .await?
         .ok_or(ApiError::NotFound("execution"))?;
-    let finished = ProgressEvent::ExecutionFinished {
-        execution_id: execution.id.as_uuid(),
-        project_id: execution.project.as_uuid(),
-        status: execution.status,
-        error: None,
-    };
-    ctx.progress.publish(Topic::execution(execution.id), finished).await;
+    crate::announce_finished(ctx, &execution).await;
     response::ok(&ExecutionView::new(&execution, &runs))
 }

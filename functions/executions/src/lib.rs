@@ -32,3 +32,16 @@ async fn load_owned(ctx: &ApiContext, owner: Id<User>, req: &Request) -> Result<
         _ => Err(ApiError::NotFound("execution")),
     }
 }
+
+/// Tells the run's listeners it ended (its status as stored).
+async fn announce_finished(ctx: &ApiContext, execution: &forgeflow_domain::execution::Execution) {
+    let finished = forgeflow_domain::progress::ProgressEvent::ExecutionFinished {
+        execution_id: execution.id.as_uuid(),
+        project_id: execution.project.as_uuid(),
+        status: execution.status,
+        error: None,
+    };
+    ctx.progress
+        .publish(forgeflow_domain::progress::Topic::execution(execution.id), finished)
+        .await;
+}

@@ -1,6 +1,5 @@
 use forgeflow_api::{ApiContext, ApiError, ApiResult, Request, response};
 use forgeflow_domain::execution::ExecutionStatus;
-use forgeflow_domain::progress::{ProgressEvent, Topic};
 use forgeflow_store::StoreError;
 
 use crate::load_owned;
@@ -43,13 +42,7 @@ pub async fn handler(ctx: &ApiContext, req: Request) -> ApiResult {
         .await?
         .ok_or(ApiError::NotFound("execution"))?;
     if completed {
-        let finished = ProgressEvent::ExecutionFinished {
-            execution_id: execution.id.as_uuid(),
-            project_id: execution.project.as_uuid(),
-            status: execution.status,
-            error: None,
-        };
-        ctx.progress.publish(Topic::execution(execution.id), finished).await;
+        crate::announce_finished(ctx, &execution).await;
     }
     response::accepted(&ExecutionView::new(&execution, &runs))
 }

@@ -29,20 +29,12 @@ pub async fn handler(ctx: &ApiContext, req: Request) -> ApiResult {
     let owner = ctx.tokens().await?.authenticate(&req)?;
     let cursor::PageRequest { limit, after } = cursor::page_request::<String>(&req)?;
     let page = ctx.agents.page(owner, limit, after.as_deref()).await?;
-    let mut items = if after.is_none() {
+    let builtins = if after.is_none() {
         catalog::builtin_agents()
     } else {
         Vec::new()
     };
-    let builtins = items.len();
-    items.extend(page.items);
-    // Big custom agents end a page early; the cursor then continues after the last one sent.
-    let (items, cut) = cursor::fit(items);
-    let next = if cut {
-        items.get(builtins..).and_then(<[_]>::last).map(|last| last.id.clone())
-    } else {
-        page.next
-    };
+    let (items, next) = crate::listing(builtins, page, |entry| entry.id.as_str());
     response::ok(&AgentList {
         items,
         next_cursor: next.map(|id| cursor::encode(&id)),
