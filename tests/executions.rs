@@ -196,7 +196,7 @@ async fn cancelling_stops_the_steps_that_have_not_started() {
 
     // The plan step's message was already queued: delivering it now runs nothing.
     let job = serde_json::to_string(&json!({"execution_id": id, "step_id": "plan"})).unwrap();
-    let event = sqs_event(&job);
+    let event = forgeflow_tests::sqs_batch([job]);
     let response = forgeflow_workers::step::handler(
         &app.step_worker,
         event,
@@ -361,13 +361,4 @@ async fn starting_with_an_unknown_workflow_is_a_400_on_workflow() {
         )
         .await;
     assert_eq!(retry.status, StatusCode::NOT_FOUND);
-}
-
-fn sqs_event(body: &str) -> aws_lambda_events::sqs::SqsEvent {
-    serde_json::from_value(json!({"Records": [{
-        "messageId": "m-1", "receiptHandle": "r-1", "body": body,
-        "attributes": {"ApproximateReceiveCount": "1"}, "messageAttributes": {},
-        "eventSource": "aws:sqs", "eventSourceARN": "arn:aws:sqs:us-east-1:000000000000:q", "awsRegion": "us-east-1"
-    }]}))
-    .unwrap()
 }

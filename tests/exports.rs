@@ -429,12 +429,7 @@ async fn a_message_that_is_not_a_job_is_not_delivered_again() {
         ..Options::default()
     })
     .await;
-    let garbage: aws_lambda_events::sqs::SqsEvent = serde_json::from_value(json!({"Records": [{
-        "messageId": "m-1", "receiptHandle": "r-1", "body": "{not json",
-        "attributes": {"ApproximateReceiveCount": "1"}, "messageAttributes": {},
-        "eventSource": "aws:sqs", "eventSourceARN": "arn:aws:sqs:us-east-1:000000000000:q", "awsRegion": "us-east-1"
-    }]}))
-    .unwrap();
+    let garbage = forgeflow_tests::sqs_batch(["{not json"]);
     let deadline = chrono::Utc::now() + chrono::Duration::minutes(1);
     let export = forgeflow_workers::export::handler(&app.workers_export(), garbage.clone(), deadline).await;
     assert!(export.batch_item_failures.is_empty());
@@ -446,16 +441,7 @@ async fn a_message_that_is_not_a_job_is_not_delivered_again() {
 
 /// `n` deliveries of one job in one batch, each its own message, as SQS may hand them over.
 fn copies(job: &Value, n: usize) -> aws_lambda_events::sqs::SqsEvent {
-    let records: Vec<Value> = (0..n)
-        .map(|i| {
-            json!({
-                "messageId": format!("copy-{i}"), "receiptHandle": format!("r-{i}"), "body": job.to_string(),
-                "attributes": {"ApproximateReceiveCount": "1"}, "messageAttributes": {},
-                "eventSource": "aws:sqs", "eventSourceARN": "arn:aws:sqs:us-east-1:000000000000:q", "awsRegion": "us-east-1"
-            })
-        })
-        .collect();
-    serde_json::from_value(json!({ "Records": records })).unwrap()
+    forgeflow_tests::sqs_batch(std::iter::repeat_n(job.to_string(), n))
 }
 
 /// Five copies of one export job at once: one does the work in its own scratch directory, the

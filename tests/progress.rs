@@ -468,18 +468,25 @@ async fn the_management_endpoint_speaks_the_sdks_wire_format() {
         unsigned.json::<Value>().await.unwrap()["message"],
         "Missing Authentication Token"
     );
+    // A post signed as `credentials`: what API Gateway answers it.
+    let post_as = |credentials: aws_sdk_apigatewaymanagement::config::Credentials| {
+        let config = aws_sdk_apigatewaymanagement::config::Builder::from(&app.context.clients.config)
+            .endpoint_url(&app.url)
+            .credentials_provider(credentials)
+            .build();
+        let id = id.clone();
+        async move {
+            aws_sdk_apigatewaymanagement::Client::from_conf(config)
+                .post_to_connection()
+                .connection_id(&id)
+                .data(aws_sdk_apigatewaymanagement::primitives::Blob::new("{}"))
+                .send()
+                .await
+                .unwrap_err()
+        }
+    };
     let stranger = aws_sdk_apigatewaymanagement::config::Credentials::new("AKIASTRANGER", "guess", None, None, "test");
-    let forged = aws_sdk_apigatewaymanagement::config::Builder::from(&app.context.clients.config)
-        .endpoint_url(&app.url)
-        .credentials_provider(stranger)
-        .build();
-    let refused = aws_sdk_apigatewaymanagement::Client::from_conf(forged)
-        .post_to_connection()
-        .connection_id(&id)
-        .data(aws_sdk_apigatewaymanagement::primitives::Blob::new("{}"))
-        .send()
-        .await
-        .unwrap_err();
+    let refused = post_as(stranger).await;
     assert_eq!(refused.raw_response().map(|r| r.status().as_u16()), Some(403));
     let admin = app.context.clients.config.credentials_provider().unwrap();
     let admin = aws_sdk_apigatewaymanagement::config::ProvideCredentials::provide_credentials(&admin)
@@ -492,17 +499,7 @@ async fn the_management_endpoint_speaks_the_sdks_wire_format() {
         None,
         "test",
     );
-    let mismatched = aws_sdk_apigatewaymanagement::config::Builder::from(&app.context.clients.config)
-        .endpoint_url(&app.url)
-        .credentials_provider(wrong_secret)
-        .build();
-    let refused = aws_sdk_apigatewaymanagement::Client::from_conf(mismatched)
-        .post_to_connection()
-        .connection_id(&id)
-        .data(aws_sdk_apigatewaymanagement::primitives::Blob::new("{}"))
-        .send()
-        .await
-        .unwrap_err();
+    let refused = post_as(wrong_secret).await;
     let response = refused.raw_response().expect("an answer");
     assert_eq!(response.status().as_u16(), 403);
     let body = std::str::from_utf8(response.body().bytes().unwrap()).unwrap();

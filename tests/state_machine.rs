@@ -73,7 +73,7 @@ impl Run<'_> {
     }
 
     async fn deliver(&mut self, message: Value) {
-        let event = sqs_event(&message);
+        let event = forgeflow_tests::sqs_batch([message.to_string()]);
         let deadline = Utc::now() + Duration::minutes(5);
         let response = forgeflow_workers::step::handler(&self.app.step_worker, event, deadline).await;
         if !response.batch_item_failures.is_empty() {
@@ -172,15 +172,6 @@ impl Run<'_> {
         }
         self.load().await
     }
-}
-
-fn sqs_event(message: &Value) -> aws_lambda_events::sqs::SqsEvent {
-    serde_json::from_value(json!({"Records": [{
-        "messageId": Id::<Execution>::new().to_string(), "receiptHandle": "r", "body": message.to_string(),
-        "attributes": {"ApproximateReceiveCount": "1"}, "messageAttributes": {},
-        "eventSource": "aws:sqs", "eventSourceARN": "arn:aws:sqs:us-east-1:000000000000:steps", "awsRegion": "us-east-1"
-    }]}))
-    .unwrap()
 }
 
 #[test]

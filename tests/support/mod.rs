@@ -221,6 +221,21 @@ async fn create_principals(stack: &Stack, prefix: &str, keys: &forgeflow_local::
     principals
 }
 
+/// An SQS batch as Lambda receives it: one first-delivery record per body, each its own message.
+pub fn sqs_batch<B: Into<String>>(bodies: impl IntoIterator<Item = B>) -> aws_lambda_events::sqs::SqsEvent {
+    let records: Vec<Value> = bodies
+        .into_iter()
+        .map(|body| {
+            serde_json::json!({
+                "messageId": uuid::Uuid::now_v7().to_string(), "receiptHandle": "r", "body": body.into(),
+                "attributes": {"ApproximateReceiveCount": "1"}, "messageAttributes": {},
+                "eventSource": "aws:sqs", "eventSourceARN": "arn:aws:sqs:us-east-1:000000000000:q", "awsRegion": "us-east-1"
+            })
+        })
+        .collect();
+    serde_json::from_value(serde_json::json!({ "Records": records })).expect("an SQS event")
+}
+
 pub fn unique_email() -> String {
     format!("user-{}@example.com", uuid::Uuid::now_v7().simple())
 }

@@ -53,11 +53,12 @@ impl GenerateWorker {
     /// The worker as its Lambda builds it.
     pub fn from_clients(clients: &Clients, resources: &Resources, progress: Publisher) -> Self {
         let table = &resources.table;
+        let queue = JobQueue::new(clients.sqs.clone(), &resources.generations_queue);
         Self {
             engine: forgeflow_store::engine::engine(clients, resources),
             generations: GenerationStore::new(clients.dynamo.clone(), table),
-            queue: JobQueue::new(clients.sqs.clone(), &resources.generations_queue),
-            receive_limit: ReceiveLimit::new(JobQueue::new(clients.sqs.clone(), &resources.generations_queue)),
+            receive_limit: ReceiveLimit::new(queue.clone()),
+            queue,
             limits: Limits::default(),
             projects: ProjectStore::new(clients.dynamo.clone(), table),
             schedules: ScheduleStore::new(clients.dynamo.clone(), table),

@@ -76,14 +76,16 @@ impl Purge {
 
     /// The keys of every row in a `gsi1` partition.
     async fn indexed(&self, partition: &str) -> Result<Vec<Item>, StoreError> {
-        self.keys_where("gsi1", "gsi1pk", partition).await
+        self.keys_where(Some("gsi1"), "gsi1pk", partition).await
     }
 
-    async fn keys_where(&self, index: &str, attribute: &str, value: &str) -> Result<Vec<Item>, StoreError> {
+    /// The keys of the rows whose `attribute` (the partition key of `index`, or of the table) is
+    /// `value`.
+    async fn keys_where(&self, index: Option<&str>, attribute: &str, value: &str) -> Result<Vec<Item>, StoreError> {
         let mut keys = Vec::new();
         let mut start = None;
         loop {
-            let mut query = self
+            let query = self
                 .client
                 .query()
                 .table_name(&self.table)
@@ -91,10 +93,8 @@ impl Purge {
                 .expression_attribute_names("#k", attribute)
                 .expression_attribute_values(":v", AttributeValue::S(value.to_owned()))
                 .projection_expression("pk, sk")
+                .set_index_name(index.map(str::to_owned))
                 .set_exclusive_start_key(start);
-            if !index.is_empty() {
-                query = query.index_name(index);
-            }
             let output = query
                 .send()
                 .await
@@ -112,7 +112,7 @@ impl Purge {
     }
 
     async fn delete_partition(&self, partition: &str) -> Result<usize, StoreError> {
-        let keys = self.keys_where("", "pk", partition).await?;
+        let keys = self.keys_where(None, "pk", partition).await?;
         self.delete_keys(keys).await
     }
 
