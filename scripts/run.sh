@@ -9,7 +9,7 @@ once=false
 
 bash scripts/python-env.sh
 echo "building the local stack…" >&2
-cargo build --quiet -p forgeflow-local -p forgeflow-cli -p forgeflow-api-lambda -p forgeflow-workers
+cargo binaries --quiet
 
 state="$root/.local"
 mkdir -p "$state"

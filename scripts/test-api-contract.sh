@@ -23,7 +23,7 @@ cd "$root"
 if [ "${1:-}" != "--inside" ]; then
   bash scripts/python-env.sh
   echo "building the local stack…" >&2
-  cargo build --quiet -p forgeflow-local
+  cargo binaries --quiet
   # A new namespace's loopback starts down; `ip` (iproute2) brings it up.
   if command -v ip >/dev/null; then
     for isolate in "unshare -n" "unshare -rn"; do

@@ -10,7 +10,7 @@ cd "$root"
 bash scripts/browser-env.sh
 bash scripts/python-env.sh
 echo "building the local stack…" >&2
-cargo build --quiet -p forgeflow-local
+cargo binaries --quiet
 
 state="$(mktemp -d "${TMPDIR:-/tmp}/forgeflow-browser.XXXXXX")"
 . scripts/lib/local-stack.sh

@@ -48,9 +48,9 @@ CFN_LINT="$ROOT/.venv/bin/cfn-lint"
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 
-step "local stack description (cargo run -p forgeflow-local -- describe)"
+step "local stack description (forgeflow-local describe)"
 # stdout is the JSON only; the build's and moto's chatter goes to stderr.
-(cd "$ROOT" && cargo run --quiet -p forgeflow-local -- describe) > "$tmp/local-describe.json"
+(cd "$ROOT" && cargo binaries --quiet && "${CARGO_TARGET_DIR:-target}/debug/forgeflow-local" describe) > "$tmp/local-describe.json"
 export FORGEFLOW_LOCAL_DESCRIBE="$tmp/local-describe.json"
 echo "wrote $FORGEFLOW_LOCAL_DESCRIBE ($(wc -c < "$FORGEFLOW_LOCAL_DESCRIBE") bytes)"
 

@@ -710,22 +710,9 @@ async fn the_binary_logs_in_from_a_pipe_and_exits_with_the_documented_codes() {
     assert_eq!(usage.code, 2, "{usage:?}");
 }
 
-/// `target/<profile>/forgeflow`, next to this test's own `deps/` directory. `cargo test --workspace`
-/// builds it (the CLI crate has integration tests); run alone, this test builds it first.
+/// `target/<profile>/forgeflow`, the CLI as a user runs it.
 fn forgeflow_binary() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let profile_dir = exe.parent().and_then(Path::parent).unwrap();
-    let binary = profile_dir.join(format!("forgeflow{}", std::env::consts::EXE_SUFFIX));
-    if !binary.exists() {
-        let status = Command::new(env!("CARGO"))
-            .args(["build", "-p", "forgeflow-cli", "--bin", "forgeflow"])
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .status()
-            .unwrap();
-        assert!(status.success(), "cargo build -p forgeflow-cli");
-    }
-    assert!(binary.exists(), "{} was built", binary.display());
-    binary
+    forgeflow_tests::lambda::debug_binary(&format!("forgeflow{}", std::env::consts::EXE_SUFFIX))
 }
 
 /// The one directory an export was unpacked into under `out`.

@@ -54,7 +54,7 @@ async fn the_api_binary_is_the_function_its_handler_names() {
     let app = quiet_app().await;
     let user = app.register().await;
     let project = app.create_project(&user, "Processes").await;
-    let binary = debug_binary("forgeflow-api-lambda", "forgeflow-api");
+    let binary = debug_binary("forgeflow-api");
 
     let (openapi, init) = Function::start(&app, &binary, "openapi-get").await;
     assert!(matches!(init, Init::Ready(_)), "{init:?}");
@@ -93,7 +93,7 @@ async fn a_worker_binary_consumes_its_sqs_batch() {
     let user = app.register().await;
     let project = app.create_project(&user, "Processes").await;
     let execution = app.start_execution(&user, project["id"].as_str().unwrap(), None).await;
-    let binary = debug_binary("forgeflow-workers", binary_of("step-worker"));
+    let binary = debug_binary(binary_of("step-worker"));
     let (worker, _) = Function::start(&app, &binary, "step-worker").await;
     let mut event = sample("sqs-step-worker");
     event["Records"][0]["body"] = json!({"execution_id": execution, "step_id": "plan"}).to_string().into();
@@ -117,7 +117,7 @@ async fn a_worker_binary_consumes_its_sqs_batch() {
 #[tokio::test]
 async fn the_api_binary_refuses_to_start_as_a_function_it_does_not_have() {
     let app = quiet_app().await;
-    let binary = debug_binary("forgeflow-api-lambda", "forgeflow-api");
+    let binary = debug_binary("forgeflow-api");
     let (unknown, init) = Function::start(&app, &binary, "no-such-function").await;
     assert_eq!(init, Init::Starting, "it never polls for an event");
     let (status, output) = unknown.exit().await;
@@ -195,7 +195,7 @@ fn functions_read_the_jwt_key_at_init_exactly_when_their_role_may() {
 #[tokio::test]
 async fn only_functions_that_use_the_jwt_key_read_it_at_init() {
     let app = quiet_app().await;
-    let binary = debug_binary("forgeflow-api-lambda", "forgeflow-api");
+    let binary = debug_binary("forgeflow-api");
     let unreadable = [("FORGEFLOW_JWT_SECRET_ID", "no-such-secret")];
 
     let (keyed, init) = Function::start_with(&app, &binary, "projects-get", &unreadable).await;
@@ -217,10 +217,7 @@ async fn only_functions_that_use_the_jwt_key_read_it_at_init() {
 
 /// The binary CDK ships for `function`, built for the tests.
 fn binary_for(function: &str) -> std::path::PathBuf {
-    match binary_of(function) {
-        "forgeflow-api" => debug_binary("forgeflow-api-lambda", "forgeflow-api"),
-        worker => debug_binary("forgeflow-workers", worker),
-    }
+    debug_binary(binary_of(function))
 }
 
 /// The HTTP status AWS refused a call with (the call must have been refused).

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 fn hello(timeout: Duration, concurrency: usize) -> FunctionProcesses {
     FunctionProcesses::new(FunctionSpec {
         name: "hello-lambda".into(),
-        binary: debug_binary("forgeflow-hello-lambda", "hello-lambda"),
+        binary: debug_binary("hello-lambda"),
         env: Vec::new(),
         memory_mb: 128,
         timeout,
@@ -107,7 +107,7 @@ async fn a_function_that_cannot_read_what_its_init_needs_fails_to_start() {
     env.push(("FORGEFLOW_JWT_SECRET_ID".into(), "no-such-secret".into()));
     let function = FunctionProcesses::new(FunctionSpec {
         name: "projects-get".into(),
-        binary: debug_binary("forgeflow-api-lambda", "forgeflow-api"),
+        binary: debug_binary("forgeflow-api"),
         env,
         memory_mb: 128,
         timeout: Duration::from_secs(10),

@@ -159,15 +159,16 @@ pub fn process_environment(
     env
 }
 
-/// The debug build of a workspace binary, built now if it is missing or stale (a no-op for
-/// cargo when it is fresh).
-pub fn debug_binary(package: &str, binary: &str) -> PathBuf {
+/// The debug build of a workspace binary. `cargo binaries` (`.cargo/config.toml`) builds them all
+/// with the features `cargo test --workspace` resolved, so a fresh build is a no-op and a stale one
+/// reuses every dependency the tests already built.
+pub fn debug_binary(binary: &str) -> PathBuf {
     let status = std::process::Command::new(env!("CARGO"))
-        .args(["build", "--quiet", "-p", package, "--bin", binary])
+        .args(["binaries", "--quiet"])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .status()
         .expect("cargo runs");
-    assert!(status.success(), "cargo build -p {package} --bin {binary}");
+    assert!(status.success(), "cargo binaries");
     let exe = std::env::current_exe().expect("the test binary");
     let profile_dir = exe.parent().and_then(Path::parent).expect("target/<profile>");
     profile_dir.join(binary)

@@ -146,7 +146,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     let roles = tokio::sync::OnceCell::new();
     let gateway = if options.processes {
         let env = lambda::process_environment(&stack, &bound.url(), &options.rate_limits);
-        let binary = lambda::debug_binary("forgeflow-api-lambda", "forgeflow-api");
+        let binary = lambda::debug_binary("forgeflow-api");
         let principals = roles.get_or_init(|| create_principals(&stack, &prefix, &keys)).await;
         let functions = ApiFunctions::new(&binary, &env, principals);
         bound.serve_functions(context.clone(), Arc::new(functions))
@@ -161,16 +161,8 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     };
     let worker_processes = if options.processes && options.workers {
         let env = lambda::process_environment(&stack, &gateway.url(), &options.rate_limits);
-        let step = lambda::debug_binary("forgeflow-workers", "step-worker");
+        let step = lambda::debug_binary("step-worker");
         let binaries = step.parent().expect("target/<profile>").to_path_buf();
-        for worker in [
-            "generate-worker",
-            "export-worker",
-            "project-deleter",
-            "export-scheduler",
-        ] {
-            lambda::debug_binary("forgeflow-workers", worker);
-        }
         let principals = roles.get_or_init(|| create_principals(&stack, &prefix, &keys)).await;
         Some(forgeflow_local::worker_processes::start(
             &clients,

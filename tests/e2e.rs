@@ -1,0 +1,26 @@
+//! The end-to-end suite: every flow through the local stack, against moto and the local forge and
+//! AI servers. One test binary (see Cargo.toml); run one module with `cargo test -p forgeflow-tests
+//! --test e2e <module>::`.
+
+mod audit;
+mod auth;
+mod catalog;
+mod cli;
+mod events;
+mod executions;
+mod exporter;
+mod exports;
+mod forges;
+mod gateway;
+mod generations;
+mod lambda;
+mod openapi;
+mod processes;
+mod progress;
+mod projects;
+mod provider_steps;
+mod providers;
+mod schedules;
+mod stack;
+mod state_machine;
+mod templates;
