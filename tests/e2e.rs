@@ -6,6 +6,7 @@ mod audit;
 mod auth;
 mod catalog;
 mod cli;
+mod diffs;
 mod events;
 mod executions;
 mod exporter;

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 /// Polls `GET /generations/{id}` until it is ready or failed.
-async fn wait_for_generation(app: &TestApp, user: &User, id: &str) -> Value {
+pub(crate) async fn wait_for_generation(app: &TestApp, user: &User, id: &str) -> Value {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
     loop {
         let response = app
@@ -62,7 +62,7 @@ async fn object(app: &TestApp, key: &str) -> Vec<u8> {
 }
 
 /// Runs `full-project` (or `workflow`) and waits for the generation it starts.
-async fn generated(app: &TestApp, user: &User, workflow: Option<&str>) -> (String, Value) {
+pub(crate) async fn generated(app: &TestApp, user: &User, workflow: Option<&str>) -> (String, Value) {
     let project = app.create_project(user, "Lending library").await;
     let project_id = project["id"].as_str().unwrap().to_owned();
     let execution = app.start_execution(user, &project_id, workflow).await;
@@ -137,6 +137,7 @@ async fn a_redelivered_generation_job_writes_no_second_row_and_the_same_objects(
         project_id: project_id.parse().unwrap(),
         owner: user.id.parse().unwrap(),
         template: serde_json::from_value(generation["template"].clone()).unwrap(),
+        parent: None,
     };
     forgeflow_workers::generate::generate(
         &app.workers().generate,
@@ -352,6 +353,7 @@ async fn a_generation_over_its_limits_fails_with_a_clear_reason() {
         project_id: project["id"].as_str().unwrap().parse().unwrap(),
         owner: user.id.parse().unwrap(),
         template: forgeflow_domain::project::Template::RustAxum,
+        parent: None,
     };
     forgeflow_workers::generate::generate(&worker, &job, chrono::Utc::now() + chrono::Duration::minutes(5))
         .await

@@ -62,12 +62,26 @@ pub enum Command {
     },
     /// Export a generation: an archive (unpacked into --out), a GitHub or a GitLab commit
     Export(ExportArgs),
+    /// What changed between two generations: unified diffs, or the stat alone with --stat
+    Diff(DiffArgs),
     /// A project's export schedule
     #[command(subcommand)]
     Schedule(ScheduleCommand),
     /// Your GitHub / GitLab token for exports (stored encrypted, never shown again)
     #[command(subcommand)]
     Credentials(CredentialsCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The newer generation's id
+    pub generation: String,
+    /// The older generation (default: the one it was changed from)
+    #[arg(long, value_name = "GENERATION")]
+    pub against: Option<String>,
+    /// Only the list of changed files and the summary
+    #[arg(long)]
+    pub stat: bool,
 }
 
 #[derive(Debug, Args)]

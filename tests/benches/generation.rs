@@ -62,6 +62,7 @@ async fn main() {
             project_id: Id::new(),
             owner: Id::new(),
             template: Template::PythonFastapi,
+            parent: None,
         };
         let generation = Generation::new(&job, Utc::now());
         let started = Instant::now();

@@ -1,6 +1,7 @@
 //! One module per command.
 
 mod credentials;
+mod diff;
 mod export;
 mod login;
 mod projects;
@@ -60,6 +61,7 @@ pub async fn dispatch(cli: Cli, env: &Env, io: &mut Io) -> Result<(), CliError> 
         Command::Run(args) => run::run(&mut ctx, args).await,
         Command::Watch { execution } => run::watch(&mut ctx, &execution).await,
         Command::Export(args) => export::export(&mut ctx, args).await,
+        Command::Diff(args) => diff::diff(&mut ctx, args).await,
         Command::Schedule(command) => schedule::schedule(&mut ctx, command).await,
         Command::Credentials(command) => credentials::credentials(&mut ctx, command).await,
     }

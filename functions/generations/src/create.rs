@@ -50,6 +50,7 @@ pub async fn handler(ctx: &ApiContext, req: Request) -> ApiResult {
         project_id: project.id,
         owner,
         template: input.template.unwrap_or(execution.template),
+        parent: None,
     };
     let generation = Generation::new(&job, Utc::now());
     ctx.generations.create(&generation).await?;

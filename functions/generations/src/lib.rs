@@ -1,7 +1,8 @@
-//! Generations: a project's rendered files. List, read (with the manifest), read one file,
-//! and regenerate from an execution — one Lambda each. The work is the generate-worker's.
+//! Generations: a project's rendered files. List, read (with the manifest), read one file, diff
+//! two, and regenerate from an execution — one Lambda each. The work is the generate-worker's.
 
 pub mod create;
+pub mod diff;
 pub mod file;
 pub mod get;
 pub mod list;
@@ -12,6 +13,7 @@ pub const FUNCTIONS: &[forgeflow_api::HttpFunction] = &[
     forgeflow_api::http_function!("generations-list", list::handler),
     forgeflow_api::http_function!("generations-get", get::handler),
     forgeflow_api::http_function!("generations-file", file::handler),
+    forgeflow_api::http_function!("generations-diff", diff::handler),
 ];
 
 use forgeflow_api::{ApiContext, ApiError, Request, request};

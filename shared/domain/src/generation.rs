@@ -41,6 +41,10 @@ pub struct Generation {
     #[schema(value_type = uuid::Uuid)]
     pub execution_id: Id<Execution>,
     pub template: Template,
+    /// The generation this one changed (a change request's base); `None` for a first generation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<uuid::Uuid>)]
+    pub parent: Option<Id<Generation>>,
     pub status: GenerationStatus,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
@@ -74,6 +78,7 @@ impl Generation {
             owner: job.owner,
             execution_id: job.execution_id,
             template: job.template,
+            parent: job.parent,
             status: GenerationStatus::Queued,
             error: None,
             file_count: 0,
@@ -108,6 +113,9 @@ pub struct GenerationJob {
     pub project_id: Id<Project>,
     pub owner: Id<User>,
     pub template: Template,
+    /// The generation a change request edits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<Id<Generation>>,
 }
 
 impl GenerationJob {
@@ -120,6 +128,7 @@ impl GenerationJob {
             project_id: execution.project,
             owner: execution.owner,
             template: execution.template,
+            parent: None,
         }
     }
 }
