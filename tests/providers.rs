@@ -45,6 +45,7 @@ fn input() -> AgentInput {
             json!({"files": [{"path": "src/main.rs", "content": "fn main() {}"}]}),
         )]
         .into(),
+        change: None,
     }
 }
 

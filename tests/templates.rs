@@ -1,4 +1,5 @@
-//! Each template, alone and filled by the offline agents, is a real project: written to disk,
+//! Each template, alone, filled by the offline agents, and after an offline change request, is a
+//! real project: written to disk,
 //! it builds and passes its own tests with its language's own tools (cargo; python + pytest;
 //! npm + tsc + vitest).
 //!
@@ -14,11 +15,13 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use forgeflow_agents::{AgentInput, Agents, AgentsConfig};
-use forgeflow_domain::agent::{AgentRole, FilesOutput, PlanOutput, ReviewOutput};
+use forgeflow_domain::agent::{AgentRole, FilesOutput, PlanOutput, ReviewOutput, WrittenFile};
 use forgeflow_domain::catalog::builtin_agent;
+use forgeflow_domain::change::{CONTEXT_BUDGET_BYTES, ChangeContext, relevant_files};
+use forgeflow_domain::patch::Patch;
 use forgeflow_domain::project::Template;
-use forgeflow_domain::workflow::full_project;
-use forgeflow_generator::{FileMode, GeneratedTree, GenerationInput, Limits, generate};
+use forgeflow_domain::workflow::{change as change_workflow, full_project};
+use forgeflow_generator::{FileMode, GeneratedFile, GeneratedTree, GenerationInput, Limits, generate, revise};
 use serde_json::Value;
 
 const LIBRARY: &str = "A small web service that tracks book loans. Members can borrow books and return them; \
@@ -48,6 +51,7 @@ async fn offline_generation(project_name: &str, brief: &str, template: Template)
                 .iter()
                 .map(|d| (d.clone(), outputs[d].clone()))
                 .collect(),
+            change: None,
         };
         let run = agents
             .run(&agent, &input, &|_| {})
@@ -75,6 +79,78 @@ async fn offline_generation(project_name: &str, brief: &str, template: Template)
         sprints: plan.sprints,
         agent_files,
         review: Some(review),
+    }
+}
+
+/// A change request on `tree`, run offline as the step-worker runs the `change` workflow (each
+/// step shown the tree, the request's relevant files and the plan), then applied as the
+/// generate-worker applies it: the patch over the tree, the docs rendered again.
+async fn offline_change(first: &GenerationInput, tree: &GeneratedTree, request: &str) -> GeneratedTree {
+    let agents = Agents::new(AgentsConfig::default());
+    let manifest = tree.manifest();
+    let shown = relevant_files(request, &manifest, CONTEXT_BUDGET_BYTES);
+    let text = |path: &str| String::from_utf8(tree.file(path).unwrap().content.clone()).unwrap();
+    let context = ChangeContext {
+        request: request.to_owned(),
+        tree: manifest.iter().map(|e| e.path.clone()).collect(),
+        files: shown
+            .iter()
+            .map(|path| WrittenFile {
+                path: path.clone(),
+                content: text(path),
+            })
+            .collect(),
+        plan: Some(PlanOutput {
+            stories: first.stories.clone(),
+            sprints: first.sprints.clone(),
+        }),
+        feedback: None,
+    };
+    let mut outputs: BTreeMap<String, Value> = BTreeMap::new();
+    for step in &change_workflow().steps {
+        let agent = builtin_agent(&step.agent).expect("a built-in agent");
+        let input = AgentInput {
+            step_id: step.id.clone(),
+            project_name: first.project_name.clone(),
+            brief: first.brief.clone(),
+            template: first.template,
+            instructions: None,
+            inputs: step
+                .depends_on
+                .iter()
+                .map(|d| (d.clone(), outputs[d].clone()))
+                .collect(),
+            change: Some(context.clone()),
+        };
+        let run = agents
+            .run(&agent, &input, &|_| {})
+            .await
+            .expect("the offline agent answers the change");
+        outputs.insert(step.id.clone(), run.output);
+    }
+    let patch: Patch = serde_json::from_value(outputs["patch"].clone()).unwrap();
+    let applied = patch
+        .apply(|path| tree.file(path).is_some(), |path| Some(text(path)))
+        .unwrap_or_else(|conflicts| panic!("the patch applies: {conflicts:?}"));
+    let plan: PlanOutput = serde_json::from_value(outputs["plan"].clone()).unwrap();
+    let input = GenerationInput {
+        stories: plan.stories,
+        sprints: plan.sprints,
+        review: Some(serde_json::from_value(outputs["review"].clone()).unwrap()),
+        ..first.clone()
+    };
+    let revision = revise(&manifest, &applied, &input, &Limits::default()).expect("the change revises the tree");
+    let mut files: Vec<GeneratedFile> = revision
+        .kept
+        .iter()
+        .map(|entry| tree.file(&entry.path).unwrap().clone())
+        .chain(revision.written)
+        .collect();
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    GeneratedTree {
+        files,
+        conflicts: Vec::new(),
+        refused: Vec::new(),
     }
 }
 
@@ -191,12 +267,14 @@ fn skipping(template: Template) -> bool {
     skip
 }
 
-/// Generates the template alone and with the offline agents' files; checks both with `check`.
+/// Generates the template alone, with the offline agents' files, and after `change`; checks
+/// all three with `check`.
 async fn check_template(
     project_name: &str,
     brief: &str,
     template: Template,
     expected_conflicts: &[&str],
+    change: (&str, &str),
     keep: &[&str],
     check: impl Fn(&Workspace),
 ) {
@@ -223,11 +301,23 @@ async fn check_template(
         assert!(merged.file(path).is_some(), "{path} missing");
     }
     let template_only = generate(&alone, &Limits::default()).expect("the template alone generates");
+    let (request, changed_file) = change;
+    let changed = offline_change(&full, &merged, request).await;
+    let before = merged.file(changed_file).map(|f| f.content.clone());
+    let after = changed.file(changed_file).map(|f| f.content.clone());
+    assert!(
+        after.is_some() && after != before,
+        "{changed_file} is changed by `{request}`"
+    );
     if skipping(template) {
         return;
     }
     let workspace = Workspace::new(template);
-    for (what, tree) in [("template alone", &template_only), ("with the agents' files", &merged)] {
+    for (what, tree) in [
+        ("template alone", &template_only),
+        ("with the agents' files", &merged),
+        ("after a change request", &changed),
+    ] {
         println!("{} {what}: {} files", template.as_str(), tree.files.len());
         workspace.write(tree, keep);
         check(&workspace);
@@ -243,6 +333,10 @@ async fn the_rust_axum_project_builds_and_passes_its_tests() {
         LIBRARY,
         Template::RustAxum,
         &["Cargo.toml", "src/lib.rs", "src/main.rs"],
+        (
+            "Add a field isbn to books, add a resource shelf and rename loan to lending",
+            "src/routes/book.rs",
+        ),
         &[],
         |ws| {
             // Its own target dir: never the workspace's, kept between runs for speed.
@@ -267,6 +361,10 @@ async fn the_python_fastapi_project_compiles_and_passes_pytest() {
         CLINIC,
         Template::PythonFastapi,
         &["requirements.txt", "pyproject.toml", "app/main.py"],
+        (
+            "Add a field room to clinics and add a resource invoice",
+            "app/models.py",
+        ),
         &[],
         |ws| {
             let hint = "the project's .venv needs fastapi, httpx and pytest: run `bash scripts/python-env.sh` \
@@ -286,6 +384,10 @@ async fn the_react_vite_project_type_checks_and_passes_vitest() {
         LIBRARY,
         Template::ReactVite,
         &["package.json", "tsconfig.json", "src/App.tsx"],
+        (
+            "Add a field isbn to books, add a resource shelf, remove the loan resource",
+            "src/components/Book.tsx",
+        ),
         &["node_modules"],
         |ws| {
             let hint = "install Node.js 20+ with npm, or set FORGEFLOW_SKIP_TEMPLATE_BUILDS=1";

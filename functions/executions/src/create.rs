@@ -3,7 +3,9 @@ use forgeflow_api::{ApiContext, ApiError, ApiResult, Request, request, response}
 use forgeflow_catalog::find_agent;
 use forgeflow_catalog::workflows::find_workflow;
 use forgeflow_domain::Id;
+use forgeflow_domain::change::ChangeRequest;
 use forgeflow_domain::execution::{self, Execution, ExecutionStatus, StartExecution};
+use forgeflow_domain::project::Project;
 use forgeflow_domain::workflow::FULL_PROJECT;
 
 use crate::view::ExecutionView;
@@ -31,6 +33,14 @@ pub async fn handler(ctx: &ApiContext, req: Request) -> ApiResult {
     let input: StartExecution = request::json_body_or_default(&req)?;
     let project = ctx.owned_project(owner, project_id).await?;
     let workflow_id = input.workflow.as_deref().unwrap_or(FULL_PROJECT);
+    start(ctx, project, workflow_id, None).await
+}
+
+/// Snapshots the workflow and its agents into a new execution, writes it with its steps in one
+/// transaction and queues the first steps: 202 with the execution. A change request starts here
+/// too, with its `change`.
+pub async fn start(ctx: &ApiContext, project: Project, workflow_id: &str, change: Option<ChangeRequest>) -> ApiResult {
+    let owner = project.owner;
     let workflow = find_workflow(ctx, owner, workflow_id)
         .await?
         .ok_or_else(|| ApiError::bad_request("workflow", format!("no workflow `{workflow_id}`")))?;
@@ -60,6 +70,7 @@ pub async fn handler(ctx: &ApiContext, req: Request) -> ApiResult {
         template: project.template,
         workflow,
         agents,
+        change,
         status: ExecutionStatus::Running,
         error: None,
         created_at: now,

@@ -1,7 +1,8 @@
-//! Executions: a workflow run over a project. Start, read, list, cancel, retry — one Lambda
-//! each. The steps themselves run in the step-worker.
+//! Executions: a workflow run over a project. Start, read, list, cancel, retry, and start a
+//! change request — one Lambda each. The steps themselves run in the step-worker.
 
 pub mod cancel;
+pub mod change;
 pub mod create;
 pub mod events;
 pub mod get;
@@ -17,6 +18,7 @@ pub const FUNCTIONS: &[forgeflow_api::HttpFunction] = &[
     forgeflow_api::http_function!("executions-events", events::handler),
     forgeflow_api::http_function!("executions-cancel", cancel::handler),
     forgeflow_api::http_function!("executions-retry", retry::handler),
+    forgeflow_api::http_function!("changes-create", change::handler),
 ];
 
 use forgeflow_api::{ApiContext, ApiError, Request, request};

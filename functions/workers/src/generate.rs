@@ -8,8 +8,11 @@ use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use chrono::{DateTime, Utc};
 use forgeflow_domain::Id;
 use forgeflow_domain::agent::{AgentRole, FilesOutput, ReviewOutput};
+use forgeflow_domain::change::ChangeRequest;
+use forgeflow_domain::execution::Execution;
 use forgeflow_domain::export::ExportTarget;
-use forgeflow_domain::generation::{Generation, GenerationJob, GenerationStatus, RefusedFile};
+use forgeflow_domain::generation::{Generation, GenerationJob, GenerationStatus, RefusedFile, files_prefix};
+use forgeflow_domain::patch::describe;
 use forgeflow_domain::progress::{ProgressEvent, Topic};
 use forgeflow_generator::{GeneratedTree, GenerationInput, Limits};
 use forgeflow_progress::{Coalesced, Publisher};
@@ -20,6 +23,7 @@ use forgeflow_store::{
 use futures_util::{StreamExt, TryStreamExt, stream};
 
 use crate::batch::{self, JobError, ReceiveLimit};
+use crate::change::{Base, patch_of};
 
 /// How many PutObject calls run at once: enough to hide S3 latency, few enough for a small Lambda.
 pub const UPLOAD_CONCURRENCY: usize = 32;
@@ -112,11 +116,6 @@ pub async fn generate(worker: &GenerateWorker, job: &GenerationJob, deadline: Da
         return Ok(fail(worker, job, "the execution no longer exists").await?);
     };
     let plan = engine.plan_of(&execution).await?;
-    let mut agent_files = Vec::new();
-    for step in steps_of_role(&execution, AgentRole::Engineer) {
-        let output: FilesOutput = engine.blobs.get_json(&output_key(&execution, step)).await?;
-        agent_files.extend(output.files);
-    }
     let review = match steps_of_role(&execution, AgentRole::Reviewer).first() {
         Some(step) => Some(
             engine
@@ -126,18 +125,14 @@ pub async fn generate(worker: &GenerateWorker, job: &GenerationJob, deadline: Da
         ),
         None => None,
     };
-    let input = GenerationInput {
+    let mut input = GenerationInput {
         project_name: execution.project_name.clone(),
         brief: execution.brief.clone(),
         template: job.template,
         stories: plan.as_ref().map(|plan| plan.stories.clone()).unwrap_or_default(),
         sprints: plan.map(|plan| plan.sprints).unwrap_or_default(),
-        agent_files,
+        agent_files: Vec::new(),
         review,
-    };
-    let tree = match forgeflow_generator::generate(&input, &worker.limits) {
-        Ok(tree) => tree,
-        Err(err) => return Ok(fail(worker, job, &err.to_string()).await?),
     };
     let topic = Topic::generation(generation.id);
     let files = Coalesced::with_default_interval(worker.progress.clone(), topic);
@@ -148,21 +143,20 @@ pub async fn generate(worker: &GenerateWorker, job: &GenerationJob, deadline: Da
             total: progress.total as u64,
         });
     };
-    upload(worker, &generation, &tree, &report).await?;
+    let built = match &execution.change {
+        Some(change) => changed(worker, &generation, &execution, change, &input, &report).await?,
+        None => {
+            for step in steps_of_role(&execution, AgentRole::Engineer) {
+                let output: FilesOutput = engine.blobs.get_json(&output_key(&execution, step)).await?;
+                input.agent_files.extend(output.files);
+            }
+            rendered(worker, &generation, &input, &report).await?
+        }
+    };
     files.finish().await;
-
-    let manifest = Manifest {
-        generation_id: generation.id.to_string(),
-        files: tree.files.iter().map(|file| file.manifest_entry()).collect(),
-        conflicts: tree.conflicts.clone(),
-        refused: tree
-            .refused
-            .iter()
-            .map(|r| RefusedFile {
-                path: r.path.clone(),
-                reason: r.reason.clone(),
-            })
-            .collect(),
+    let manifest = match built {
+        Ok(manifest) => manifest,
+        Err(reason) => return Ok(fail(worker, job, &reason).await?),
     };
     engine.blobs.put_json(&generation.manifest_key(), &manifest).await?;
 
@@ -189,6 +183,90 @@ pub async fn generate(worker: &GenerateWorker, job: &GenerationJob, deadline: Da
     };
     worker.progress.publish(topic, ready).await;
     Ok(auto_export(worker, &generation).await?)
+}
+
+/// A first generation: the template rendered with the agents' files over it, all uploaded.
+/// `Ok(Err(reason))` when the input cannot make a project.
+async fn rendered(
+    worker: &GenerateWorker,
+    generation: &Generation,
+    input: &GenerationInput,
+    report: &(dyn Fn(FileProgress) + Send + Sync),
+) -> Result<Result<Manifest, String>, JobError> {
+    let tree = match forgeflow_generator::generate(input, &worker.limits) {
+        Ok(tree) => tree,
+        Err(err) => return Ok(Err(err.to_string())),
+    };
+    upload(worker, generation, &tree, report).await?;
+    Ok(Ok(Manifest {
+        generation_id: generation.id.to_string(),
+        files: tree.files.iter().map(|file| file.manifest_entry()).collect(),
+        conflicts: tree.conflicts.clone(),
+        refused: tree
+            .refused
+            .iter()
+            .map(|r| RefusedFile {
+                path: r.path.clone(),
+                reason: r.reason.clone(),
+            })
+            .collect(),
+    }))
+}
+
+/// A change's generation: the base's tree with the engineer's patch applied and the docs
+/// rendered again; unchanged files are copied inside the bucket, the rest uploaded.
+async fn changed(
+    worker: &GenerateWorker,
+    generation: &Generation,
+    execution: &Execution,
+    change: &ChangeRequest,
+    input: &GenerationInput,
+    report: &(dyn Fn(FileProgress) + Send + Sync),
+) -> Result<Result<Manifest, String>, JobError> {
+    let engine = &worker.engine;
+    let base = Base::load(engine, change).await?;
+    let patch = patch_of(engine, execution).await?;
+    let applied = match base.apply(engine, &patch).await? {
+        Ok(applied) => applied,
+        Err(conflicts) => return Ok(Err(format!("the patch does not apply: {}", describe(&conflicts)))),
+    };
+    let revision = match forgeflow_generator::revise(&base.manifest.files, &applied, input, &worker.limits) {
+        Ok(revision) => revision,
+        Err(err) => return Ok(Err(err.to_string())),
+    };
+    let (from, to) = (files_prefix(change.base_generation), generation.files_prefix());
+    let total = revision.kept.len() + revision.written.len();
+    let kept = &revision.kept;
+    let mut copies = stream::iter(0..kept.len())
+        .map(|index| {
+            let path = &kept[index].path;
+            let (source, target) = (format!("{from}{path}"), format!("{to}{path}"));
+            async move { engine.blobs.copy(&source, &target).await }
+        })
+        .buffer_unordered(UPLOAD_CONCURRENCY);
+    let mut copied = 0;
+    while copies.try_next().await?.is_some() {
+        copied += 1;
+        report(FileProgress { written: copied, total });
+    }
+    let written = GeneratedTree {
+        files: revision.written.clone(),
+        conflicts: Vec::new(),
+        refused: Vec::new(),
+    };
+    let offset = |progress: FileProgress| {
+        report(FileProgress {
+            written: copied + progress.written,
+            total,
+        })
+    };
+    upload(worker, generation, &written, &offset).await?;
+    Ok(Ok(Manifest {
+        generation_id: generation.id.to_string(),
+        files: revision.manifest(),
+        conflicts: Vec::new(),
+        refused: Vec::new(),
+    }))
 }
 
 /// A project with `auto_export` is exported as soon as a generation is ready: to its schedule's

@@ -2,6 +2,7 @@
 //! the records to deliver again (partial batch failure); the local stack calls the same handlers.
 
 pub mod batch;
+pub mod change;
 pub mod config;
 pub mod deletion;
 pub mod export;

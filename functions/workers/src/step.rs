@@ -18,6 +18,7 @@ use forgeflow_store::engine::output_key;
 use forgeflow_store::{Engine, StoreError};
 
 use crate::batch::{self, JobError, ReceiveLimit};
+use crate::change::{Base, run_engineer, writes_patch};
 
 pub struct StepWorker {
     pub engine: Engine,
@@ -187,13 +188,22 @@ async fn execute(worker: &StepWorker, execution: &Execution, mut run: StepRun) -
         let output = engine.blobs.get_json(&output_key(execution, ancestor)).await?;
         inputs.insert(ancestor.to_owned(), output);
     }
-    let input = AgentInput {
+    let base = match &execution.change {
+        Some(change) => Some(Base::load(engine, change).await?),
+        None => None,
+    };
+    let change = match &base {
+        Some(base) => Some(base.context(engine).await?),
+        None => None,
+    };
+    let mut input = AgentInput {
         step_id: step.id.clone(),
         project_name: execution.project_name.clone(),
         brief: execution.brief.clone(),
         template: execution.template,
         instructions: step.instructions.clone(),
         inputs,
+        change,
     };
     let topic = Topic::execution(execution.id);
     let tokens = Coalesced::with_default_interval(worker.progress.clone(), topic);
@@ -203,7 +213,12 @@ async fn execute(worker: &StepWorker, execution: &Execution, mut run: StepRun) -
             output_tokens: progress.output_tokens,
         });
     };
-    let outcome = worker.agents.run(agent, &input, &report).await;
+    let outcome = match &base {
+        Some(base) if writes_patch(agent) => {
+            run_engineer(&worker.agents, engine, base, agent, &mut input, &report).await?
+        }
+        _ => worker.agents.run(agent, &input, &report).await,
+    };
     tokens.finish().await;
     run.finished_at = Some(Utc::now());
     match outcome {

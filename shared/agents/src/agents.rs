@@ -293,6 +293,7 @@ mod tests {
             template: Template::RustAxum,
             instructions: None,
             inputs: Default::default(),
+            change: None,
         };
         let future = agents.run(&agent, &input, &|_| {});
         assert_send(&future);
@@ -312,6 +313,7 @@ mod tests {
             template: Template::RustAxum,
             instructions: None,
             inputs: Default::default(),
+            change: None,
         };
         let error = Agents::new(AgentsConfig::default())
             .run(&agent, &input, &|_| {})

@@ -25,6 +25,10 @@ pub enum AgentError {
     /// The output did not meet the agent's output contract, even after the one repair attempt.
     #[error("the agent's output does not meet its contract: {reason}")]
     Contract { reason: String, attempts: u32 },
+    /// The answer met its contract but cannot be used on the project: a change's patch that does
+    /// not apply, even after one more answer given the conflicts as feedback.
+    #[error("the agent's patch does not apply to the project: {reason}")]
+    Unusable { reason: String, attempts: u32 },
     /// The agent names a provider whose API key is not configured.
     #[error("the {provider} provider needs an API key: set {variable}")]
     MissingKey {
@@ -48,7 +52,8 @@ impl AgentError {
         match self {
             AgentError::Exhausted { attempts, .. }
             | AgentError::Rejected { attempts, .. }
-            | AgentError::Contract { attempts, .. } => *attempts,
+            | AgentError::Contract { attempts, .. }
+            | AgentError::Unusable { attempts, .. } => *attempts,
             AgentError::MissingKey { .. } | AgentError::InvalidContract(_) => 0,
         }
     }

@@ -20,6 +20,9 @@ pub struct AgentInput {
     /// Outputs of the step's dependencies, by step id.
     #[serde(default)]
     pub inputs: BTreeMap<String, Value>,
+    /// For a change request: the request, the current tree and its relevant files.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub change: Option<forgeflow_domain::change::ChangeContext>,
 }
 
 /// A successful run: output that meets the agent's contract, and what it took.

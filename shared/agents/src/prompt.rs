@@ -112,6 +112,7 @@ mod tests {
             template: Template::PythonFastapi,
             instructions: Some("tests".into()),
             inputs: [("plan".to_owned(), json!({"stories": []}))].into(),
+            change: None,
         }
     }
 

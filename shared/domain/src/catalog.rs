@@ -61,6 +61,25 @@ pub fn files_contract() -> Value {
     })
 }
 
+/// A change request's patch ([`crate::patch::Patch`]): each edit adds, modifies (whole content
+/// or unified diff), deletes or renames one file.
+pub fn patch_contract() -> Value {
+    json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "type": "object",
+        "required": ["edits"],
+        "properties": {"edits": {"type": "array", "minItems": 1, "items": {
+            "type": "object",
+            "required": ["op"],
+            "properties": {
+                "op": {"enum": ["add", "modify", "delete", "rename"]},
+                "path": string(), "from": string(), "to": string(),
+                "content": {"type": "string"}, "diff": string()
+            }
+        }}}
+    })
+}
+
 pub fn review_contract() -> Value {
     json!({
         "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -127,6 +146,13 @@ pub fn builtin_agents() -> Vec<Agent> {
             AgentRole::Engineer,
             "You are a senior engineer. Write the complete contents of the files you are given, following the architect's purposes and the stories' acceptance criteria. Code must compile and include tests. Answer with JSON only, matching the schema.",
             files_contract(),
+        ),
+        builtin(
+            "patch-engineer",
+            "Patch engineer",
+            AgentRole::Engineer,
+            "You are a senior engineer changing an existing project. You are given the change request, every path of the current tree, the relevant files' contents and the updated plan. Answer with a patch: the files to add, modify (the whole new content, or a unified diff against the content you were shown), delete or rename. Keep the project compiling and its tests passing; change nothing the request does not need. Answer with JSON only, matching the schema.",
+            patch_contract(),
         ),
         builtin(
             "reviewer",

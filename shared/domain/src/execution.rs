@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::agent::Agent;
+use crate::change::ChangeRequest;
 use crate::project::{Project, Template};
 use crate::user::User;
 use crate::workflow::Workflow;
@@ -76,6 +77,9 @@ pub struct Execution {
     pub template: Template,
     pub workflow: Workflow,
     pub agents: Vec<Agent>,
+    /// Set for a change request: what to change, and in which generation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub change: Option<ChangeRequest>,
     pub status: ExecutionStatus,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
@@ -248,6 +252,7 @@ mod tests {
             template: Template::RustAxum,
             workflow: full_project(),
             agents,
+            change: None,
             status: ExecutionStatus::Running,
             error: None,
             created_at: now,

@@ -97,8 +97,12 @@ impl Generation {
     }
 
     pub fn manifest_key(&self) -> String {
-        format!("generations/{}/manifest.json", self.id)
+        manifest_key(self.id)
     }
+}
+
+pub fn manifest_key(id: Id<Generation>) -> String {
+    format!("generations/{id}/manifest.json")
 }
 
 pub fn files_prefix(id: Id<Generation>) -> String {
@@ -128,7 +132,7 @@ impl GenerationJob {
             project_id: execution.project,
             owner: execution.owner,
             template: execution.template,
-            parent: None,
+            parent: execution.change.as_ref().map(|change| change.base_generation),
         }
     }
 }

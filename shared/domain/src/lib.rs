@@ -5,6 +5,7 @@ pub mod address;
 pub mod agent;
 pub mod audit;
 pub mod catalog;
+pub mod change;
 pub mod contract;
 pub mod credential;
 pub mod diff;

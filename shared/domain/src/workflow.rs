@@ -240,8 +240,29 @@ pub fn full_project() -> Workflow {
     }
 }
 
+/// The built-in change request: update the plan, plan the edit, write the patch, review it.
+pub fn change() -> Workflow {
+    let step = |id: &str, agent: &str, depends_on: &[&str]| Step {
+        id: id.to_owned(),
+        agent: agent.to_owned(),
+        depends_on: depends_on.iter().map(|d| (*d).to_owned()).collect(),
+        instructions: None,
+    };
+    Workflow {
+        id: crate::change::CHANGE_WORKFLOW.to_owned(),
+        name: "Change request".to_owned(),
+        steps: vec![
+            step("plan", "product-manager", &[]),
+            step("design", "architect", &["plan"]),
+            step("patch", "patch-engineer", &["design"]),
+            step("review", "reviewer", &["patch"]),
+        ],
+        owner: None,
+    }
+}
+
 pub fn builtin_workflows() -> Vec<Workflow> {
-    vec![full_project()]
+    vec![full_project(), change()]
 }
 
 #[cfg(test)]

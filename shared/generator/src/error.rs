@@ -14,6 +14,8 @@ pub enum GenerateError {
         "the project would be {total} bytes, over the limit of {limit} bytes in all (max_total_bytes); `{path}` crossed it"
     )]
     TooLarge { total: u64, limit: u64, path: String },
+    #[error("`{first}` and `{second}` differ only in case, which macOS and Windows checkouts cannot hold")]
+    CaseCollision { first: String, second: String },
     #[error("template `{template}` failed on `{path}`: {reason}")]
     Template {
         template: String,

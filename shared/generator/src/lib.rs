@@ -20,6 +20,7 @@ mod limits;
 mod merge;
 mod naming;
 mod render;
+mod revise;
 mod text;
 
 use forgeflow_domain::agent::{ReviewOutput, Sprint, Story, WrittenFile};
@@ -32,6 +33,7 @@ pub use forgeflow_domain::manifest::{
 };
 pub use forgeflow_domain::path::{MAX_PATH_BYTES, MAX_SEGMENT_BYTES, PathError, safe_path};
 pub use limits::Limits;
+pub use revise::{Revision, revise};
 
 /// Everything a generation is made from: the project, its plan, the engineers' files (in step
 /// order: a later file wins a path an earlier one wrote) and the review.

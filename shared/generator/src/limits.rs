@@ -26,29 +26,37 @@ impl Default for Limits {
 impl Limits {
     /// Checks the final tree (sorted by path, so the file named in an error is deterministic).
     pub(crate) fn check(&self, files: &[GeneratedFile]) -> Result<(), GenerateError> {
-        if let Some(first_past) = files.get(self.max_files) {
+        let sizes: Vec<(&str, u64)> = files
+            .iter()
+            .map(|f| (f.path.as_str(), f.content.len() as u64))
+            .collect();
+        self.check_sizes(&sizes)
+    }
+
+    /// The same check over paths and sizes (a change's tree keeps most files unread).
+    pub(crate) fn check_sizes(&self, files: &[(&str, u64)]) -> Result<(), GenerateError> {
+        if let Some((first_past, _)) = files.get(self.max_files) {
             return Err(GenerateError::TooManyFiles {
                 count: files.len(),
                 limit: self.max_files,
-                path: first_past.path.clone(),
+                path: (*first_past).to_owned(),
             });
         }
         let mut total: u64 = 0;
-        for file in files {
-            let size = file.content.len() as u64;
-            if size > self.max_file_bytes {
+        for (path, size) in files {
+            if *size > self.max_file_bytes {
                 return Err(GenerateError::FileTooLarge {
-                    path: file.path.clone(),
-                    size,
+                    path: (*path).to_owned(),
+                    size: *size,
                     limit: self.max_file_bytes,
                 });
             }
             total += size;
             if total > self.max_total_bytes {
                 return Err(GenerateError::TooLarge {
-                    total: files.iter().map(|f| f.content.len() as u64).sum(),
+                    total: files.iter().map(|(_, size)| size).sum(),
                     limit: self.max_total_bytes,
-                    path: file.path.clone(),
+                    path: (*path).to_owned(),
                 });
             }
         }

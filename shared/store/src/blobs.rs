@@ -91,6 +91,20 @@ impl Blobs {
         Ok(())
     }
 
+    /// Copies an object inside the bucket, server-side (a change keeps its base's unchanged files
+    /// without downloading them).
+    pub async fn copy(&self, from: &str, to: &str) -> Result<(), StoreError> {
+        self.client
+            .copy_object()
+            .bucket(&self.bucket)
+            .copy_source(format!("{}/{}", self.bucket, percent_encode_key(from)))
+            .key(to)
+            .send()
+            .await
+            .map_err(|err| StoreError::backend("copy object", aws_sdk_s3::Error::from(err)))?;
+        Ok(())
+    }
+
     /// Uploads a local file, streamed from disk (archives and packed histories can be large).
     pub async fn put_file(&self, key: &str, path: &std::path::Path, content_type: &str) -> Result<(), StoreError> {
         let body = ByteStream::from_path(path)
@@ -145,5 +159,29 @@ impl Blobs {
     pub async fn get_json<T: DeserializeOwned>(&self, key: &str) -> Result<T, StoreError> {
         let bytes = self.get_bytes(key).await?;
         serde_json::from_slice(&bytes).map_err(|err| StoreError::backend("decode blob", err))
+    }
+}
+
+/// `x-amz-copy-source` is a URL path: every byte but unreserved characters and `/` escaped.
+fn percent_encode_key(key: &str) -> String {
+    let mut out = String::with_capacity(key.len());
+    for byte in key.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~' | b'/') {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_copy_source_escapes_everything_but_the_path_itself() {
+        assert_eq!(
+            super::percent_encode_key("generations/1/files/a b/ü+c?.rs"),
+            "generations/1/files/a%20b/%C3%BC%2Bc%3F.rs"
+        );
     }
 }

@@ -2,6 +2,7 @@
 //! entity the stories talk about.
 
 use forgeflow_domain::agent::{FileTreeOutput, PlannedFile};
+use forgeflow_domain::change::MODEL_FILE;
 use forgeflow_domain::project::Template;
 
 use super::Context;
@@ -40,6 +41,10 @@ pub(super) fn files_for(template: Template, entities: &[Entity]) -> Vec<PlannedF
     add(
         "README.md".into(),
         "What the project does, how to run and test it, and the stories it implements".into(),
+    );
+    add(
+        MODEL_FILE.into(),
+        "The resources and their fields, which change requests edit".into(),
     );
     match template {
         Template::RustAxum => {

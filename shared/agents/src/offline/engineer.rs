@@ -4,8 +4,10 @@
 use forgeflow_domain::agent::{FilesOutput, PlannedFile, Story, WrittenFile};
 use forgeflow_domain::project::Template;
 
+use super::change::Model;
 use super::words::{self, Entity};
 use super::{Context, architect, python_fastapi, react_vite, rust_axum};
+use forgeflow_domain::change::MODEL_FILE;
 
 /// What every file generator needs to know about the project.
 pub(super) struct Project<'a> {
@@ -101,9 +103,12 @@ pub(super) fn write(context: &Context) -> FilesOutput {
     FilesOutput { files }
 }
 
-fn content(template: Template, project: &Project, file: &PlannedFile) -> String {
+pub(super) fn content(template: Template, project: &Project, file: &PlannedFile) -> String {
     if file.path == "README.md" {
         return readme(template, project);
+    }
+    if file.path == MODEL_FILE {
+        return Model::of(template, &project.entities).render();
     }
     let known = match template {
         Template::RustAxum => rust_axum::content(project, &file.path),
@@ -132,7 +137,18 @@ fn stub(path: &str, purpose: &str) -> String {
 
 /// Fills `__entity__`-style placeholders in a code template.
 pub(super) fn fill(template: &str, e: &Entity) -> String {
+    let lines = |line: &dyn Fn(&str) -> String| e.fields.iter().map(|f| line(f)).collect::<String>();
     template
+        .replace("__struct_fields__", &lines(&|f| format!("    pub {f}: String,\n")))
+        .replace(
+            "__input_fields__",
+            &lines(&|f| format!("    #[serde(default)]\n    pub {f}: String,\n")),
+        )
+        .replace("__field_moves__", &lines(&|f| format!(", {f}: input.{f}")))
+        .replace("__field_updates__", &lines(&|f| format!("    row.{f} = input.{f};\n")))
+        .replace("__field_defaults__", &lines(&|f| format!(", {f}: String::new()")))
+        .replace("__py_fields__", &lines(&|f| format!("    {f}: str = \"\"\n")))
+        .replace("__ts_fields__", &lines(&|f| format!("  {f}?: string;\n")))
         .replace("__Entity__", &e.pascal)
         .replace("__entity__", &e.snake)
         .replace("__entities__", &e.plural)

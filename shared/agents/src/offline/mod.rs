@@ -8,6 +8,7 @@
 //! `pattern`, `not`, `if/then`, `dependentSchemas` or remote `$ref`s.
 
 mod architect;
+mod change;
 mod criteria;
 mod engineer;
 mod lexicon;
@@ -100,6 +101,13 @@ fn parse<T: DeserializeOwned>(value: &Value) -> Option<T> {
 /// placeholder values built from the contract itself; `Err` when neither meets it.
 pub(crate) fn respond(agent: &Agent, input: &AgentInput, contract: &Contract) -> Result<Value, String> {
     let context = Context::new(input);
+    if let Some(change) = &input.change
+        && let Some(output) = change::respond(agent.role, &context, change)?
+    {
+        return contract.check(&output).map(|()| output).map_err(|reason| {
+            format!("the offline answer to the change does not meet this agent's contract ({reason})")
+        });
+    }
     let by_role = match agent.role {
         AgentRole::ProductManager => Some(to_value(plan::write(&context))),
         AgentRole::Architect => Some(to_value(architect::plan(&context))),

@@ -218,6 +218,7 @@ mod tests {
             template: Template::RustAxum,
             instructions: None,
             inputs: Default::default(),
+            change: None,
         }
     }
 

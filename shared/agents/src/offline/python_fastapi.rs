@@ -25,7 +25,7 @@ class __Entity__In(BaseModel):
 
     name: str = Field(min_length=1, max_length=200)
     notes: str = ""
-
+__py_fields__
 
 class __Entity__(__Entity__In):
     """A stored __label__."""

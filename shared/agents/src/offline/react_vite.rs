@@ -92,7 +92,7 @@ const COMPONENT: &str = r#"import { useState, type FormEvent } from 'react';
 export interface __Entity__ {
   id: number;
   name: string;
-}
+__ts_fields__}
 
 /** __Labels__: add, list and remove, kept in the page's memory. */
 export default function __Entity__List() {

@@ -41,7 +41,7 @@ pub struct __Entity__ {
     pub id: u64,
     pub name: String,
     pub notes: String,
-}
+__struct_fields__}
 
 /// What a client sends to create or replace a __label__.
 #[derive(Debug, Clone, Deserialize)]
@@ -49,7 +49,7 @@ pub struct __Entity__Input {
     pub name: String,
     #[serde(default)]
     pub notes: String,
-}
+__input_fields__}
 
 #[derive(Debug, Default)]
 struct __Entity__Table {
@@ -102,7 +102,7 @@ pub async fn create(
     let name = check(&input)?;
     let mut table = store.lock();
     table.last_id += 1;
-    let row = __Entity__ { id: table.last_id, name, notes: input.notes };
+    let row = __Entity__ { id: table.last_id, name, notes: input.notes__field_moves__ };
     table.rows.push(row.clone());
     Ok((StatusCode::CREATED, Json(row)))
 }
@@ -122,7 +122,7 @@ pub async fn update(
     let row = table.rows.iter_mut().find(|row| row.id == id).ok_or_else(|| not_found(id))?;
     row.name = name;
     row.notes = input.notes;
-    Ok(Json(row.clone()))
+__field_updates__    Ok(Json(row.clone()))
 }
 
 pub async fn remove(State(store): State<__Entity__Store>, Path(id): Path<u64>) -> Result<StatusCode, ApiError> {
@@ -144,7 +144,7 @@ use axum::http::StatusCode;
 use __package__::routes::__entity__::{self, __Entity__Input, __Entity__Store};
 
 fn input(name: &str) -> Json<__Entity__Input> {
-    Json(__Entity__Input { name: name.to_owned(), notes: String::new() })
+    Json(__Entity__Input { name: name.to_owned(), notes: String::new()__field_defaults__ })
 }
 
 #[tokio::test]

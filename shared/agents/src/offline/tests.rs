@@ -20,6 +20,7 @@ fn input(template: Template, step: &str, instructions: Option<&str>, inputs: &[(
             .iter()
             .map(|(k, v)| (k.to_string(), (*v).clone()))
             .collect::<BTreeMap<_, _>>(),
+        change: None,
     }
 }
 
@@ -313,4 +314,164 @@ fn other_briefs_yield_sensible_actors_and_entities() {
         let names: Vec<String> = words::entities(brief).into_iter().map(|e| e.snake).collect();
         assert_eq!(names, entities, "{brief}");
     }
+}
+
+/// The files of a first run, as a tree by path.
+fn first_tree(result: &Pipeline) -> BTreeMap<String, String> {
+    [&result.code, &result.tests]
+        .into_iter()
+        .flat_map(|files| serde_json::from_value::<FilesOutput>((*files).clone()).unwrap().files)
+        .map(|file| (file.path, file.content))
+        .collect()
+}
+
+/// Runs the `change` workflow's roles offline on `tree`, showing the agents the files in `shown`.
+fn change_pipeline(
+    template: Template,
+    tree: &BTreeMap<String, String>,
+    plan: &Value,
+    request: &str,
+    shown: impl Fn(&str) -> bool,
+) -> (Value, forgeflow_domain::patch::Patch, Value) {
+    let change = forgeflow_domain::change::ChangeContext {
+        request: request.into(),
+        tree: tree.keys().cloned().collect(),
+        files: tree
+            .iter()
+            .filter(|(path, _)| shown(path))
+            .map(|(path, content)| forgeflow_domain::agent::WrittenFile {
+                path: path.clone(),
+                content: content.clone(),
+            })
+            .collect(),
+        plan: Some(serde_json::from_value(plan.clone()).unwrap()),
+        feedback: None,
+    };
+    let step = |id: &str, deps: &[(&str, &Value)]| AgentInput {
+        change: Some(change.clone()),
+        ..input(template, id, None, deps)
+    };
+    let updated = run("product-manager", &step("plan", &[]));
+    let design = run("architect", &step("design", &[("plan", &updated)]));
+    let patch = run(
+        "patch-engineer",
+        &step("patch", &[("plan", &updated), ("design", &design)]),
+    );
+    let review = run("reviewer", &step("review", &[("plan", &updated), ("patch", &patch)]));
+    (updated, serde_json::from_value(patch).unwrap(), review)
+}
+
+fn applied(tree: &BTreeMap<String, String>, patch: &forgeflow_domain::patch::Patch) -> BTreeMap<String, String> {
+    use forgeflow_domain::patch::Applied;
+    let edits = patch
+        .apply(|path| tree.contains_key(path), |path| tree.get(path).cloned())
+        .unwrap_or_else(|conflicts| panic!("{conflicts:?}"));
+    let mut next = tree.clone();
+    for edit in edits {
+        match edit {
+            Applied::Write { path, content } => next.insert(path, content),
+            Applied::Remove { path } => next.remove(&path),
+        };
+    }
+    next
+}
+
+#[test]
+fn a_change_request_edits_the_model_and_patches_every_file_it_touches() {
+    for template in Template::ALL {
+        let first = pipeline(template);
+        let tree = first_tree(&first);
+        assert!(tree.contains_key(forgeflow_domain::change::MODEL_FILE));
+        let (plan, patch, review) = change_pipeline(
+            template,
+            &tree,
+            &first.plan,
+            "Add a field isbn to books, add a resource shelf",
+            |_| true,
+        );
+        let plan: PlanOutput = serde_json::from_value(plan).unwrap();
+        assert!(
+            plan.stories.last().unwrap().title.starts_with("Change:"),
+            "{template:?}"
+        );
+        assert!(
+            patch
+                .edits
+                .iter()
+                .any(|e| matches!(e, forgeflow_domain::patch::FileEdit::Modify { diff: Some(_), .. })),
+            "shown files are changed by diff: {:?}",
+            patch.edits
+        );
+        let next = applied(&tree, &patch);
+        let model = &next[forgeflow_domain::change::MODEL_FILE];
+        assert!(model.contains("\"isbn\"") && model.contains("\"shelf\""), "{model}");
+        let fields_live_in = match template {
+            Template::RustAxum => "src/routes/book.rs",
+            Template::PythonFastapi => "app/models.py",
+            Template::ReactVite => "src/components/Book.tsx",
+        };
+        assert!(
+            next[fields_live_in].contains("isbn"),
+            "{template:?}: {}",
+            next[fields_live_in]
+        );
+        assert!(
+            next.keys().any(|path| path.to_lowercase().contains("shelf")),
+            "{template:?}"
+        );
+        assert!(review["summary"].as_str().unwrap().contains("adds"));
+    }
+}
+
+#[test]
+fn renames_and_removals_patch_unseen_files_whole() {
+    let template = Template::RustAxum;
+    let first = pipeline(template);
+    let tree = first_tree(&first);
+    let model = forgeflow_domain::change::MODEL_FILE;
+    // Shown every file: the rename carries a diff.
+    let (_, patch, _) = change_pipeline(template, &tree, &first.plan, "rename book to volume", |_| true);
+    assert!(
+        patch.edits.iter().any(
+            |e| matches!(e, forgeflow_domain::patch::FileEdit::Rename { from, to, diff: Some(_) }
+            if from == "src/routes/book.rs" && to == "src/routes/volume.rs")
+        ),
+        "{:?}",
+        patch.edits
+    );
+    let next = applied(&tree, &patch);
+    assert!(next["src/routes/volume.rs"].contains("pub struct Volume"));
+    assert!(!next.contains_key("src/routes/book.rs") && next["src/lib.rs"].contains("routes::volume::router()"));
+
+    // Shown only the answers file: whole contents.
+    let (_, patch, _) = change_pipeline(template, &tree, &first.plan, "remove the loan resource", |p| p == model);
+    assert!(patch.edits.iter().all(|e| match e {
+        forgeflow_domain::patch::FileEdit::Modify { path, diff, .. } => diff.is_some() == (path == model),
+        _ => true,
+    }));
+    let next = applied(&tree, &patch);
+    assert!(!next.keys().any(|p| p.contains("loan")), "{:?}", next.keys());
+    assert!(!next["src/lib.rs"].contains("routes::loan"));
+}
+
+#[test]
+fn a_change_the_offline_provider_cannot_read_fails_the_engineer_with_what_it_understands() {
+    let template = Template::PythonFastapi;
+    let first = pipeline(template);
+    let tree = first_tree(&first);
+    let change = forgeflow_domain::change::ChangeContext {
+        request: "make it faster".into(),
+        tree: tree.keys().cloned().collect(),
+        files: Vec::new(),
+        plan: None,
+        feedback: None,
+    };
+    let agent = builtin_agent("patch-engineer").unwrap();
+    let contract = Contract::compile(&agent.output_contract).unwrap();
+    let input = AgentInput {
+        change: Some(change),
+        ..input(template, "patch", None, &[])
+    };
+    let error = respond(&agent, &input, &contract).unwrap_err();
+    assert!(error.contains("add a field F to R"), "{error}");
 }

@@ -18,6 +18,8 @@ pub(crate) struct Entity {
     /// `book loan` / `book loans`: prose.
     pub label: String,
     pub labels: String,
+    /// Text fields beyond `name` and `notes`, added by change requests (`isbn`).
+    pub fields: Vec<String>,
 }
 
 impl Entity {
@@ -42,6 +44,15 @@ impl Entity {
             plural: plural_words.join("_"),
             label: words.join(" "),
             labels: plural_words.join(" "),
+            fields: Vec::new(),
+        })
+    }
+
+    /// The same thing under another name, keeping its fields.
+    pub(crate) fn renamed(&self, snake: &str) -> Option<Self> {
+        Self::from_snake(snake).map(|renamed| Entity {
+            fields: self.fields.clone(),
+            ..renamed
         })
     }
 

@@ -1,0 +1,81 @@
+use forgeflow_api::{ApiContext, ApiError, ApiResult, Request, request};
+use forgeflow_domain::Id;
+use forgeflow_domain::change::{CHANGE_WORKFLOW, ChangeRequest, CreateChange};
+use forgeflow_domain::generation::{Generation, GenerationStatus};
+use forgeflow_domain::project::Project;
+
+use crate::create::start;
+
+/// Changes a generated project: runs the built-in `change` workflow on `request` over the
+/// project's latest ready generation (or `base`). Its generation is that one plus the patch,
+/// with it as parent; `GET /generations/{id}/diff` shows what changed.
+#[utoipa::path(
+    post, path = "/projects/{id}/changes", tag = "executions", operation_id = "changes-create",
+    security(("bearer" = [])),
+    params(("id" = uuid::Uuid, Path, description = "The project's id")),
+    request_body(content = CreateChange, description = "What to change, and optionally from which generation"),
+    responses(
+        (status = 202, description = "The change's execution, started", body = crate::view::ExecutionView,
+            headers(("location" = String, description = "`/executions/{id}`"))),
+        (status = 400, description = "Malformed body or id, an empty or oversize `request`, or a `base` of another project"),
+        (status = 401, description = "Missing, expired or invalid token"),
+        (status = 404, description = "No such project (or base generation) of the caller's"),
+        (status = 409, description = "No ready generation to change (`no_generation`), or the base is not ready"),
+        (status = 413, description = "Body over 256 KiB"),
+        (status = 415, description = "Body is not JSON"),
+    ),
+)]
+pub async fn handler(ctx: &ApiContext, req: Request) -> ApiResult {
+    let owner = ctx.tokens().await?.authenticate(&req)?;
+    let project_id = request::path_param(&req, "id")?;
+    let input: CreateChange = request::json_body(&req)?;
+    let request = input.request()?;
+    let project = ctx.owned_project(owner, project_id).await?;
+    let base = match input.base {
+        Some(id) => given_base(ctx, &project, id).await?,
+        None => latest_ready(ctx, &project).await?,
+    };
+    let change = ChangeRequest {
+        request,
+        base_generation: base.id,
+        base_execution: base.execution_id,
+    };
+    start(ctx, project, CHANGE_WORKFLOW, Some(change)).await
+}
+
+async fn given_base(ctx: &ApiContext, project: &Project, id: Id<Generation>) -> Result<Generation, ApiError> {
+    let base = match ctx.generations.get(id).await? {
+        Some(base) if base.owner == project.owner => base,
+        _ => return Err(ApiError::NotFound("generation")),
+    };
+    if base.project_id != project.id {
+        return Err(ApiError::bad_request("base", "must be a generation of this project"));
+    }
+    if base.status != GenerationStatus::Ready {
+        return Err(ApiError::Conflict {
+            code: "generation_not_ready",
+            message: format!("generation {} is {}", base.id, base.status.as_str()),
+        });
+    }
+    Ok(base)
+}
+
+/// The newest ready generation: what the user last saw.
+async fn latest_ready(ctx: &ApiContext, project: &Project) -> Result<Generation, ApiError> {
+    let mut after = None;
+    loop {
+        let page = ctx.generations.list_for_project(project.id, 50, after).await?;
+        if let Some(ready) = page.items.into_iter().find(|g| g.status == GenerationStatus::Ready) {
+            return Ok(ready);
+        }
+        match page.next {
+            Some(next) => after = Some(next),
+            None => {
+                return Err(ApiError::Conflict {
+                    code: "no_generation",
+                    message: "the project has no ready generation to change; run a workflow first".into(),
+                });
+            }
+        }
+    }
+}
