@@ -27,22 +27,9 @@ config_dir="$(mktemp -d "${TMPDIR:-/tmp}/forgeflow-demo.XXXXXX")"
 trap 'rm -rf "$config_dir"' EXIT
 forgeflow() { FORGEFLOW_CONFIG="$config_dir/config.json" "$cli_bin" --endpoint "$api" "$@"; }
 
-echo "== Forgeflow demo against $api"
-echo "1. register $email (forgeflow login --register)"
-printf '%s\n' "$password" | forgeflow login --register --email "$email" --password-stdin | sed 's/^/   /'
-TOKEN="$(call POST /auth/login "{\"email\":\"$email\",\"password\":\"$password\"}" | json '["token"]')"
-echo "2. signed in over plain HTTP too, as $(call GET /me | json '["email"]')"
-echo "3. create a project (forgeflow projects create)"
-brief="A small web service where library members borrow and return books, get reminders before due dates, and librarians see overdue loans."
-project_id="$(forgeflow --json projects create --name "Lending library" --brief "$brief" --template python-fastapi | json '["id"]')"
-echo "   project $project_id"
-echo "4. rename it (optimistic concurrency: send the version you read)"
-call PATCH "/projects/$project_id" '{"version":1,"name":"Lending library service"}' | json '["name"]' | sed 's/^/   now called: /'
-echo "5. list my projects (forgeflow projects list)"
-forgeflow projects list | sed 's/^/   /'
-echo "6. run the full-project workflow, watching it live over the WebSocket (forgeflow run --watch)"
-echo "   product manager → architect → engineers → reviewer, offline AI"
-result="$(forgeflow --json run "$project_id" --watch | python3 -c '
+# Live progress lines from `forgeflow --json run|watch` frames; prints the final result frame.
+progress() {
+  python3 -c '
 import json, sys
 last = None
 for line in sys.stdin:
@@ -62,7 +49,25 @@ for line in sys.stdin:
         print("   files written: %d of %d" % (event["written"], event["total"]), file=sys.stderr)
     elif kind == "generation_ready":
         print("   generation ready: %d files" % event["files"], file=sys.stderr)
-print(json.dumps(last))')"
+print(json.dumps(last))'
+}
+
+echo "== Forgeflow demo against $api"
+echo "1. register $email (forgeflow login --register)"
+printf '%s\n' "$password" | forgeflow login --register --email "$email" --password-stdin | sed 's/^/   /'
+TOKEN="$(call POST /auth/login "{\"email\":\"$email\",\"password\":\"$password\"}" | json '["token"]')"
+echo "2. signed in over plain HTTP too, as $(call GET /me | json '["email"]')"
+echo "3. create a project (forgeflow projects create)"
+brief="A small web service where library members borrow and return books, get reminders before due dates, and librarians see overdue loans."
+project_id="$(forgeflow --json projects create --name "Lending library" --brief "$brief" --template python-fastapi | json '["id"]')"
+echo "   project $project_id"
+echo "4. rename it (optimistic concurrency: send the version you read)"
+call PATCH "/projects/$project_id" '{"version":1,"name":"Lending library service"}' | json '["name"]' | sed 's/^/   now called: /'
+echo "5. list my projects (forgeflow projects list)"
+forgeflow projects list | sed 's/^/   /'
+echo "6. run the full-project workflow, watching it live over the WebSocket (forgeflow run --watch)"
+echo "   product manager → architect → engineers → reviewer, offline AI"
+result="$(forgeflow --json run "$project_id" --watch | progress)"
 execution_id="$(printf '%s' "$result" | json '["execution_id"]')"
 printf '%s' "$result" | python3 -c '
 import json, sys
@@ -110,5 +115,31 @@ rm -rf "$staging"
 echo "   unpacked into $out/$root"
 git -C "$out/$root" log --shortstat --format='   commit %H%n   Author: %an <%ae>%n   Date:   %ad%n%n       %s%n'
 git -C "$out/$root" fsck --full >/dev/null 2>&1 && echo "   git fsck --full: ok"
-echo "10. the same, in the browser: open $api/ and sign in as $email (password: $password)"
+echo "10. a change request on the generated project (forgeflow change --watch): the change workflow"
+echo "    updates the plan, plans the edit, writes a patch against the current tree and reviews it"
+resource="$(curl -sS "$api/generations/$execution_id/files/.forgeflow/model.json" -H "authorization: Bearer $TOKEN" | json '["resources"][0]["name"]')"
+request="Add a field reference to ${resource}s and add a resource shelf"
+echo "   request: $request"
+change_id="$(forgeflow --json change "$project_id" "$request" | json '["id"]')"
+change="$(forgeflow --json watch "$change_id" | progress)"
+printf '%s' "$change" | python3 -c '
+import json, sys
+r = json.load(sys.stdin)
+print("   %s; generation %s" % (r["execution"], r.get("generation")))
+if r.get("generation") != "ready":
+    sys.exit("the change did not finish: %s" % r.get("error"))'
+echo "11. what it changed (forgeflow diff --stat, then the diff of the model file)"
+forgeflow diff "$change_id" --stat | sed 's/^/   /'
+forgeflow diff "$change_id" | awk '/^diff --forgeflow a\/.forgeflow\/model.json/{show=1} /^diff --forgeflow/ && !/model.json/{show=0} show' | sed 's/^/   /'
+echo "12. export the change: one more commit on the same history (forgeflow export --tar)"
+staging="$(mktemp -d "$out/.export.XXXXXX")"
+unpacked="$(forgeflow --json export "$change_id" --tar --out "$staging" | json '["path"]')"
+rm -rf "${out:?}/$root"
+mv "$unpacked" "$out/$root"
+rm -rf "$staging"
+git -C "$out/$root" log --format='   %h %s'
+commits="$(git -C "$out/$root" rev-list --count HEAD)"
+[ "$commits" -ge 2 ] || { echo "expected the change as a second commit, found $commits" >&2; exit 1; }
+git -C "$out/$root" fsck --full >/dev/null 2>&1 && echo "   git fsck --full: ok ($commits commits in $out/$root)"
+echo "13. the same, in the browser: open $api/ and sign in as $email (password: $password)"
 echo "== done"

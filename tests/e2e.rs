@@ -5,6 +5,7 @@
 mod audit;
 mod auth;
 mod catalog;
+mod changes;
 mod cli;
 mod diffs;
 mod events;

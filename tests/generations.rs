@@ -138,6 +138,7 @@ async fn a_redelivered_generation_job_writes_no_second_row_and_the_same_objects(
         owner: user.id.parse().unwrap(),
         template: serde_json::from_value(generation["template"].clone()).unwrap(),
         parent: None,
+        change_request: None,
     };
     forgeflow_workers::generate::generate(
         &app.workers().generate,
@@ -354,6 +355,7 @@ async fn a_generation_over_its_limits_fails_with_a_clear_reason() {
         owner: user.id.parse().unwrap(),
         template: forgeflow_domain::project::Template::RustAxum,
         parent: None,
+        change_request: None,
     };
     forgeflow_workers::generate::generate(&worker, &job, chrono::Utc::now() + chrono::Duration::minutes(5))
         .await

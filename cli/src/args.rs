@@ -55,6 +55,8 @@ pub enum Command {
     Projects(ProjectsCommand),
     /// Run a workflow on a project; --watch follows it live until the generation is ready
     Run(RunArgs),
+    /// Change the project's latest generation: a change request (`add a field isbn to book`)
+    Change(ChangeArgs),
     /// Follow an execution already started (after an interrupted `run --watch`)
     Watch {
         /// The execution's id
@@ -70,6 +72,23 @@ pub enum Command {
     /// Your GitHub / GitLab token for exports (stored encrypted, never shown again)
     #[command(subcommand)]
     Credentials(CredentialsCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct ChangeArgs {
+    /// The project's id
+    pub project: String,
+    /// What to change, in a few words
+    pub request: String,
+    /// The generation to change (default: the latest ready one)
+    #[arg(long, value_name = "GENERATION")]
+    pub base: Option<String>,
+    /// A workflow of yours to run instead of the built-in `change`
+    #[arg(long)]
+    pub workflow: Option<String>,
+    /// Follow it live until its generation is ready (or it fails)
+    #[arg(long)]
+    pub watch: bool,
 }
 
 #[derive(Debug, Args)]

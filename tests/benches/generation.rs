@@ -63,6 +63,7 @@ async fn main() {
             owner: Id::new(),
             template: Template::PythonFastapi,
             parent: None,
+            change_request: None,
         };
         let generation = Generation::new(&job, Utc::now());
         let started = Instant::now();

@@ -59,6 +59,7 @@ pub async fn dispatch(cli: Cli, env: &Env, io: &mut Io) -> Result<(), CliError> 
         Command::Logout => login::logout(&mut ctx),
         Command::Projects(command) => projects::projects(&mut ctx, command).await,
         Command::Run(args) => run::run(&mut ctx, args).await,
+        Command::Change(args) => run::change(&mut ctx, args).await,
         Command::Watch { execution } => run::watch(&mut ctx, &execution).await,
         Command::Export(args) => export::export(&mut ctx, args).await,
         Command::Diff(args) => diff::diff(&mut ctx, args).await,

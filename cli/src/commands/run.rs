@@ -1,4 +1,5 @@
-//! `forgeflow run <project> [--workflow W] [--watch]`: start an execution and, with --watch,
+//! `forgeflow run <project> [--workflow W] [--watch]` and `forgeflow change <project> <request>`:
+//! start an execution (or a change request's) and, with --watch,
 //! follow `execution:{id}` and `generation:{id}` over the WebSocket until the generation is ready.
 
 use forgeflow_domain::execution::ExecutionStatus;
@@ -7,7 +8,7 @@ use serde_json::{Value, json};
 
 use super::Ctx;
 use crate::api::encode;
-use crate::args::RunArgs;
+use crate::args::{ChangeArgs, RunArgs};
 use crate::error::CliError;
 use crate::output::{bytes, count, field};
 use crate::progress::Display;
@@ -23,15 +24,43 @@ pub async fn run(ctx: &mut Ctx<'_>, args: RunArgs) -> Result<(), CliError> {
         .api
         .post(&format!("/projects/{}/executions", encode(&args.project)), &body)
         .await?;
-    let id = field(&execution, "id");
-    if !args.watch {
+    started(ctx, &execution, args.watch).await
+}
+
+/// `forgeflow change <project> <request> [--base G] [--workflow W] [--watch]`: a change request,
+/// followed as a run is.
+pub async fn change(ctx: &mut Ctx<'_>, args: ChangeArgs) -> Result<(), CliError> {
+    ctx.api.token()?;
+    let mut body = json!({"request": args.request});
+    if let Some(base) = &args.base {
+        body["base"] = json!(base);
+    }
+    if let Some(workflow) = &args.workflow {
+        body["workflow"] = json!(workflow);
+    }
+    let execution = ctx
+        .api
+        .post(&format!("/projects/{}/changes", encode(&args.project)), &body)
+        .await?;
+    if !ctx.json() {
+        ctx.io.out(format!(
+            "changing generation {}",
+            field(&execution["change"], "base_generation")
+        ));
+    }
+    started(ctx, &execution, args.watch).await
+}
+
+async fn started(ctx: &mut Ctx<'_>, execution: &Value, watch: bool) -> Result<(), CliError> {
+    let id = field(execution, "id");
+    if !watch {
         if ctx.json() {
-            ctx.io.json(&execution);
+            ctx.io.json(execution);
         } else {
             ctx.io.out(format!(
                 "execution {id} started (workflow {}, {} steps)",
                 field(&execution["workflow"], "id"),
-                steps_of(&execution).len()
+                steps_of(execution).len()
             ));
             ctx.io.out(format!("generation {id} (once the execution succeeds)"));
         }
@@ -41,7 +70,7 @@ pub async fn run(ctx: &mut Ctx<'_>, args: RunArgs) -> Result<(), CliError> {
         ctx.io.out(format!("execution {id}"));
         ctx.io.out(format!("generation {id}"));
     }
-    follow_and_report(ctx, &id, &execution).await
+    follow_and_report(ctx, &id, execution).await
 }
 
 /// `forgeflow watch <execution>`: the same live view for an execution already running (or done).

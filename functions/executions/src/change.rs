@@ -40,7 +40,8 @@ pub async fn handler(ctx: &ApiContext, req: Request) -> ApiResult {
         base_generation: base.id,
         base_execution: base.execution_id,
     };
-    start(ctx, project, CHANGE_WORKFLOW, Some(change)).await
+    let workflow = input.workflow.as_deref().unwrap_or(CHANGE_WORKFLOW);
+    start(ctx, project, workflow, Some(change)).await
 }
 
 async fn given_base(ctx: &ApiContext, project: &Project, id: Id<Generation>) -> Result<Generation, ApiError> {

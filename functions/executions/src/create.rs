@@ -60,6 +60,12 @@ pub async fn start(ctx: &ApiContext, project: Project, workflow_id: &str, change
         })?;
         agents.push(agent);
     }
+    if change.is_some() && forgeflow_domain::change::patch_step(&workflow, &agents).is_none() {
+        return Err(ApiError::bad_request(
+            "workflow",
+            format!("`{workflow_id}` has no step whose agent answers a patch (a contract that requires `edits`)"),
+        ));
+    }
     let now = Utc::now();
     let run = Execution {
         id: Id::new(),

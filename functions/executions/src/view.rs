@@ -14,6 +14,9 @@ pub struct ExecutionView {
     #[schema(value_type = uuid::Uuid)]
     pub project_id: String,
     pub workflow: WorkflowRef,
+    /// A change request's request and base generation.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub change: Option<forgeflow_domain::change::ChangeRequest>,
     pub status: ExecutionStatus,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
@@ -105,6 +108,7 @@ impl ExecutionView {
                 id: execution.workflow.id.clone(),
                 name: execution.workflow.name.clone(),
             },
+            change: execution.change.clone(),
             status: execution.status,
             error: execution.error.clone(),
             created_at: execution.created_at,

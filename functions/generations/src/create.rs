@@ -51,6 +51,7 @@ pub async fn handler(ctx: &ApiContext, req: Request) -> ApiResult {
         owner,
         template: input.template.unwrap_or(execution.template),
         parent: None,
+        change_request: None,
     };
     let generation = Generation::new(&job, Utc::now());
     ctx.generations.create(&generation).await?;

@@ -5,8 +5,8 @@
 use std::collections::BTreeSet;
 
 use forgeflow_agents::{AgentError, AgentInput, AgentRun, Agents, TokenProgress};
-use forgeflow_domain::agent::{Agent, AgentRole, PlanOutput, WrittenFile};
-use forgeflow_domain::change::{CONTEXT_BUDGET_BYTES, ChangeContext, ChangeRequest, relevant_files};
+use forgeflow_domain::agent::{Agent, PlanOutput, WrittenFile};
+use forgeflow_domain::change::{CONTEXT_BUDGET_BYTES, ChangeContext, ChangeRequest, patch_step, relevant_files};
 use forgeflow_domain::generation::{files_prefix, manifest_key};
 use forgeflow_domain::manifest::Manifest;
 use forgeflow_domain::patch::{self, Patch, PatchConflict};
@@ -164,19 +164,12 @@ pub async fn run_engineer(
     })
 }
 
-/// Whether the step's agent writes the change's patch.
-pub fn writes_patch(agent: &Agent) -> bool {
-    agent.role == AgentRole::Engineer
-}
-
-/// The patch a change's engineer step wrote (the first engineer step of the workflow).
+/// The patch the change's patch step wrote.
 pub async fn patch_of(
     engine: &Engine,
     execution: &forgeflow_domain::execution::Execution,
 ) -> Result<Patch, StoreError> {
-    let step = forgeflow_store::engine::steps_of_role(execution, AgentRole::Engineer)
-        .into_iter()
-        .next()
-        .ok_or_else(|| StoreError::backend("read patch", "the change workflow has no engineer step"))?;
-    engine.blobs.get_json(&output_key(execution, step)).await
+    let step = patch_step(&execution.workflow, &execution.agents)
+        .ok_or_else(|| StoreError::backend("read patch", "the change workflow has no step that writes a patch"))?;
+    engine.blobs.get_json(&output_key(execution, &step.id)).await
 }

@@ -18,7 +18,8 @@ use forgeflow_store::engine::output_key;
 use forgeflow_store::{Engine, StoreError};
 
 use crate::batch::{self, JobError, ReceiveLimit};
-use crate::change::{Base, run_engineer, writes_patch};
+use crate::change::{Base, run_engineer};
+use forgeflow_domain::change::writes_patch;
 
 pub struct StepWorker {
     pub engine: Engine,

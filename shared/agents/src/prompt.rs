@@ -94,6 +94,36 @@ fn user_message(input: &AgentInput) -> String {
             "\nOutputs of the earlier steps, by step id (JSON):\n{inputs}\n"
         ));
     }
+    if let Some(change) = &input.change {
+        text.push_str(&change_message(change));
+    }
+    text
+}
+
+/// A change request: what to change, the tree, the files shown, the plan, and why the last
+/// patch did not apply.
+fn change_message(change: &forgeflow_domain::change::ChangeContext) -> String {
+    let mut text = format!(
+        "\nChange request:\n{}\n\nEvery file of the current project ({}):\n{}\n",
+        change.request.trim(),
+        change.tree.len(),
+        change.tree.join("\n")
+    );
+    for file in &change.files {
+        text.push_str(&format!(
+            "\n--- {} (current content) ---\n{}\n",
+            file.path, file.content
+        ));
+    }
+    if let Some(plan) = &change.plan {
+        let plan = serde_json::to_string_pretty(plan).unwrap_or_default();
+        text.push_str(&format!("\nThe plan so far (JSON):\n{plan}\n"));
+    }
+    if let Some(feedback) = &change.feedback {
+        text.push_str(&format!(
+            "\nYour previous patch did not apply to the project:\n{feedback}\nAnswer with a corrected patch.\n"
+        ));
+    }
     text
 }
 

@@ -4,10 +4,11 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::agent::{PlanOutput, WrittenFile};
+use crate::agent::{Agent, PlanOutput, WrittenFile};
 use crate::execution::Execution;
 use crate::generation::Generation;
 use crate::manifest::ManifestEntry;
+use crate::workflow::{Step, Workflow};
 use crate::{Id, ValidationError, text};
 
 /// The built-in workflow a change request runs.
@@ -30,6 +31,9 @@ pub struct CreateChange {
     #[serde(default)]
     #[schema(value_type = Option<uuid::Uuid>)]
     pub base: Option<Id<Generation>>,
+    /// A workflow of yours to run instead of the built-in `change` (its engineers answer patches).
+    #[serde(default)]
+    pub workflow: Option<String>,
 }
 
 /// What an execution of the `change` workflow changes, and from which generation.
@@ -61,6 +65,24 @@ pub struct ChangeContext {
     pub plan: Option<PlanOutput>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub feedback: Option<String>,
+}
+
+/// Whether `agent` answers a patch (its contract requires `edits`): the built-in patch-engineer,
+/// or a user's agent with the patch contract.
+pub fn writes_patch(agent: &Agent) -> bool {
+    agent.output_contract["required"]
+        .as_array()
+        .is_some_and(|required| required.iter().any(|field| field == "edits"))
+}
+
+/// The step whose patch a change applies: the first one whose agent writes patches.
+pub fn patch_step<'a>(workflow: &'a Workflow, agents: &[Agent]) -> Option<&'a Step> {
+    workflow.steps.iter().find(|step| {
+        agents
+            .iter()
+            .find(|agent| agent.id == step.agent)
+            .is_some_and(writes_patch)
+    })
 }
 
 /// The files to show the agents for `request`, most relevant first, within `budget` bytes: the
@@ -220,6 +242,7 @@ mod tests {
         let change = |request: &str| CreateChange {
             request: request.into(),
             base: None,
+            workflow: None,
         };
         assert_eq!(change("  ").request().unwrap_err().field, "request");
         assert_eq!(

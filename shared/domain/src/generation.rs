@@ -45,6 +45,9 @@ pub struct Generation {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<uuid::Uuid>)]
     pub parent: Option<Id<Generation>>,
+    /// The change request that made it from its parent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub change_request: Option<String>,
     pub status: GenerationStatus,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
@@ -79,6 +82,7 @@ impl Generation {
             execution_id: job.execution_id,
             template: job.template,
             parent: job.parent,
+            change_request: job.change_request.clone(),
             status: GenerationStatus::Queued,
             error: None,
             file_count: 0,
@@ -120,6 +124,8 @@ pub struct GenerationJob {
     /// The generation a change request edits.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent: Option<Id<Generation>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub change_request: Option<String>,
 }
 
 impl GenerationJob {
@@ -133,6 +139,7 @@ impl GenerationJob {
             owner: execution.owner,
             template: execution.template,
             parent: execution.change.as_ref().map(|change| change.base_generation),
+            change_request: execution.change.as_ref().map(|change| change.request.clone()),
         }
     }
 }
