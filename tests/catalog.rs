@@ -21,7 +21,10 @@ async fn the_catalog_lists_the_built_in_agents_with_their_contracts() {
         .iter()
         .map(|a| a["id"].as_str().unwrap())
         .collect();
-    assert_eq!(ids, ["product-manager", "architect", "engineer", "reviewer"]);
+    assert_eq!(
+        ids,
+        ["product-manager", "architect", "engineer", "patch-engineer", "reviewer"]
+    );
     let pm = app
         .call(Method::GET, "/agents/product-manager", Some(&user.token), None)
         .await;
@@ -65,7 +68,7 @@ async fn a_users_agent_is_theirs_alone() {
         .await;
     assert_eq!(theirs.status, StatusCode::NOT_FOUND);
     let stranger_list = app.call(Method::GET, "/agents", Some(&stranger.token), None).await;
-    assert_eq!(stranger_list.body["items"].as_array().unwrap().len(), 4);
+    assert_eq!(stranger_list.body["items"].as_array().unwrap().len(), 5);
 }
 
 #[tokio::test]
@@ -169,8 +172,8 @@ async fn bad_workflows_are_refused_naming_the_step() {
     let list = app.call(Method::GET, "/workflows", Some(&user.token), None).await;
     assert_eq!(
         list.body["items"].as_array().unwrap().len(),
-        1,
-        "only the built-in one: nothing half-written"
+        2,
+        "only the built-in ones: nothing half-written"
     );
 }
 
@@ -193,7 +196,7 @@ async fn workflows_list_the_built_in_one_and_the_users_own() {
         .iter()
         .map(|w| w["id"].as_str().unwrap())
         .collect();
-    assert_eq!(ids, ["full-project", id.as_str()]);
+    assert_eq!(ids, ["full-project", "change", id.as_str()]);
     let full = app
         .call(Method::GET, "/workflows/full-project", Some(&user.token), None)
         .await;

@@ -139,8 +139,10 @@ async fn every_sample_runs_through_its_handler() {
             ("generations-list", 200),
             ("generations-get", 200),
             ("generations-file", 200),
+            ("generations-diff", 200),
             ("generations-create", 202),
         ],
+        &[("changes-create", 202)],
         &[
             ("credentials-put", 200),
             ("credentials-get", 200),
@@ -201,6 +203,11 @@ async fn every_sample_runs_through_its_handler() {
                 let signature =
                     forgeflow_domain::webhook::sign(ids["secret"].as_bytes(), Utc::now().timestamp(), &body);
                 event["headers"]["x-forgeflow-signature"] = Value::String(signature);
+            }
+            if *function == "generations-diff" {
+                let against = ids["generations"].clone();
+                event["queryStringParameters"]["against"] = Value::String(against.clone());
+                event["rawQueryString"] = Value::String(format!("against={against}&limit=20"));
             }
             if *function == "generations-create" {
                 event["body"] =
