@@ -7,14 +7,23 @@ X-Amz-Credential, as AWS does. The signature itself is not recomputed (moto rebu
 signatures), so a tampered presigned URL is let through locally; the SDK that signs it is tested
 against AWS's own presigning rules elsewhere.
 
+DynamoDB calls are also serialized: moto serves requests on threads and does not lock its tables,
+so two concurrent conditional writes on one item can both pass their condition, which DynamoDB
+never allows. Forgeflow's exactly-once claims (a step queued once, a lease taken once) rest on that
+atomicity, and their tests race two writers on purpose. Other services (SQS long polls) stay
+concurrent.
+
 Usage: python scripts/moto_server.py -H 127.0.0.1 -p PORT (the arguments of moto_server).
 """
+
+import threading
 
 import sys
 from urllib.parse import parse_qs, urlparse
 
 from moto.core import authorization
 from moto.core.authorization import ActionAuthenticatorMixin
+from moto.dynamodb.responses import DynamoHandler
 from moto.server import main
 
 _authorize = ActionAuthenticatorMixin._authenticate_and_authorize_action
@@ -46,6 +55,17 @@ def _authorize_presigned(self, iam_request_cls, resource="*"):
 
 
 ActionAuthenticatorMixin._authenticate_and_authorize_action = _authorize_presigned
+
+_dynamodb = threading.Lock()
+_call_dynamodb = DynamoHandler.call_action
+
+
+def _call_dynamodb_atomically(self):
+    with _dynamodb:
+        return _call_dynamodb(self)
+
+
+DynamoHandler.call_action = _call_dynamodb_atomically
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -120,6 +120,7 @@ impl Export {
         Previous {
             commit_sha: commit_sha.to_owned(),
             files: self.files.clone(),
+            exact: true,
         }
     }
 }
@@ -148,6 +149,8 @@ impl Run {
 pub struct With<'a> {
     pub previous: Option<&'a Previous>,
     pub already_created: Option<&'a str>,
+    /// The change request the export carries (names a pull request's branch).
+    pub change: Option<&'a str>,
     /// Runs inside `read`, between the head being read and the commit being made.
     pub during_read: Option<&'a (dyn Fn() + Sync)>,
 }
@@ -182,6 +185,7 @@ pub async fn export(forge: Forge<'_>, export: &Export, with: With<'_>) -> Run {
         read: &read,
         previous: with.previous,
         message: MESSAGE,
+        change: with.change,
         author_name: AUTHOR.0,
         author_email: AUTHOR.1,
         already_created: with.already_created,

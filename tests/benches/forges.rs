@@ -46,6 +46,7 @@ async fn run(server: &ForgeServer, gitlab: bool, count: usize) -> (Outcome, f64)
         read: &read,
         previous: None,
         message: "bench",
+        change: None,
         author_name: "bench",
         author_email: "bench@example.com",
         already_created: None,

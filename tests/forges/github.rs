@@ -4,6 +4,8 @@
 use forgeflow_tests::forge_server::{ForgeServer, TOKEN};
 use serde_json::Value;
 
+use forgeflow_forges::Previous;
+
 use super::{AUTHOR, Export, Forge, MESSAGE, With, calls_since, export, github, target};
 
 pub const README: &[(&str, &str, &[u8])] = &[("README.md", "100644", b"# old\n"), ("old.txt", "100644", b"stale\n")];
@@ -206,7 +208,7 @@ async fn an_export_that_changes_nothing_makes_no_commit() {
 }
 
 #[tokio::test]
-async fn a_stale_previous_is_ignored_and_the_remote_tree_decides() {
+async fn hand_edits_on_the_branch_survive_and_our_changes_merge_around_them() {
     let server = ForgeServer::start().await;
     server.repo("acme/stale", README);
     let client = github(&server);
@@ -218,25 +220,138 @@ async fn a_stale_previous_is_ignored_and_the_remote_tree_decides() {
     )
     .await;
     let previous = files.previous(&first.outcome().commit_sha);
-    server.push(
+    let hand = server.push(
         "acme/stale",
         "main",
-        &[("README.md", Some(b"edited by hand\n")), ("notes.txt", Some(b"x\n"))],
+        &[
+            ("README.md", Some(b"edited by hand\n")),
+            ("notes.txt", Some(b"x\n")),
+            ("docs/windows.txt", None),
+        ],
     );
+    let mut second = files.clone();
+    second.set("src/main.rs", "100644", b"fn main() {}\n");
+    second.set("src/lib.rs", "100644", b"pub fn added() {}\n");
 
     let with = With {
         previous: Some(&previous),
         ..With::default()
     };
-    let run = export(Forge::GitHub(&client, &target("acme", "stale")), &files, with).await;
+    let run = export(Forge::GitHub(&client, &target("acme", "stale")), &second, with).await;
 
-    assert_eq!(
-        server.tree_of("acme/stale", "main"),
-        files.tree(),
-        "the export wins over the hand edits"
+    let outcome = run.outcome();
+    assert!(outcome.merged && outcome.conflicts.is_empty(), "{outcome:?}");
+    assert!(outcome.pull_request_url.is_none());
+    let tree = server.tree_of("acme/stale", "main");
+    assert_eq!(tree["README.md"].1, b"edited by hand\n", "their edit stays");
+    assert_eq!(tree["notes.txt"].1, b"x\n", "their file stays");
+    assert!(!tree.contains_key("docs/windows.txt"), "their deletion stays");
+    assert_eq!(tree["src/main.rs"].1, b"fn main() {}\n", "our change lands");
+    assert_eq!(tree["src/lib.rs"].1, b"pub fn added() {}\n", "our new file lands");
+    let commit = server.commit(&outcome.commit_sha).unwrap();
+    assert_eq!(commit.parents, vec![hand], "on top of their commit, never over it");
+    let mut reads = run.reads.clone();
+    reads.sort();
+    assert_eq!(reads, ["src/lib.rs", "src/main.rs"], "only our changes are read");
+
+    // Exported again unchanged: the merged tree is not ours, so nothing is trusted blindly and
+    // nothing changes.
+    let merged_previous = Previous {
+        exact: false,
+        ..second.previous(&outcome.commit_sha)
+    };
+    let again = export(
+        Forge::GitHub(&client, &target("acme", "stale")),
+        &second,
+        With {
+            previous: Some(&merged_previous),
+            ..With::default()
+        },
+    )
+    .await;
+    assert_eq!(again.outcome().commit_sha, outcome.commit_sha, "no new commit");
+    assert_eq!(server.tree_of("acme/stale", "main")["README.md"].1, b"edited by hand\n");
+}
+
+#[tokio::test]
+async fn edits_that_overlap_go_to_a_pull_request_listing_the_conflicts_and_the_branch_stays() {
+    let server = ForgeServer::start().await;
+    server.repo("acme/clash", README);
+    let client = github(&server);
+    let mut files = Export::project();
+    files.set(
+        "src/lib.rs",
+        "100644",
+        b"pub const A: u8 = 1;\npub const B: u8 = 2;\npub const C: u8 = 3;\n",
     );
-    assert_eq!(run.reads, vec!["README.md"]);
-    assert_eq!(run.outcome().api_calls, 7, "the remote tree was listed");
+    let first = export(
+        Forge::GitHub(&client, &target("acme", "clash")),
+        &files,
+        With::default(),
+    )
+    .await;
+    let previous = files.previous(&first.outcome().commit_sha);
+    let hand = server.push(
+        "acme/clash",
+        "main",
+        &[
+            ("README.md", Some(b"# Book Loans, by hand\n")),
+            (
+                "src/lib.rs",
+                Some(b"pub const A: u8 = 10;\npub const B: u8 = 2;\npub const C: u8 = 3;\n"),
+            ),
+        ],
+    );
+    let mut second = files.clone();
+    second.set("README.md", "100644", b"# Book Loans, generated\n");
+    second.set(
+        "src/lib.rs",
+        "100644",
+        b"pub const A: u8 = 1;\npub const B: u8 = 2;\npub const C: u8 = 30;\n",
+    );
+
+    let with = With {
+        previous: Some(&previous),
+        change: Some("Rename the title!"),
+        ..With::default()
+    };
+    let run = export(Forge::GitHub(&client, &target("acme", "clash")), &second, with).await;
+
+    let outcome = run.outcome();
+    assert_eq!(
+        server.head("acme/clash", "main"),
+        Some(hand),
+        "the branch is left as they left it"
+    );
+    assert_eq!(outcome.conflicts.len(), 1, "{outcome:?}");
+    assert_eq!(outcome.conflicts[0].path, "README.md");
+    assert!(
+        outcome.branch.starts_with("forgeflow/rename-the-title-"),
+        "{}",
+        outcome.branch
+    );
+    assert!(outcome.pull_request_url.is_some());
+    let proposed = server.tree_of("acme/clash", &outcome.branch);
+    let readme = String::from_utf8_lossy(&proposed["README.md"].1).into_owned();
+    assert!(
+        readme.contains("<<<<<<<") && readme.contains("by hand") && readme.contains("generated"),
+        "{readme}"
+    );
+    assert_eq!(
+        proposed["src/lib.rs"].1, b"pub const A: u8 = 10;\npub const B: u8 = 2;\npub const C: u8 = 30;\n",
+        "edits to other lines of one file merge"
+    );
+    let pulls = server.repo_info("acme/clash").pulls;
+    assert_eq!(pulls.len(), 1);
+    assert_eq!(
+        (pulls[0].head.as_str(), pulls[0].base.as_str()),
+        (outcome.branch.as_str(), "main")
+    );
+    assert!(
+        pulls[0].body.contains("`README.md`: both changed the same lines"),
+        "{}",
+        pulls[0].body
+    );
 }
 
 #[tokio::test]

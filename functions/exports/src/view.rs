@@ -52,6 +52,10 @@ pub struct ExportResultView {
     pub branch: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pull_request_url: Option<String>,
+    /// The branch had moved since the last export: the commit merges the edits made there.
+    pub merged: bool,
+    /// Files that did not merge; the commit is on a pull/merge request that lists them.
+    pub conflicts: Vec<forgeflow_domain::merge::MergeConflict>,
 }
 
 /// The export as clients see it: its archive as a presigned download URL.
@@ -75,6 +79,8 @@ pub async fn view(ctx: &ApiContext, export: &Export) -> Result<ExportView, ApiEr
             commit_sha: result.commit_sha.clone(),
             branch: result.branch.clone(),
             pull_request_url: result.pull_request_url.clone().filter(|url| is_web_link(url)),
+            merged: result.merged,
+            conflicts: result.conflicts.clone(),
         },
         error: export.error.clone(),
         created_at: export.created_at,

@@ -15,6 +15,9 @@
 //!   missing, then ONE atomic `POST /repository/commits` with `create`/`update`/`delete`/`chmod`
 //!   actions; those that touch existing files carry `last_commit_id` = the head we read, so a
 //!   concurrent writer makes GitLab refuse instead of being overwritten.
+//! - **Branches that moved** ([`merge`]): when the branch is not where the last export left it
+//!   (someone edited the repository), the export is a three-way merge that keeps their edits;
+//!   what does not merge goes to a request of its own that lists the conflicts.
 //! - **Idempotency**: [`CommitRequest::already_created`] (recorded through
 //!   [`CommitRequest::on_commit`]) makes a redelivery finish the job instead of committing again;
 //!   an export that changes nothing makes no commit at all.
@@ -27,6 +30,7 @@ mod diff;
 mod error;
 pub mod github;
 pub mod gitlab;
+mod merge;
 mod names;
 mod session;
 
@@ -52,6 +56,9 @@ pub struct RemoteFile {
 pub struct Previous {
     pub commit_sha: String,
     pub files: Vec<RemoteFile>,
+    /// The commit's tree was exactly `files` (false after a merge kept edits made on the forge):
+    /// only then may the next export trust `files` as the branch's tree without listing it.
+    pub exact: bool,
 }
 
 /// Reads one file's content (only changed files are read).
@@ -66,6 +73,9 @@ pub struct CommitRequest<'a> {
     pub read: &'a ReadFn<'a>,
     pub previous: Option<&'a Previous>,
     pub message: &'a str,
+    /// Names the branch of a pull/merge request: `forgeflow/<change>-<commit>` (a change
+    /// request's slug), else `forgeflow/export-<commit>`.
+    pub change: Option<&'a str>,
     pub author_name: &'a str,
     pub author_email: &'a str,
     /// A commit this job already created on an earlier delivery (the worker records it): if the
@@ -101,4 +111,8 @@ pub struct Outcome {
     pub created_repository: bool,
     /// HTTP requests made, retries included.
     pub api_calls: u32,
+    /// The branch had moved since the last export: the commit merges its edits with ours.
+    pub merged: bool,
+    /// What did not merge; non-empty means the commit went to a pull/merge request's branch.
+    pub conflicts: Vec<forgeflow_domain::merge::MergeConflict>,
 }

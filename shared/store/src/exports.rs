@@ -32,6 +32,9 @@ pub struct RepoHead {
 pub struct RemoteRecord {
     pub commit_sha: String,
     pub manifest_key: String,
+    /// The commit merged edits made on the forge: its tree is not exactly the manifest's.
+    #[serde(default)]
+    pub merged: bool,
 }
 
 fn export_key(id: Id<Export>) -> Item {

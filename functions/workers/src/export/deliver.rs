@@ -138,16 +138,32 @@ async fn push(
             Some(Previous {
                 commit_sha: record.commit_sha,
                 files: remote_files(&old),
+                exact: !record.merged,
             })
         }
         None => None,
     };
     let files = remote_files(manifest);
     let tree_dir = workdir.join("tree");
-    let message = format!(
-        "{}: export of generation {} by Forgeflow (export {})",
-        project.name, generation.id, export.id
-    );
+    let message = match &generation.change_request {
+        Some(request) => format!(
+            "{}\n\nChange request on {}, generation {} by Forgeflow (export {}).",
+            request
+                .lines()
+                .next()
+                .unwrap_or_default()
+                .chars()
+                .take(72)
+                .collect::<String>(),
+            project.name,
+            generation.id,
+            export.id
+        ),
+        None => format!(
+            "{}: export of generation {} by Forgeflow (export {})",
+            project.name, generation.id, export.id
+        ),
+    };
     let owner = worker
         .users
         .get(export.owner)
@@ -185,6 +201,7 @@ async fn push(
         read: &read,
         previous: previous.as_ref(),
         message: &message,
+        change: generation.change_request.as_deref(),
         author_name: owner.email.as_str().split('@').next().unwrap_or("forgeflow"),
         author_email: owner.email.as_str(),
         already_created: already_created.as_deref(),
@@ -235,6 +252,7 @@ async fn push(
             &RemoteRecord {
                 commit_sha: outcome.commit_sha.clone(),
                 manifest_key: generation.manifest_key(),
+                merged: outcome.merged,
             },
         )
         .await?;
@@ -243,6 +261,8 @@ async fn push(
     export.result.commit_sha = Some(outcome.commit_sha);
     export.result.branch = Some(outcome.branch);
     export.result.pull_request_url = outcome.pull_request_url;
+    export.result.merged = outcome.merged;
+    export.result.conflicts = outcome.conflicts;
     tracing::info!(export_id = %export.id, api_calls = outcome.api_calls, "pushed");
     Ok(())
 }

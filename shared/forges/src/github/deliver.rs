@@ -11,29 +11,40 @@ pub(super) struct Published {
     pub commit_sha: String,
     pub branch: String,
     pub pull_request_url: Option<String>,
+    pub merged: bool,
+    pub conflicts: Vec<forgeflow_domain::merge::MergeConflict>,
 }
 
-/// Deterministic from the commit, so a redelivery finds the branch an earlier one made.
-pub(super) fn export_branch(sha: &str) -> String {
-    format!("forgeflow/export-{}", &sha[..sha.len().min(12)])
+/// Deterministic from the commit (and the change it carries), so a redelivery finds the branch
+/// an earlier one made.
+pub(super) fn export_branch(sha: &str, change: Option<&str>) -> String {
+    let short = &sha[..sha.len().min(12)];
+    match change.map(crate::names::slug).filter(|slug| !slug.is_empty()) {
+        Some(slug) => format!("forgeflow/{slug}-{}", &short[..short.len().min(7)]),
+        None => format!("forgeflow/export-{short}"),
+    }
 }
 
+/// Moves the branch to `sha`, or (in pull-request mode, or when the merge left conflicts) puts
+/// it on a branch of its own and opens a pull request whose description lists the conflicts.
 pub(super) async fn publish(
     api: &mut Api<'_>,
     target: &GitHubTarget,
-    message: &str,
+    request: &Describe<'_>,
     sha: &str,
     head: &Head,
     branch: &str,
 ) -> Result<Published, ForgeError> {
-    if target.pull_request {
-        let export = export_branch(sha);
+    if target.pull_request || !request.conflicts.is_empty() {
+        let export = export_branch(sha, request.change);
         api.create_ref(&export, sha).await?;
-        let url = open_pull(api, message, &export, &head.from).await?;
+        let url = open_pull(api, request, &export, &head.from).await?;
         return Ok(Published {
             commit_sha: sha.to_owned(),
             branch: export,
             pull_request_url: Some(url),
+            merged: false,
+            conflicts: Vec::new(),
         });
     }
     if head.exists {
@@ -45,17 +56,30 @@ pub(super) async fn publish(
         commit_sha: sha.to_owned(),
         branch: branch.to_owned(),
         pull_request_url: None,
+        merged: false,
+        conflicts: Vec::new(),
     })
 }
 
-async fn open_pull(api: &mut Api<'_>, message: &str, head: &str, base: &str) -> Result<String, ForgeError> {
+/// What a pull request says: the commit message, and the conflicts when there are some.
+pub(super) struct Describe<'a> {
+    pub message: &'a str,
+    pub change: Option<&'a str>,
+    pub conflicts: &'a [forgeflow_domain::merge::MergeConflict],
+}
+
+async fn open_pull(api: &mut Api<'_>, request: &Describe<'_>, head: &str, base: &str) -> Result<String, ForgeError> {
+    let message = request.message;
     let (title, rest) = message.split_once('\n').unwrap_or((message, ""));
     let title = if title.trim().is_empty() {
         "Forgeflow export"
     } else {
         title.trim()
     };
-    let body = format!("{}\n\nExported by Forgeflow.", rest.trim()).trim().to_owned();
+    let mut body = format!("{}\n\nExported by Forgeflow.", rest.trim()).trim().to_owned();
+    if !request.conflicts.is_empty() {
+        body = format!("{}\n\n{body}", crate::merge::describe(request.conflicts, base));
+    }
     api.create_pull(title, head, base, &body).await
 }
 
@@ -65,7 +89,7 @@ async fn open_pull(api: &mut Api<'_>, message: &str, head: &str, base: &str) -> 
 pub(super) async fn redeliver(
     api: &mut Api<'_>,
     target: &GitHubTarget,
-    message: &str,
+    request: &Describe<'_>,
     created: &str,
     head: &Head,
     branch: &str,
@@ -75,10 +99,12 @@ pub(super) async fn redeliver(
             commit_sha: created.to_owned(),
             branch,
             pull_request_url,
+            merged: false,
+            conflicts: Vec::new(),
         })
     };
-    if target.pull_request {
-        let export = export_branch(created);
+    if target.pull_request || !request.conflicts.is_empty() {
+        let export = export_branch(created, request.change);
         match api.get_ref(&export).await {
             Ok(_) => {}
             Err(ForgeError::NotFound(_)) => {
@@ -91,7 +117,7 @@ pub(super) async fn redeliver(
         }
         let url = match api.find_pull(&export).await? {
             Some(url) => url,
-            None => open_pull(api, message, &export, &head.from).await?,
+            None => open_pull(api, request, &export, &head.from).await?,
         };
         return Ok(done(export, Some(url)));
     }
@@ -103,7 +129,7 @@ pub(super) async fn redeliver(
     };
     if parents.iter().any(|parent| parent == &head.sha) {
         // Created and recorded, but the ref never moved: move it now.
-        return publish(api, target, message, created, head, branch).await.map(Some);
+        return publish(api, target, request, created, head, branch).await.map(Some);
     }
     if head.exists && matches!(api.compare(created, &head.sha).await?.as_str(), "ahead" | "identical") {
         // Published, and someone has built on it since.

@@ -1,5 +1,6 @@
 //! The Git Data calls: refs, commits, trees, blobs (see [`Api`] for how each call is made).
 
+use base64::Engine;
 use octocrab::models::repos::{CommitAuthor, Ref};
 use octocrab::models::{commits::GitCommitObject, git::GitTree};
 use octocrab::params::repos::Reference;
@@ -63,6 +64,29 @@ impl Api<'_> {
             })
             .await?;
         Ok(blob.sha)
+    }
+
+    /// A blob's bytes (`GET /git/blobs/{sha}`: base64 in JSON, line-wrapped).
+    pub(super) async fn get_blob(&mut self, sha: &str) -> Result<Vec<u8>, ForgeError> {
+        let route = self.route(&format!("/git/blobs/{sha}"));
+        let what = format!("GET {route}");
+        let route = route.as_str();
+        let blob: Value = self
+            .call(
+                what,
+                Repeat::Safe,
+                move |o| async move { o.get(route, None::<&()>).await },
+            )
+            .await?;
+        let encoded: String = blob["content"]
+            .as_str()
+            .unwrap_or_default()
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect();
+        base64::engine::general_purpose::STANDARD
+            .decode(encoded)
+            .map_err(|error| ForgeError::Transport(format!("GitHub sent blob {sha} in bad base64: {error}")))
     }
 
     pub(super) async fn create_commit(

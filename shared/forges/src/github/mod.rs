@@ -22,9 +22,9 @@ use octocrab::models::repos::CommitAuthor;
 use crate::diff::{Base, Entry, base_from_files};
 use crate::error::{ForgeError, scrub};
 use crate::session::{DEFAULT_WAIT_BUDGET, Session};
-use crate::{CommitRequest, Outcome, names};
+use crate::{CommitRequest, Outcome, ReadFn, merge, names};
 use api::Api;
-use deliver::Published;
+use deliver::{Describe, Published};
 use forgeflow_domain::export::is_web_link;
 
 /// Inline text one `POST /git/trees` carries by default before the rest goes into a chained
@@ -142,6 +142,8 @@ impl GitHub {
             pull_request_url: published.pull_request_url,
             created_repository,
             api_calls: api.session.calls,
+            merged: published.merged,
+            conflicts: published.conflicts,
         })
     }
 }
@@ -170,27 +172,58 @@ async fn run(
     let branch = target.branch.clone().unwrap_or_else(|| default_branch.clone());
     names::branch(&branch)?;
     let head = head(api, &branch, &default_branch).await?;
+    // The branch moved since our last export (or a merge left it unlike our files): merge.
+    let moved = request
+        .previous
+        .filter(|previous| head.exists && (previous.commit_sha != head.sha || !previous.exact));
+    let mut merged = None;
+    let mut base_tree = None;
+    if let Some(previous) = moved {
+        let tree = api.get_commit(&head.sha).await?.tree.sha;
+        let theirs = remote_base(api, &tree).await?;
+        merged = Some((three_way(api, previous, &theirs, request).await?, theirs));
+        base_tree = Some(tree);
+    }
+    let conflicts = merged.as_ref().map(|(m, _)| m.conflicts.clone()).unwrap_or_default();
+    let describe = Describe {
+        message: request.message,
+        change: request.change,
+        conflicts: &conflicts,
+    };
 
     if let Some(created_sha) = request.already_created
-        && let Some(done) = deliver::redeliver(api, target, request.message, created_sha, &head, &branch).await?
+        && let Some(done) = deliver::redeliver(api, target, &describe, created_sha, &head, &branch).await?
     {
-        return Ok((repository_url, created, done));
+        return Ok((repository_url, created, with_merge(done, &merged)));
     }
 
-    let head_commit = api.get_commit(&head.sha).await?;
-    let base_tree = head_commit.tree.sha;
-    let base = match request.previous.filter(|previous| previous.commit_sha == head.sha) {
-        Some(previous) => base_from_files(&previous.files),
-        None => remote_base(api, &base_tree).await?,
+    let base_tree = match base_tree {
+        Some(tree) => tree,
+        None => api.get_commit(&head.sha).await?.tree.sha,
     };
-    let Some(tree) = tree::build(api, request, &base_tree, &base, tree_request_bytes).await? else {
+    let no_contents = std::collections::HashMap::new();
+    let contents = merged.as_ref().map_or(&no_contents, |(m, _)| &m.contents);
+    let read = reading(contents, request.read);
+    let (files, base): (&[crate::RemoteFile], Base) = match &merged {
+        Some((merged, theirs)) => (&merged.files, theirs.clone()),
+        None => {
+            let base = match request.previous.filter(|previous| previous.commit_sha == head.sha) {
+                Some(previous) => base_from_files(&previous.files),
+                None => remote_base(api, &base_tree).await?,
+            };
+            (request.files, base)
+        }
+    };
+    let Some(tree) = tree::build(api, files, &read, &base_tree, &base, tree_request_bytes).await? else {
         // The branch already holds exactly this export: a commit would change nothing.
         let unchanged = Published {
             commit_sha: head.sha,
             branch,
             pull_request_url: None,
+            merged: false,
+            conflicts: Vec::new(),
         };
-        return Ok((repository_url, created, unchanged));
+        return Ok((repository_url, created, with_merge(unchanged, &merged)));
     };
     let author = CommitAuthor {
         name: request.author_name.to_owned(),
@@ -199,8 +232,52 @@ async fn run(
     };
     let sha = api.create_commit(request.message, &tree, &head.sha, &author).await?;
     (request.on_commit)(&sha).await?;
-    let published = deliver::publish(api, target, request.message, &sha, &head, &branch).await?;
-    Ok((repository_url, created, published))
+    let published = deliver::publish(api, target, &describe, &sha, &head, &branch).await?;
+    Ok((repository_url, created, with_merge(published, &merged)))
+}
+
+/// The merge of a branch that moved: their tree, our changes since `previous`, text merges
+/// fetched blob by blob (only for files both sides changed).
+async fn three_way(
+    api: &mut Api<'_>,
+    previous: &crate::Previous,
+    theirs: &Base,
+    request: &CommitRequest<'_>,
+) -> Result<merge::Merged, ForgeError> {
+    let (merged, texts) = merge::plan(previous, theirs, request.files);
+    let mut fetched = Vec::with_capacity(texts.len());
+    for text in texts {
+        let base = match &text.base_sha {
+            Some(sha) => Some(api.get_blob(sha).await?),
+            None => None,
+        };
+        let theirs = api.get_blob(&text.theirs_sha).await?;
+        fetched.push((text, base, theirs));
+    }
+    merge::finish(merged, fetched, request.files, request.read).await
+}
+
+/// Reads merged contents from memory and the rest through the export's own reader.
+fn reading<'x>(
+    contents: &'x std::collections::HashMap<String, Vec<u8>>,
+    read: &'x ReadFn<'_>,
+) -> impl Fn(&crate::RemoteFile) -> futures_util::future::BoxFuture<'x, Result<Vec<u8>, ForgeError>> + Send + Sync + 'x
+{
+    move |file| match contents.get(&file.path) {
+        Some(content) => {
+            let content = content.clone();
+            Box::pin(async move { Ok(content) })
+        }
+        None => read(file),
+    }
+}
+
+fn with_merge(published: Published, merged: &Option<(merge::Merged, Base)>) -> Published {
+    Published {
+        conflicts: merged.as_ref().map(|(m, _)| m.conflicts.clone()).unwrap_or_default(),
+        merged: merged.is_some(),
+        ..published
+    }
 }
 
 /// The branch's head, seeding an empty repository and falling back to the default branch for

@@ -9,7 +9,7 @@ use super::api::Api;
 use crate::content::{read_all, text};
 use crate::diff::{Base, Change, changes, known_blobs};
 use crate::error::ForgeError;
-use crate::{CommitRequest, RemoteFile};
+use crate::{ReadFn, RemoteFile};
 
 /// What a changed path becomes in the tree request.
 enum Content {
@@ -21,12 +21,12 @@ enum Content {
 /// The id of the tree that makes the branch equal the export, or `None` when nothing changed.
 pub(super) async fn build(
     api: &mut Api<'_>,
-    request: &CommitRequest<'_>,
+    files: &[RemoteFile],
+    read: &ReadFn<'_>,
     base_tree: &str,
     base: &Base,
     request_bytes: usize,
 ) -> Result<Option<String>, ForgeError> {
-    let (files, read) = (request.files, request.read);
     let changes = changes(files, base);
     if changes.is_empty() {
         return Ok(None);

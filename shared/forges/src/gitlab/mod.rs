@@ -151,6 +151,8 @@ impl GitLab {
             pull_request_url: None,
             created_repository,
             api_calls: api.session.calls,
+            merged: false,
+            conflicts: Vec::new(),
         })
     }
 }

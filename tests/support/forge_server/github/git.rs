@@ -34,6 +34,10 @@ pub(crate) fn route(state: &mut State, path: &str, req: &Req, rest: &[&str]) -> 
         ("GET", ["trees", _]) => not_found(),
         ("POST", ["trees"]) => create_tree(state, path, &req.body),
         ("POST", ["blobs"]) => create_blob(state, path, &req.body),
+        ("GET", ["blobs", sha]) => match state.store.blob(sha) {
+            Some(bytes) => Reply::json(200, blob_json(state, path, sha, bytes)),
+            None => not_found(),
+        },
         _ => not_found(),
     }
 }
@@ -147,6 +151,23 @@ fn create_tree(state: &mut State, path: &str, body: &Value) -> Reply {
     }
     let sha = state.store.put_flat(&flat);
     Reply::json(201, tree_json(state, path, &sha, false))
+}
+
+/// As GitHub answers it: base64 wrapped at 60 characters, as its API does.
+fn blob_json(state: &State, path: &str, sha: &str, bytes: &[u8]) -> Value {
+    let encoded = base64::engine::general_purpose::STANDARD.encode(bytes);
+    let wrapped: Vec<String> = encoded
+        .as_bytes()
+        .chunks(60)
+        .map(|line| String::from_utf8_lossy(line).into_owned())
+        .collect();
+    json!({
+        "sha": sha,
+        "size": bytes.len(),
+        "url": format!("{}/repos/{path}/git/blobs/{sha}", state.base_url),
+        "content": wrapped.join("\n") + "\n",
+        "encoding": "base64",
+    })
 }
 
 fn create_blob(state: &mut State, path: &str, body: &Value) -> Reply {
