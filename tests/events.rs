@@ -153,7 +153,12 @@ async fn every_sample_runs_through_its_handler() {
             ("schedules-get", 200),
             ("schedules-delete", 204),
         ],
-        &[("exports-create", 202), ("exports-get", 200), ("exports-list", 200)],
+        &[
+            ("exports-create", 202),
+            ("exports-get", 200),
+            ("exports-list", 200),
+            ("exports-again", 202),
+        ],
         &[("hooks-create", 201), ("hooks-rotate", 200), ("hooks-receive", 202)],
         &[
             ("executions-create", 202),

@@ -149,29 +149,41 @@ async fn a_zip_export_is_a_real_repository_equal_to_the_generation() {
 }
 
 #[tokio::test]
-async fn each_export_of_a_project_is_a_new_commit_on_its_history() {
+async fn each_generation_exported_is_one_commit_on_the_projects_history() {
     let app = spawn_app().await;
     let user = app.register().await;
-    let (_, generation) = ready_generation(&app, &user).await;
+    let (project, generation) = ready_generation(&app, &user).await;
     let first = export(&app, &user, &generation, json!({"type": "tar.gz"})).await;
-    let second = export(&app, &user, &generation, json!({"type": "tar.gz"})).await;
-    assert_eq!(second["status"], "succeeded", "{second}");
+    let again = export(&app, &user, &generation, json!({"type": "zip"})).await;
     let (one, two) = (tempdir(), tempdir());
     let first_root = unpack(&first, one.path()).await;
-    let second_root = unpack(&second, two.path()).await;
-    git(&second_root, &["fsck", "--full"]);
-    let history: Vec<String> = git(&second_root, &["log", "--format=%H %P"])
+    let again_root = unpack(&again, two.path()).await;
+    let first_head = git(&first_root, &["rev-parse", "HEAD"]).trim().to_owned();
+    assert_eq!(
+        git(&again_root, &["rev-parse", "HEAD"]).trim(),
+        first_head,
+        "the same generation exported twice is the same commit"
+    );
+
+    let second = app.start_execution(&user, &project, None).await;
+    assert_eq!(app.wait_for_execution(&user, &second).await["status"], "succeeded");
+    let later = crate::generations::wait_for_generation(&app, &user, &second).await;
+    let next = export(&app, &user, &later, json!({"type": "tar.gz"})).await;
+    assert_eq!(next["status"], "succeeded", "{next}");
+    let three = tempdir();
+    let next_root = unpack(&next, three.path()).await;
+    git(&next_root, &["fsck", "--full"]);
+    let history: Vec<String> = git(&next_root, &["log", "--format=%H %P"])
         .lines()
         .map(|line| line.trim().to_owned())
         .collect();
     assert_eq!(history.len(), 2, "{history:?}");
-    let first_head = git(&first_root, &["rev-parse", "HEAD"]).trim().to_owned();
     assert!(
         history[0].ends_with(&first_head),
-        "the second commit's parent is the first export's commit"
+        "the later generation's commit has the first export's commit as parent"
     );
     assert_eq!(history[1], first_head, "the first commit has no parent");
-    assert_tree_equals_generation(&second_root, &generation);
+    assert_tree_equals_generation(&next_root, &later);
 }
 
 #[tokio::test]
@@ -530,4 +542,126 @@ async fn copies_of_a_generation_job_delivered_at_once_announce_it_once() {
     assert_eq!(ready, 1);
     let stored = app.context.generations.get(again_id).await.unwrap().unwrap();
     assert_eq!(stored.status, forgeflow_domain::generation::GenerationStatus::Ready);
+}
+
+async fn wait_export(app: &TestApp, user: &User, id: &str) -> Value {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let export = app
+            .call(Method::GET, &format!("/exports/{id}"), Some(&user.token), None)
+            .await;
+        if matches!(export.body["status"].as_str(), Some("succeeded" | "failed")) {
+            return export.body;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "export still running: {}",
+            export.body
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+/// "Export again" after a change request: one call sends the change to every place the project
+/// went before, continuing each history; on GitHub, edits made there meanwhile are merged, kept.
+#[tokio::test]
+async fn exporting_again_continues_every_remembered_history_and_keeps_edits_made_on_the_forge() {
+    let server = ForgeServer::start().await;
+    let app = app_with_forges(&server).await;
+    let user = app.register().await;
+    app.call(
+        Method::PUT,
+        "/credentials/github",
+        Some(&user.token),
+        Some(json!({"token": TOKEN})),
+    )
+    .await;
+    let (project, generation) = ready_generation(&app, &user).await;
+    let nothing_yet = app
+        .call(
+            Method::POST,
+            &format!("/projects/{project}/exports"),
+            Some(&user.token),
+            None,
+        )
+        .await;
+    assert_eq!(nothing_yet.status, StatusCode::CONFLICT);
+    assert_eq!(nothing_yet.error_code(), "no_export_targets");
+
+    let repository = format!("{USER}/lending");
+    let first = export(
+        &app,
+        &user,
+        &generation,
+        json!({"type": "github", "repository": repository}),
+    )
+    .await;
+    assert_eq!(first["status"], "succeeded", "{first}");
+    assert_eq!(
+        export(&app, &user, &generation, json!({"type": "tar.gz"})).await["status"],
+        "succeeded"
+    );
+    let hand = server.push(
+        &repository,
+        "main",
+        &[
+            ("CONTRIBUTING.md", Some(b"Be kind.\n")),
+            (".gitignore", Some(b"/target\n*.log\n")),
+        ],
+    );
+
+    let change = app
+        .call(
+            Method::POST,
+            &format!("/projects/{project}/changes"),
+            Some(&user.token),
+            Some(json!({"request": "Add a field due_date to loans"})),
+        )
+        .await;
+    assert_eq!(change.status, StatusCode::ACCEPTED, "{}", change.body);
+    let change_id = change.body["id"].as_str().unwrap();
+    assert_eq!(app.wait_for_execution(&user, change_id).await["status"], "succeeded");
+    crate::generations::wait_for_generation(&app, &user, change_id).await;
+
+    let again = app
+        .call(
+            Method::POST,
+            &format!("/projects/{project}/exports"),
+            Some(&user.token),
+            None,
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::ACCEPTED, "{}", again.body);
+    let queued = again.body["items"].as_array().unwrap();
+    let kinds: Vec<&str> = queued.iter().map(|e| e["target"]["type"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["tar.gz", "github"], "most recently used first");
+    assert!(queued.iter().all(|e| e["generation_id"] == change_id));
+
+    let mut done = Vec::new();
+    for item in queued {
+        done.push(wait_export(&app, &user, item["id"].as_str().unwrap()).await);
+    }
+    let (archive, github) = (&done[0], &done[1]);
+    assert_eq!(github["status"], "succeeded", "{github}");
+    assert_eq!(github["result"]["merged"], true, "{github}");
+    assert_eq!(github["result"]["conflicts"], json!([]));
+    let commit = server.commit(github["result"]["commit_sha"].as_str().unwrap()).unwrap();
+    assert_eq!(commit.parents, vec![hand], "on top of the hand edits");
+    assert!(
+        commit.message.starts_with("Add a field due_date to loans"),
+        "{}",
+        commit.message
+    );
+    let tree = server.tree_of(&repository, "main");
+    assert_eq!(tree["CONTRIBUTING.md"].1, b"Be kind.\n");
+    assert_eq!(tree[".gitignore"].1, b"/target\n*.log\n");
+    assert!(String::from_utf8_lossy(&tree["src/routes/loan.rs"].1).contains("pub due_date: String"));
+
+    assert_eq!(archive["status"], "succeeded", "{archive}");
+    let dir = tempdir();
+    let root = unpack(archive, dir.path()).await;
+    let subjects = git(&root, &["log", "--format=%s"]);
+    let subjects: Vec<&str> = subjects.lines().collect();
+    assert_eq!(subjects.len(), 2, "{subjects:?}");
+    assert_eq!(subjects[0], "Add a field due_date to loans");
 }

@@ -63,20 +63,11 @@ async fn given_base(ctx: &ApiContext, project: &Project, id: Id<Generation>) -> 
 
 /// The newest ready generation: what the user last saw.
 async fn latest_ready(ctx: &ApiContext, project: &Project) -> Result<Generation, ApiError> {
-    let mut after = None;
-    loop {
-        let page = ctx.generations.list_for_project(project.id, 50, after).await?;
-        if let Some(ready) = page.items.into_iter().find(|g| g.status == GenerationStatus::Ready) {
-            return Ok(ready);
-        }
-        match page.next {
-            Some(next) => after = Some(next),
-            None => {
-                return Err(ApiError::Conflict {
-                    code: "no_generation",
-                    message: "the project has no ready generation to change; run a workflow first".into(),
-                });
-            }
-        }
-    }
+    ctx.generations
+        .latest_ready(project.id)
+        .await?
+        .ok_or_else(|| ApiError::Conflict {
+            code: "no_generation",
+            message: "the project has no ready generation to change; run a workflow first".into(),
+        })
 }

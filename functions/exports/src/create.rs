@@ -1,8 +1,7 @@
 use chrono::Utc;
-use forgeflow_api::{ApiContext, ApiError, ApiResult, Request, request, response};
+use forgeflow_api::{ApiContext, ApiResult, Request, request, response};
 use forgeflow_domain::Id;
 use forgeflow_domain::export::{Export, ExportJob, StartExport};
-use forgeflow_domain::generation::GenerationStatus;
 
 use crate::view::{ExportView, view};
 
@@ -28,21 +27,12 @@ pub async fn handler(ctx: &ApiContext, req: Request) -> ApiResult {
     let generation_id = request::path_param(&req, "id")?;
     let input: StartExport = request::json_body(&req)?;
     input.target.validate()?;
-    let generation = match ctx.generations.get(generation_id).await? {
-        Some(generation) if generation.owner == owner => generation,
-        _ => return Err(ApiError::NotFound("generation")),
-    };
-    if generation.status != GenerationStatus::Ready {
-        return Err(ApiError::Conflict {
-            code: "generation_not_ready",
-            message: format!(
-                "the generation is {}; only a ready one can be exported",
-                generation.status.as_str()
-            ),
-        });
-    }
+    let generation = crate::ready_generation(ctx, owner, generation_id).await?;
     let export = Export::new(Id::new(), &generation, input.target, Utc::now());
     ctx.exports.create(&export).await?;
+    ctx.exports
+        .remember_target(generation.project_id, &export.target, export.created_at)
+        .await?;
     ctx.engine
         .exports_queue
         .send(&ExportJob { export_id: export.id })

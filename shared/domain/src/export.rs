@@ -116,6 +116,12 @@ impl ExportTarget {
         }
     }
 
+    /// Identifies a target among a project's remembered ones: the remote for a forge, the
+    /// format for an archive.
+    pub fn memory_key(&self) -> String {
+        self.remote_key().unwrap_or_else(|| self.kind().to_owned())
+    }
+
     /// Identifies the remote (and branch) an export updates, so the next export to the same
     /// place can be incremental: `github:owner/name@branch`.
     pub fn remote_key(&self) -> Option<String> {

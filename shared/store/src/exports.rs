@@ -25,6 +25,19 @@ pub struct RepoHead {
     pub commit: String,
     pub state_key: String,
     pub version: u64,
+    /// The generation the commit holds: exports of one generation to several places share it.
+    #[serde(default)]
+    pub generation: Option<Id<Generation>>,
+}
+
+/// The most targets a project remembers (an "export again" queues one export each).
+pub const MAX_TARGETS: usize = 20;
+
+/// A place the project was exported to, and when last.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RememberedTarget {
+    pub target: ExportTarget,
+    pub last_used_at: DateTime<Utc>,
 }
 
 /// The last export to one remote: its commit there and the manifest it was made from.
@@ -201,6 +214,52 @@ impl ExportStore {
             .await
             .map_err(|err| dynamo("advance history", "another export moved the project's history", err))?;
         Ok(())
+    }
+
+    /// Remembers `target` as one of the project's export targets ("export again" reuses them);
+    /// the same place used again only moves its time.
+    pub async fn remember_target(
+        &self,
+        project: Id<Project>,
+        target: &ExportTarget,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let remembered = RememberedTarget {
+            target: target.clone(),
+            last_used_at: now,
+        };
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(to_item(
+                key(format!("REPO#{project}"), format!("TARGET#{}", target.memory_key())),
+                &remembered,
+            )?))
+            .send()
+            .await
+            .map_err(|err| StoreError::backend("remember target", aws_sdk_dynamodb::Error::from(err)))?;
+        Ok(())
+    }
+
+    /// The project's remembered export targets, most recently used first.
+    pub async fn targets(&self, project: Id<Project>) -> Result<Vec<RememberedTarget>, StoreError> {
+        let partition = format!("REPO#{project}");
+        let listing = crate::index::Listing::Prefix {
+            partition: &partition,
+            prefix: "TARGET#",
+        };
+        let page = crate::index::page(
+            &self.client,
+            &self.table,
+            listing,
+            MAX_TARGETS,
+            None,
+            |_: &RememberedTarget| (),
+        )
+        .await?;
+        let mut targets = page.items;
+        targets.sort_by(|a, b| b.last_used_at.cmp(&a.last_used_at));
+        Ok(targets)
     }
 
     pub async fn remote(&self, project: Id<Project>, remote_key: &str) -> Result<Option<RemoteRecord>, StoreError> {

@@ -128,13 +128,20 @@ impl GenerationStore {
         Ok(())
     }
 
-    /// The newest ready generation of a project (what scheduled and hooked exports deliver).
+    /// The project's newest ready generation: what its owner last saw, what scheduled and hooked
+    /// exports deliver, what a change request changes. Pages past failed and running ones.
     pub async fn latest_ready(&self, project: Id<Project>) -> Result<Option<Generation>, StoreError> {
-        let page = self.list_for_project(project, 20, None).await?;
-        Ok(page
-            .items
-            .into_iter()
-            .find(|generation| generation.status == GenerationStatus::Ready))
+        let mut after = None;
+        loop {
+            let page = self.list_for_project(project, 50, after).await?;
+            if let Some(ready) = page.items.into_iter().find(|g| g.status == GenerationStatus::Ready) {
+                return Ok(Some(ready));
+            }
+            match page.next {
+                Some(next) => after = Some(next),
+                None => return Ok(None),
+            }
+        }
     }
 
     pub async fn list_for_project(

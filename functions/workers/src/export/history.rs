@@ -16,8 +16,13 @@ use crate::batch::JobError;
 
 pub const BRANCH: &str = "main";
 
+/// How often a commit that lost the race for the project's head is made again on the winner
+/// before the job goes back to the queue.
+const RACES: usize = 3;
+
 /// Restores the history into `git_dir` and makes this export's commit on top of it (or finds
-/// the one a previous delivery of this job already made). Returns the commit id.
+/// the one a previous delivery of this job, or an export of the same generation, already made).
+/// Returns the commit id. Losing the head to a concurrent export, it builds on the winner.
 pub async fn commit(
     worker: &ExportWorker,
     export: &mut Export,
@@ -27,6 +32,31 @@ pub async fn commit(
     workdir: &Path,
     git_dir: &Path,
 ) -> Result<String, JobError> {
+    for _ in 0..RACES {
+        if let Some(commit) = try_commit(worker, export, project, generation, files, workdir, git_dir).await? {
+            return Ok(commit);
+        }
+        match std::fs::remove_dir_all(git_dir) {
+            Ok(()) => {}
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
+            Err(err) => return Err(JobError::Retryable(format!("clearing {}: {err}", git_dir.display()))),
+        }
+    }
+    Err(JobError::Retryable(
+        "other exports of this project kept moving its history; building on it next time".into(),
+    ))
+}
+
+/// One attempt: `None` when another export moved the head first.
+async fn try_commit(
+    worker: &ExportWorker,
+    export: &mut Export,
+    project: &Project,
+    generation: &Generation,
+    files: &[FileEntry],
+    workdir: &Path,
+    git_dir: &Path,
+) -> Result<Option<String>, JobError> {
     let head = worker.exports.head(project.id).await?;
     if let Some(head) = &head {
         let packed = worker.blobs.get_bytes(&head.state_key).await?;
@@ -36,7 +66,13 @@ pub async fn commit(
     if let (Some(recorded), Some(head)) = (&export.local_commit, &head)
         && recorded == &head.commit
     {
-        return Ok(recorded.clone());
+        return Ok(Some(recorded.clone()));
+    }
+    if let Some(head) = &head
+        && head.generation == Some(generation.id)
+    {
+        export.local_commit = Some(head.commit.clone());
+        return Ok(Some(head.commit.clone()));
     }
 
     let owner = worker
@@ -76,18 +112,15 @@ pub async fn commit(
         commit: info.commit.clone(),
         state_key,
         version: head.as_ref().map_or(1, |head| head.version + 1),
+        generation: Some(generation.id),
     };
     match worker.exports.advance_head(project.id, head.as_ref(), &next).await {
         Ok(()) => {}
-        Err(StoreError::Conflict(_)) => {
-            return Err(JobError::Retryable(
-                "another export of this project moved its history; building on it next time".into(),
-            ));
-        }
+        Err(StoreError::Conflict(_)) => return Ok(None),
         Err(other) => return Err(other.into()),
     }
     export.local_commit = Some(info.commit.clone());
-    Ok(info.commit)
+    Ok(Some(info.commit))
 }
 
 /// Runs git and archive work off the async executor.
