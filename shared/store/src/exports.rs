@@ -258,7 +258,7 @@ impl ExportStore {
         )
         .await?;
         let mut targets = page.items;
-        targets.sort_by(|a, b| b.last_used_at.cmp(&a.last_used_at));
+        targets.sort_by_key(|remembered| std::cmp::Reverse(remembered.last_used_at));
         Ok(targets)
     }
 
