@@ -728,3 +728,40 @@ fn git(dir: &Path, args: &[&str]) -> String {
     assert!(output.status.success(), "git {args:?}: {output:?}");
     String::from_utf8(output.stdout).unwrap()
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn change_watch_then_diff_prints_what_the_change_did() {
+    let app = spawn_app().await;
+    let cli = Cli::new(&app);
+    cli.sign_up().await;
+    let project = cli.create_project("Changed").await;
+    cli.run(&["--json", "run", &project, "--watch"]).await.ok();
+
+    let changed = cli
+        .run(&["--json", "change", &project, "Add a field isbn to books", "--watch"])
+        .await
+        .ok();
+    let result = changed.lines().last().unwrap().clone();
+    assert_eq!(result["generation"], "ready", "{result}");
+    let generation = result["generation_id"].as_str().unwrap();
+
+    let stat = cli.run(&["diff", generation, "--stat"]).await.ok();
+    assert!(
+        stat.stdout.contains("modified  src/routes/book.rs (+"),
+        "{}",
+        stat.stdout
+    );
+    assert!(stat.stdout.contains("files changed:"), "{}", stat.stdout);
+    let diff = cli.run(&["diff", generation]).await.ok();
+    assert!(
+        diff.stdout
+            .contains("diff --forgeflow a/src/routes/book.rs b/src/routes/book.rs")
+    );
+    assert!(diff.stdout.contains("+    pub isbn: String,"), "{}", diff.stdout);
+    let json = cli.run(&["--json", "diff", generation]).await.ok().json();
+    assert_eq!(json["stat"]["files_changed"], json["files"].as_array().unwrap().len());
+
+    let unknown = cli.run(&["change", &project, "make it faster", "--watch"]).await;
+    assert_eq!(unknown.code, 4, "a failed change is a failed run: {unknown:?}");
+    assert!(unknown.stderr.contains("add a field F to R"), "{unknown:?}");
+}
