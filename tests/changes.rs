@@ -30,15 +30,8 @@ async fn changed(app: &TestApp, user: &User, project: &str, request: &str) -> (V
 }
 
 async fn file(app: &TestApp, user: &User, generation: &Value, path: &str) -> String {
-    let id = generation["id"].as_str().unwrap();
-    let response = app
-        .raw(Method::GET, &format!("/generations/{id}/files/{path}"))
-        .bearer_auth(&user.token)
-        .send()
+    app.generation_file(user, generation["id"].as_str().unwrap(), path)
         .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::OK, "{path}");
-    response.text().await.unwrap()
 }
 
 #[tokio::test]

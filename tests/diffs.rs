@@ -25,17 +25,6 @@ async fn regenerated(app: &TestApp, user: &User, project: &str, first: &Value, t
     second
 }
 
-async fn file(app: &TestApp, user: &User, generation: &str, path: &str) -> String {
-    let response = app
-        .raw(Method::GET, &format!("/generations/{generation}/files/{path}"))
-        .bearer_auth(&user.token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::OK, "{path}");
-    response.text().await.unwrap()
-}
-
 fn paths(generation: &Value) -> BTreeSet<String> {
     generation["manifest"]["files"]
         .as_array()
@@ -100,8 +89,8 @@ async fn a_diff_pages_through_every_change_and_its_patches_rebuild_the_new_files
         let entry = files.iter().find(|f| f["path"] == path.as_str()).unwrap();
         let patch = diffy::Patch::from_str(entry["patch"].as_str().unwrap()).unwrap();
         let (before, after) = (
-            file(&app, &user, first_id, path).await,
-            file(&app, &user, second_id, path).await,
+            app.generation_file(&user, first_id, path).await,
+            app.generation_file(&user, second_id, path).await,
         );
         assert_eq!(diffy::apply(&before, &patch).unwrap(), after, "{path}");
         let added = entry["patch"]

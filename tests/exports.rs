@@ -42,22 +42,7 @@ async fn export(app: &TestApp, user: &User, generation: &Value, target: Value) -
         .call(Method::POST, &path, Some(&user.token), Some(json!({"target": target})))
         .await;
     assert_eq!(started.status, StatusCode::ACCEPTED, "{}", started.body);
-    let id = started.body["id"].as_str().unwrap().to_owned();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    loop {
-        let export = app
-            .call(Method::GET, &format!("/exports/{id}"), Some(&user.token), None)
-            .await;
-        if matches!(export.body["status"].as_str(), Some("succeeded" | "failed")) {
-            return export.body;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "export still running: {}",
-            export.body
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    wait_export(app, user, started.body["id"].as_str().unwrap()).await
 }
 
 fn git(dir: &Path, args: &[&str]) -> String {
@@ -254,6 +239,21 @@ async fn app_with_forges(server: &ForgeServer) -> TestApp {
     .await
 }
 
+/// A new user whose token for `forge` (github, gitlab) is stored.
+async fn user_with_token(app: &TestApp, forge: &str) -> User {
+    let user = app.register().await;
+    let stored = app
+        .call(
+            Method::PUT,
+            &format!("/credentials/{forge}"),
+            Some(&user.token),
+            Some(json!({"token": TOKEN})),
+        )
+        .await;
+    assert_eq!(stored.status, StatusCode::OK, "{}", stored.body);
+    user
+}
+
 /// The generation's files as the forge server sees a tree: path → content.
 fn generation_files(app_files: &Value) -> Vec<(String, String)> {
     app_files["manifest"]["files"]
@@ -273,16 +273,7 @@ fn generation_files(app_files: &Value) -> Vec<(String, String)> {
 async fn a_github_export_commits_the_generation_and_a_redelivery_commits_nothing_more() {
     let server = ForgeServer::start().await;
     let app = app_with_forges(&server).await;
-    let user = app.register().await;
-    let stored = app
-        .call(
-            Method::PUT,
-            "/credentials/github",
-            Some(&user.token),
-            Some(json!({"token": TOKEN})),
-        )
-        .await;
-    assert_eq!(stored.status, StatusCode::OK);
+    let user = user_with_token(&app, "github").await;
     let (_, generation) = ready_generation(&app, &user).await;
     let repository = format!("{USER}/library");
     let done = export(
@@ -334,14 +325,7 @@ async fn a_github_export_commits_the_generation_and_a_redelivery_commits_nothing
 async fn a_gitlab_export_commits_the_generation_in_one_commit() {
     let server = ForgeServer::start().await;
     let app = app_with_forges(&server).await;
-    let user = app.register().await;
-    app.call(
-        Method::PUT,
-        "/credentials/gitlab",
-        Some(&user.token),
-        Some(json!({"token": TOKEN})),
-    )
-    .await;
+    let user = user_with_token(&app, "gitlab").await;
     let (_, generation) = ready_generation(&app, &user).await;
     // The API accepts only https base URLs; the local forge speaks http on loopback, which the
     // worker's local-testing switch allows. So the export row is written here, as the API would.
@@ -568,14 +552,7 @@ async fn wait_export(app: &TestApp, user: &User, id: &str) -> Value {
 async fn exporting_again_continues_every_remembered_history_and_keeps_edits_made_on_the_forge() {
     let server = ForgeServer::start().await;
     let app = app_with_forges(&server).await;
-    let user = app.register().await;
-    app.call(
-        Method::PUT,
-        "/credentials/github",
-        Some(&user.token),
-        Some(json!({"token": TOKEN})),
-    )
-    .await;
+    let user = user_with_token(&app, "github").await;
     let (project, generation) = ready_generation(&app, &user).await;
     let nothing_yet = app
         .call(

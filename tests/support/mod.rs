@@ -370,6 +370,18 @@ impl TestApp {
     }
 
     /// Polls `GET /executions/{id}` until the execution leaves `running` (or 60 s pass).
+    /// One file of a generation, as text, through `GET /generations/{id}/files/{path}`.
+    pub async fn generation_file(&self, user: &User, generation: &str, path: &str) -> String {
+        let response = self
+            .raw(Method::GET, &format!("/generations/{generation}/files/{path}"))
+            .bearer_auth(&user.token)
+            .send()
+            .await
+            .expect("the gateway answers");
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        response.text().await.expect("a text body")
+    }
+
     pub async fn wait_for_execution(&self, user: &User, id: &str) -> Value {
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
         loop {
