@@ -40,28 +40,30 @@ export class Monitoring extends Construct {
     return alarm;
   }
 
-  /** Alarms on any error and any throttle of function `name` within five minutes. */
-  watchFunction(name: string, fn: lambda.IFunction): cloudwatch.Alarm[] {
+  /**
+   * Alarms on any error or throttle of function `name` within five minutes: one alarm on the sum
+   * of both metrics (metric math), not one each, since every function's resources count against
+   * CloudFormation's 500 per template. The description says which to look at.
+   */
+  watchFunction(name: string, fn: lambda.IFunction): cloudwatch.Alarm {
     const period = Duration.minutes(5);
-    const alarms = [
-      new cloudwatch.Alarm(this, `${name}-errors`, {
-        alarmDescription: `${name}: invocations ended in an error`,
-        metric: fn.metricErrors({ period, statistic: 'Sum' }),
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        threshold: 1,
-        evaluationPeriods: 1,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    const alarm = new cloudwatch.Alarm(this, `${name}-errors-or-throttles`, {
+      alarmDescription: `${name}: invocations ended in an error or were throttled (see its Errors and Throttles metrics)`,
+      metric: new cloudwatch.MathExpression({
+        expression: 'FILL(errors, 0) + FILL(throttles, 0)',
+        usingMetrics: {
+          errors: fn.metricErrors({ period, statistic: 'Sum' }),
+          throttles: fn.metricThrottles({ period, statistic: 'Sum' }),
+        },
+        period,
+        label: `${name} errors + throttles`,
       }),
-      new cloudwatch.Alarm(this, `${name}-throttles`, {
-        alarmDescription: `${name}: invocations were throttled`,
-        metric: fn.metricThrottles({ period, statistic: 'Sum' }),
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        threshold: 1,
-        evaluationPeriods: 1,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      }),
-    ];
-    for (const alarm of alarms) alarm.addAlarmAction(this.action);
-    return alarms;
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      threshold: 1,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    alarm.addAlarmAction(this.action);
+    return alarm;
   }
 }

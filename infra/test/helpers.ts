@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Annotations, App } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { ForgeflowStack, DEFAULT_SETTINGS, type ForgeflowSettings } from '../lib/forgeflow-stack';
 import { loadManifests, type Manifests } from '../lib/manifest';
 import { FUNCTION_TAG, PLACEHOLDER_CONTEXT } from '../lib/rust-function';
@@ -265,4 +265,28 @@ export function routeFunctionId(t: Template, route: Json): string {
 /** A deep copy of the manifests, for tests that change them. */
 export function cloneManifests(m: Manifests = manifests): Json {
   return JSON.parse(JSON.stringify(m));
+}
+
+/** The one alarm of a function: errors + throttles (metric math) of the function `functionId`. */
+export function errorsOrThrottlesAlarm(functionId: string): Record<string, unknown> {
+  const dimensions = [{ Name: 'FunctionName', Value: { Ref: functionId } }];
+  const metric = (id: string, metricName: string) =>
+    Match.objectLike({
+      Id: id,
+      MetricStat: Match.objectLike({
+        Metric: { Namespace: 'AWS/Lambda', MetricName: metricName, Dimensions: dimensions },
+        Stat: 'Sum',
+      }),
+      ReturnData: false,
+    });
+  return {
+    Metrics: Match.arrayWith([
+      Match.objectLike({ Expression: 'FILL(errors, 0) + FILL(throttles, 0)' }),
+      metric('errors', 'Errors'),
+      metric('throttles', 'Throttles'),
+    ]),
+    ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    Threshold: 1,
+    AlarmActions: Match.anyValue(),
+  };
 }

@@ -5,6 +5,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import {
   allFunctions,
   dlqIdOf,
+  errorsOrThrottlesAlarm,
   functionId,
   manifests,
   ofType,
@@ -35,21 +36,14 @@ describe('monitoring', () => {
     assert.ok(workerFunctions().length > 0, 'workers are covered');
     assert.ok(webSocketFunctions().length > 0, 'WebSocket functions are covered');
     for (const name of allFunctions()) {
-      for (const metric of ['Errors', 'Throttles']) {
-        t.hasResourceProperties('AWS::CloudWatch::Alarm', {
-          Namespace: 'AWS/Lambda',
-          MetricName: metric,
-          Dimensions: [{ Name: 'FunctionName', Value: { Ref: functionId(t, name) } }],
-          ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-          Threshold: 1,
-        });
-      }
+      // One alarm on errors + throttles (metric math), firing on the first of either.
+      t.hasResourceProperties('AWS::CloudWatch::Alarm', errorsOrThrottlesAlarm(functionId(t, name)));
     }
   });
 
   it('has no other alarms (none for CDK’s own web deployment handler)', () => {
     const functions = allFunctions().length;
-    const expected = manifests.resources.queues.length + 2 * functions;
+    const expected = manifests.resources.queues.length + functions;
     assert.equal(ofType(t, 'AWS::CloudWatch::Alarm').length, expected);
   });
 });

@@ -8,6 +8,7 @@ import type { WorkerSpec } from '../../lib/manifest';
 import { FUNCTION_TAG, lambdaArchitecture } from '../../lib/rust-function';
 import {
   cloneManifests,
+  errorsOrThrottlesAlarm,
   functionId,
   manifests,
   ofType,
@@ -109,12 +110,7 @@ describe('workers', () => {
     });
     // Not an SQS consumer: still one mapping per queue worker.
     assert.equal(ofType(t2, 'AWS::Lambda::EventSourceMapping').length, queueWorkers.length);
-    for (const metric of ['Errors', 'Throttles']) {
-      t2.hasResourceProperties('AWS::CloudWatch::Alarm', {
-        MetricName: metric,
-        Dimensions: [{ Name: 'FunctionName', Value: { Ref: fnId } }],
-      });
-    }
+    t2.hasResourceProperties('AWS::CloudWatch::Alarm', errorsOrThrottlesAlarm(fnId));
   });
 
   it('refuses a worker whose queue does not exist', () => {
