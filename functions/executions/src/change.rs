@@ -1,7 +1,7 @@
-use forgeflow_api::{ApiContext, ApiError, ApiResult, Request, request};
+use forgeflow_api::{ApiContext, ApiError, ApiResult, Request, ensure_ready, request};
 use forgeflow_domain::Id;
 use forgeflow_domain::change::{CHANGE_WORKFLOW, ChangeRequest, CreateChange};
-use forgeflow_domain::generation::{Generation, GenerationStatus};
+use forgeflow_domain::generation::Generation;
 use forgeflow_domain::project::Project;
 
 use crate::create::start;
@@ -45,19 +45,11 @@ pub async fn handler(ctx: &ApiContext, req: Request) -> ApiResult {
 }
 
 async fn given_base(ctx: &ApiContext, project: &Project, id: Id<Generation>) -> Result<Generation, ApiError> {
-    let base = match ctx.generations.get(id).await? {
-        Some(base) if base.owner == project.owner => base,
-        _ => return Err(ApiError::NotFound("generation")),
-    };
+    let base = ctx.owned_generation(project.owner, id).await?;
     if base.project_id != project.id {
         return Err(ApiError::bad_request("base", "must be a generation of this project"));
     }
-    if base.status != GenerationStatus::Ready {
-        return Err(ApiError::Conflict {
-            code: "generation_not_ready",
-            message: format!("generation {} is {}", base.id, base.status.as_str()),
-        });
-    }
+    ensure_ready(&base)?;
     Ok(base)
 }
 

@@ -50,7 +50,7 @@ pub async fn handler(ctx: &ApiContext, req: Request) -> ApiResult {
     let project = ctx.owned_project(owner, project_id).await?;
     let generation = match input.generation {
         Some(id) => {
-            let generation = crate::ready_generation(ctx, owner, id).await?;
+            let generation = ctx.ready_generation(owner, id).await?;
             if generation.project_id != project.id {
                 return Err(ApiError::bad_request(
                     "generation",

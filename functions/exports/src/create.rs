@@ -27,7 +27,7 @@ pub async fn handler(ctx: &ApiContext, req: Request) -> ApiResult {
     let generation_id = request::path_param(&req, "id")?;
     let input: StartExport = request::json_body(&req)?;
     input.target.validate()?;
-    let generation = crate::ready_generation(ctx, owner, generation_id).await?;
+    let generation = ctx.ready_generation(owner, generation_id).await?;
     let export = Export::new(Id::new(), &generation, input.target, Utc::now());
     ctx.exports.create(&export).await?;
     ctx.exports

@@ -1,7 +1,7 @@
-use forgeflow_api::{ApiContext, ApiError, ApiResult, Request, cursor, request, response};
+use forgeflow_api::{ApiContext, ApiError, ApiResult, Request, cursor, ensure_ready, request, response};
 use forgeflow_domain::Id;
 use forgeflow_domain::diff::{self, DiffStat, FileChange, FileDiff, FileStatus};
-use forgeflow_domain::generation::{Generation, GenerationStatus, files_prefix};
+use forgeflow_domain::generation::{Generation, files_prefix};
 use forgeflow_domain::manifest::{FileMode, Manifest};
 use futures_util::{StreamExt, TryStreamExt, stream};
 use serde::Serialize;
@@ -71,24 +71,15 @@ pub async fn handler(ctx: &ApiContext, req: Request) -> ApiResult {
             ApiError::bad_request("against", "is required: this generation has no parent to compare with")
         })?,
     };
-    let against = match ctx.generations.get(against_id).await? {
-        Some(against) if against.owner == owner => against,
-        _ => return Err(ApiError::NotFound("generation")),
-    };
+    let against = ctx.owned_generation(owner, against_id).await?;
     if against.project_id != generation.project_id {
         return Err(ApiError::bad_request(
             "against",
             "must be a generation of the same project",
         ));
     }
-    for side in [&generation, &against] {
-        if side.status != GenerationStatus::Ready {
-            return Err(ApiError::Conflict {
-                code: "generation_not_ready",
-                message: format!("generation {} is {}", side.id, side.status.as_str()),
-            });
-        }
-    }
+    ensure_ready(&generation)?;
+    ensure_ready(&against)?;
     let blobs = &ctx.engine.blobs;
     let (new_key, old_key) = (generation.manifest_key(), against.manifest_key());
     let (new, old): (Manifest, Manifest) = futures_util::try_join!(blobs.get_json(&new_key), blobs.get_json(&old_key))?;

@@ -1,7 +1,6 @@
 use std::time::Duration;
 
-use forgeflow_api::{ApiContext, ApiError, ApiResult, Body, Request, Response, request};
-use forgeflow_domain::generation::GenerationStatus;
+use forgeflow_api::{ApiContext, ApiError, ApiResult, Body, Request, Response, ensure_ready, request};
 use forgeflow_domain::manifest::Manifest;
 use forgeflow_store::StoreError;
 use lambda_http::http::{StatusCode, header};
@@ -48,12 +47,7 @@ pub async fn handler(ctx: &ApiContext, req: Request) -> ApiResult {
     let raw: String = request::path_param(&req, "path")?;
     let path = forgeflow_domain::path::safe_path(&raw).map_err(|err| ApiError::bad_request("path", err.to_string()))?;
     let generation = load_owned(ctx, owner, &req).await?;
-    if generation.status != GenerationStatus::Ready {
-        return Err(ApiError::Conflict {
-            code: "generation_not_ready",
-            message: format!("the generation is {}", generation.status.as_str()),
-        });
-    }
+    ensure_ready(&generation)?;
     let manifest: Manifest = ctx.engine.blobs.get_json(&generation.manifest_key()).await?;
     let entry = manifest.file(&path).ok_or(ApiError::NotFound("file"))?;
     let key = format!("{}{path}", generation.files_prefix());

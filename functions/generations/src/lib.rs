@@ -23,9 +23,5 @@ use forgeflow_domain::user::User;
 
 /// The caller's generation named in the path; another user's is not found.
 async fn load_owned(ctx: &ApiContext, owner: Id<User>, req: &Request) -> Result<Generation, ApiError> {
-    let id = request::path_param(req, "id")?;
-    match ctx.generations.get(id).await? {
-        Some(generation) if generation.owner == owner => Ok(generation),
-        _ => Err(ApiError::NotFound("generation")),
-    }
+    ctx.owned_generation(owner, request::path_param(req, "id")?).await
 }

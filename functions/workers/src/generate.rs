@@ -249,8 +249,9 @@ async fn changed(
         copied += 1;
         report(FileProgress { written: copied, total });
     }
+    let files = revision.manifest();
     let written = GeneratedTree {
-        files: revision.written.clone(),
+        files: revision.written,
         conflicts: Vec::new(),
         refused: Vec::new(),
     };
@@ -263,7 +264,7 @@ async fn changed(
     upload(worker, generation, &written, &offset).await?;
     Ok(Ok(Manifest {
         generation_id: generation.id.to_string(),
-        files: revision.manifest(),
+        files,
         conflicts: Vec::new(),
         refused: Vec::new(),
     }))

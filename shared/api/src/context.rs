@@ -1,6 +1,7 @@
 use chrono::Duration;
 use forgeflow_domain::Id;
 use forgeflow_domain::agent::Agent;
+use forgeflow_domain::generation::{Generation, GenerationStatus};
 use forgeflow_domain::project::Project;
 use forgeflow_domain::user::User;
 use forgeflow_domain::workflow::Workflow;
@@ -107,6 +108,21 @@ impl ApiContext {
         self.projects.get(owner, id).await?.ok_or(ApiError::NotFound("project"))
     }
 
+    /// The caller's generation `id`: another user's, or none, is not found.
+    pub async fn owned_generation(&self, owner: Id<User>, id: Id<Generation>) -> Result<Generation, ApiError> {
+        match self.generations.get(id).await? {
+            Some(generation) if generation.owner == owner => Ok(generation),
+            _ => Err(ApiError::NotFound("generation")),
+        }
+    }
+
+    /// The caller's generation `id`, ready to read, diff, change or export.
+    pub async fn ready_generation(&self, owner: Id<User>, id: Id<Generation>) -> Result<Generation, ApiError> {
+        let generation = self.owned_generation(owner, id).await?;
+        ensure_ready(&generation)?;
+        Ok(generation)
+    }
+
     /// Progress posted to the WebSocket API at `endpoint` (the local gateway, whose port is only
     /// known once it listens) instead of `FORGEFLOW_WS_ENDPOINT`.
     pub fn with_ws_endpoint(mut self, endpoint: &str) -> Self {
@@ -149,4 +165,19 @@ impl SecretSource {
             (None, None) => Err(ContextError::NoSecret),
         }
     }
+}
+
+/// 409 `generation_not_ready` unless every file of `generation` is written.
+pub fn ensure_ready(generation: &Generation) -> Result<(), ApiError> {
+    if generation.status == GenerationStatus::Ready {
+        return Ok(());
+    }
+    Err(ApiError::Conflict {
+        code: "generation_not_ready",
+        message: format!(
+            "generation {} is {}; only a ready one can be used",
+            generation.id,
+            generation.status.as_str()
+        ),
+    })
 }

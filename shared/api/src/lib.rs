@@ -14,7 +14,7 @@ pub mod signing_key;
 pub mod token;
 
 pub use config::ApiConfig;
-pub use context::ApiContext;
+pub use context::{ApiContext, ensure_ready};
 pub use error::{ApiError, ApiResult, respond};
 pub use function::HttpFunction;
 pub use guard::guarded;

@@ -25,9 +25,41 @@ pub fn bounded(field: &str, value: &str, max_chars: usize, allow_newlines: bool)
     Ok(trimmed.to_owned())
 }
 
+/// `text` as a name safe for directories and branches: lower-case ASCII letters and digits, one
+/// `-` between words, whole words up to `max_bytes` (`Add a field ISBN to books!` →
+/// `add-a-field-isbn-to-books`). Empty when `text` has no such word.
+pub fn slug(text: &str, max_bytes: usize) -> String {
+    let lower = text.to_lowercase();
+    let mut slug = String::new();
+    for word in lower
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+    {
+        let separator = usize::from(!slug.is_empty());
+        if slug.len() + separator + word.len() > max_bytes {
+            break;
+        }
+        if separator == 1 {
+            slug.push('-');
+        }
+        slug.push_str(word);
+    }
+    slug
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn slugs_keep_whole_ascii_words_up_to_the_bound() {
+        assert_eq!(slug("Add a field ISBN to books!", 40), "add-a-field-isbn-to-books");
+        assert_eq!(slug("  Lending   library — v2 ", usize::MAX), "lending-library-v2");
+        assert_eq!(slug("one two three", 7), "one-two");
+        assert_eq!(slug("abcdefgh", 8), "abcdefgh");
+        assert_eq!(slug("¿Qué?", usize::MAX), "qu");
+        assert_eq!(slug("***", 40), "");
+    }
 
     #[test]
     fn accepts_and_trims_ordinary_text() {

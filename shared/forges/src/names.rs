@@ -95,25 +95,6 @@ pub(crate) fn files(files: &[RemoteFile]) -> Result<(), ForgeError> {
     Ok(())
 }
 
-/// A branch-name-safe slug of free text: lower-case ASCII letters and digits, `-` between words,
-/// at most 40 characters (`Add a field ISBN to books!` → `add-a-field-isbn-to-books`).
-pub(crate) fn slug(text: &str) -> String {
-    let mut slug = String::new();
-    for word in text
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .filter(|w| !w.is_empty())
-    {
-        if slug.len() + word.len() + 1 > 40 {
-            break;
-        }
-        if !slug.is_empty() {
-            slug.push('-');
-        }
-        slug.push_str(&word.to_ascii_lowercase());
-    }
-    slug
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

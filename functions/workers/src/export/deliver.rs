@@ -6,6 +6,7 @@ use forgeflow_domain::credential::Forge;
 use forgeflow_domain::export::{Export, ExportTarget};
 use forgeflow_domain::generation::Generation;
 use forgeflow_domain::project::Project;
+use forgeflow_domain::text::slug;
 use forgeflow_exporter::FileEntry;
 use forgeflow_exporter::archive::{self, Format};
 use forgeflow_forges::github::{GitHub, GitHubTarget};
@@ -41,21 +42,6 @@ pub async fn deliver(
     }
 }
 
-/// A directory name for the archive's root: the project's name, lower-case, `-` for the rest.
-fn slug(name: &str) -> String {
-    let slug: String = name
-        .to_lowercase()
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
-        .collect();
-    let slug = slug
-        .split('-')
-        .filter(|part| !part.is_empty())
-        .collect::<Vec<_>>()
-        .join("-");
-    if slug.is_empty() { "project".to_owned() } else { slug }
-}
-
 async fn archive_to_s3(
     worker: &ExportWorker,
     export: &mut Export,
@@ -65,7 +51,11 @@ async fn archive_to_s3(
     git_dir: &Path,
     format: Format,
 ) -> Result<(), JobError> {
-    let root = slug(&project.name);
+    // The archive's root directory: the project's name as a slug.
+    let root = match slug(&project.name, usize::MAX) {
+        root if root.is_empty() => "project".to_owned(),
+        root => root,
+    };
     let path = workdir.join(format!("{root}.{}", format.extension()));
     let (out, files, tree_dir, git, name) = (
         path.clone(),
@@ -145,25 +135,8 @@ async fn push(
     };
     let files = remote_files(manifest);
     let tree_dir = workdir.join("tree");
-    let message = match &generation.change_request {
-        Some(request) => format!(
-            "{}\n\nChange request on {}, generation {} by Forgeflow (export {}).",
-            request
-                .lines()
-                .next()
-                .unwrap_or_default()
-                .chars()
-                .take(72)
-                .collect::<String>(),
-            project.name,
-            generation.id,
-            export.id
-        ),
-        None => format!(
-            "{}: export of generation {} by Forgeflow (export {})",
-            project.name, generation.id, export.id
-        ),
-    };
+    // The same words as the project's own history: the remote commit is that commit, remotely.
+    let message = super::history::commit_message(project, generation, export);
     let owner = worker
         .users
         .get(export.owner)

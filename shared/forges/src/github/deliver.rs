@@ -1,6 +1,8 @@
 //! Making a created commit visible (ref update, or export branch + pull request), and finishing
 //! the job of an earlier delivery that created its commit but may not have published it.
 
+use forgeflow_domain::text::slug;
+
 use super::api::Api;
 use super::{GitHubTarget, Head};
 use crate::error::ForgeError;
@@ -19,7 +21,7 @@ pub(super) struct Published {
 /// an earlier one made.
 pub(super) fn export_branch(sha: &str, change: Option<&str>) -> String {
     let short = &sha[..sha.len().min(12)];
-    match change.map(crate::names::slug).filter(|slug| !slug.is_empty()) {
+    match change.map(|change| slug(change, 40)).filter(|slug| !slug.is_empty()) {
         Some(slug) => format!("forgeflow/{slug}-{}", &short[..short.len().min(7)]),
         None => format!("forgeflow/export-{short}"),
     }

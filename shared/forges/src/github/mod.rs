@@ -176,45 +176,44 @@ async fn run(
     let moved = request
         .previous
         .filter(|previous| head.exists && (previous.commit_sha != head.sha || !previous.exact));
-    let mut merged = None;
-    let mut base_tree = None;
-    if let Some(previous) = moved {
-        let tree = api.get_commit(&head.sha).await?.tree.sha;
-        let theirs = remote_base(api, &tree).await?;
-        merged = Some((three_way(api, previous, &theirs, request).await?, theirs));
-        base_tree = Some(tree);
-    }
-    let conflicts = merged.as_ref().map(|(m, _)| m.conflicts.clone()).unwrap_or_default();
+    // The branch's tree, its listing and the merge, when the branch moved.
+    let merge = match moved {
+        Some(previous) => {
+            let tree = api.get_commit(&head.sha).await?.tree.sha;
+            let theirs = remote_base(api, &tree).await?;
+            let merged = three_way(api, previous, &theirs, request).await?;
+            Some((tree, theirs, merged))
+        }
+        None => None,
+    };
+    let merged = merge.as_ref().map(|(_, _, merged)| merged);
     let describe = Describe {
         message: request.message,
         change: request.change,
-        conflicts: &conflicts,
+        conflicts: merged.map_or(&[], |merged| &merged.conflicts),
     };
 
     if let Some(created_sha) = request.already_created
         && let Some(done) = deliver::redeliver(api, target, &describe, created_sha, &head, &branch).await?
     {
-        return Ok((repository_url, created, with_merge(done, &merged)));
+        return Ok((repository_url, created, with_merge(done, merged)));
     }
 
-    let base_tree = match base_tree {
-        Some(tree) => tree,
-        None => api.get_commit(&head.sha).await?.tree.sha,
-    };
-    let no_contents = std::collections::HashMap::new();
-    let contents = merged.as_ref().map_or(&no_contents, |(m, _)| &m.contents);
-    let read = reading(contents, request.read);
-    let (files, base): (&[crate::RemoteFile], Base) = match &merged {
-        Some((merged, theirs)) => (&merged.files, theirs.clone()),
+    let listed;
+    let (base_tree, files, base): (String, &[crate::RemoteFile], &Base) = match &merge {
+        Some((tree, theirs, merged)) => (tree.clone(), &merged.files, theirs),
         None => {
-            let base = match request.previous.filter(|previous| previous.commit_sha == head.sha) {
+            let tree = api.get_commit(&head.sha).await?.tree.sha;
+            listed = match request.previous.filter(|previous| previous.commit_sha == head.sha) {
                 Some(previous) => base_from_files(&previous.files),
-                None => remote_base(api, &base_tree).await?,
+                None => remote_base(api, &tree).await?,
             };
-            (request.files, base)
+            (tree, request.files, &listed)
         }
     };
-    let Some(tree) = tree::build(api, files, &read, &base_tree, &base, tree_request_bytes).await? else {
+    let no_contents = std::collections::HashMap::new();
+    let read = reading(merged.map_or(&no_contents, |merged| &merged.contents), request.read);
+    let Some(tree) = tree::build(api, files, &read, &base_tree, base, tree_request_bytes).await? else {
         // The branch already holds exactly this export: a commit would change nothing.
         let unchanged = Published {
             commit_sha: head.sha,
@@ -223,7 +222,7 @@ async fn run(
             merged: false,
             conflicts: Vec::new(),
         };
-        return Ok((repository_url, created, with_merge(unchanged, &merged)));
+        return Ok((repository_url, created, with_merge(unchanged, merged)));
     };
     let author = CommitAuthor {
         name: request.author_name.to_owned(),
@@ -233,7 +232,7 @@ async fn run(
     let sha = api.create_commit(request.message, &tree, &head.sha, &author).await?;
     (request.on_commit)(&sha).await?;
     let published = deliver::publish(api, target, &describe, &sha, &head, &branch).await?;
-    Ok((repository_url, created, with_merge(published, &merged)))
+    Ok((repository_url, created, with_merge(published, merged)))
 }
 
 /// The merge of a branch that moved: their tree, our changes since `previous`, text merges
@@ -272,9 +271,10 @@ fn reading<'x>(
     }
 }
 
-fn with_merge(published: Published, merged: &Option<(merge::Merged, Base)>) -> Published {
+/// What was published, saying whether it merged the branch's edits and what did not merge.
+fn with_merge(published: Published, merged: Option<&merge::Merged>) -> Published {
     Published {
-        conflicts: merged.as_ref().map(|(m, _)| m.conflicts.clone()).unwrap_or_default(),
+        conflicts: merged.map(|merged| merged.conflicts.clone()).unwrap_or_default(),
         merged: merged.is_some(),
         ..published
     }
