@@ -641,4 +641,25 @@ async fn exporting_again_continues_every_remembered_history_and_keeps_edits_made
     let subjects: Vec<&str> = subjects.lines().collect();
     assert_eq!(subjects.len(), 2, "{subjects:?}");
     assert_eq!(subjects[0], "Add a field due_date to loans");
+
+    // Exporting again keeps the targets' order: exporting again is not a new use of each.
+    let twice = app
+        .call(
+            Method::POST,
+            &format!("/projects/{project}/exports"),
+            Some(&user.token),
+            None,
+        )
+        .await;
+    let kinds: Vec<&str> = twice.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["target"]["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["tar.gz", "github"]);
+    for item in twice.body["items"].as_array().unwrap() {
+        let done = wait_export(&app, &user, item["id"].as_str().unwrap()).await;
+        assert_eq!(done["status"], "succeeded", "{done}");
+    }
 }

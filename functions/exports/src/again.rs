@@ -79,8 +79,8 @@ pub async fn handler(ctx: &ApiContext, req: Request) -> ApiResult {
     let mut items = Vec::with_capacity(targets.len());
     for remembered in targets {
         let export = Export::new(Id::new(), &generation, remembered.target, now);
+        // Not remembered again: every target would get the same time and lose its order.
         ctx.exports.create(&export).await?;
-        ctx.exports.remember_target(project.id, &export.target, now).await?;
         ctx.engine
             .exports_queue
             .send(&ExportJob { export_id: export.id })
