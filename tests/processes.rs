@@ -238,3 +238,92 @@ async fn the_main_job_works_with_every_function_in_its_own_processes() {
         .unwrap();
     assert!(left.contents().is_empty(), "the generation's files are gone");
 }
+
+/// A change request, its diff, the plan's history and "export again", every function in its own
+/// processes under its own role: what the change workflow reads and writes is granted.
+#[tokio::test]
+async fn a_change_request_works_with_every_function_in_its_own_processes() {
+    use reqwest::{Method, StatusCode};
+
+    let app = spawn_app_with(Options {
+        processes: true,
+        ..Options::default()
+    })
+    .await;
+    let user = app.register().await;
+    let project = app.create_project(&user, "Processes").await;
+    let project_id = project["id"].as_str().unwrap().to_owned();
+    let first = app.start_execution(&user, &project_id, None).await;
+    assert_eq!(app.wait_for_execution(&user, &first).await["status"], "succeeded");
+    crate::generations::wait_for_generation(&app, &user, &first).await;
+    let exported = app
+        .call(
+            Method::POST,
+            &format!("/generations/{first}/exports"),
+            Some(&user.token),
+            Some(json!({"target": {"type": "tar.gz"}})),
+        )
+        .await;
+    assert_eq!(exported.status, StatusCode::ACCEPTED, "{}", exported.body);
+
+    let change = app
+        .call(
+            Method::POST,
+            &format!("/projects/{project_id}/changes"),
+            Some(&user.token),
+            Some(json!({"request": "Add a field due_date to loans"})),
+        )
+        .await;
+    assert_eq!(change.status, StatusCode::ACCEPTED, "{}", change.body);
+    let change_id = change.body["id"].as_str().unwrap().to_owned();
+    assert_eq!(app.wait_for_execution(&user, &change_id).await["status"], "succeeded");
+    let generation = crate::generations::wait_for_generation(&app, &user, &change_id).await;
+    assert_eq!(generation["status"], "ready", "{generation}");
+    assert_eq!(generation["parent"], first.as_str());
+
+    let diff = app
+        .call(
+            Method::GET,
+            &format!("/generations/{change_id}/diff"),
+            Some(&user.token),
+            None,
+        )
+        .await;
+    assert_eq!(diff.status, StatusCode::OK, "{}", diff.body);
+    assert!(diff.body["stat"]["modified"].as_u64().unwrap() > 0, "{}", diff.body);
+
+    let history = app
+        .call(
+            Method::GET,
+            &format!("/projects/{project_id}/stories?execution={first}"),
+            Some(&user.token),
+            None,
+        )
+        .await;
+    assert_eq!(history.status, StatusCode::OK, "{}", history.body);
+    assert!(!history.body["items"].as_array().unwrap().is_empty());
+
+    let again = app
+        .call(
+            Method::POST,
+            &format!("/projects/{project_id}/exports"),
+            Some(&user.token),
+            None,
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::ACCEPTED, "{}", again.body);
+    let id = again.body["items"][0]["id"].as_str().unwrap().to_owned();
+    let mut export = Value::Null;
+    for _ in 0..300 {
+        export = app
+            .call(Method::GET, &format!("/exports/{id}"), Some(&user.token), None)
+            .await
+            .body;
+        if matches!(export["status"].as_str(), Some("succeeded" | "failed")) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(export["status"], "succeeded", "{export}");
+    assert_eq!(export["generation_id"], change_id.as_str());
+}
