@@ -15,6 +15,7 @@ mod exports;
 mod forges;
 mod gateway;
 mod generations;
+mod gitlab_exports;
 mod lambda;
 mod openapi;
 mod processes;

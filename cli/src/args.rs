@@ -207,8 +207,8 @@ pub struct TargetArgs {
     /// The branch to commit to (the repository's default otherwise)
     #[arg(long, requires = "forge")]
     pub branch: Option<String>,
-    /// Commit on a new branch and open a pull request
-    #[arg(long, conflicts_with_all = ["zip", "tar", "gitlab"])]
+    /// Commit on a new branch and open a pull request (GitHub) or merge request (GitLab)
+    #[arg(long, visible_alias = "mr", requires = "forge")]
     pub pr: bool,
     /// Create the repository public (private by default)
     #[arg(long, requires = "forge")]
@@ -271,7 +271,8 @@ impl TargetArgs {
             }
             target
         } else if let Some(project) = &self.gitlab {
-            let mut target = json!({"type": "gitlab", "project": project, "private": !self.public});
+            let mut target = json!({"type": "gitlab", "project": project, "private": !self.public,
+                "merge_request": self.pr});
             if let Some(branch) = &self.branch {
                 target["branch"] = json!(branch);
             }
@@ -310,7 +311,6 @@ mod tests {
         assert!(parse(&["export", "g", "--zip", "--pr"]).is_err());
         assert!(parse(&["export", "g", "--github", "a/b", "--out", "x"]).is_err());
         assert!(parse(&["export", "g", "--tar", "--branch", "main"]).is_err());
-        assert!(parse(&["export", "g", "--gitlab", "a/b", "--pr"]).is_err());
         assert!(parse(&["export", "g", "--zip", "--gitlab-url", "https://x"]).is_err());
         assert!(parse(&["export", "g", "--zip", "--public"]).is_err());
         let Command::Export(export) = parse(&["export", "g", "--zip", "--out", "x"]).unwrap().command else {
@@ -350,7 +350,15 @@ mod tests {
         };
         assert_eq!(
             set.target.to_json(),
-            json!({"type": "gitlab", "project": "g/n", "private": false, "base_url": "https://git.example.com"})
+            json!({"type": "gitlab", "project": "g/n", "private": false, "merge_request": false,
+                "base_url": "https://git.example.com"})
+        );
+        let Command::Export(export) = parse(&["export", "g", "--gitlab", "g/n", "--mr"]).unwrap().command else {
+            panic!()
+        };
+        assert_eq!(
+            export.target.to_json(),
+            json!({"type": "gitlab", "project": "g/n", "private": true, "merge_request": true})
         );
     }
 

@@ -59,6 +59,7 @@ async fn run(server: &ForgeServer, gitlab: bool, count: usize) -> (Outcome, f64)
             project_path: format!("acme/bench-{count}"),
             private: true,
             branch: None,
+            merge_request: false,
         };
         client.export(&target, request).await.unwrap()
     } else {

@@ -21,6 +21,7 @@ pub fn target(path: &str) -> GitLabTarget {
         project_path: path.to_owned(),
         private: true,
         branch: None,
+        merge_request: false,
     }
 }
 

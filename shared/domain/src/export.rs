@@ -39,6 +39,9 @@ pub enum ExportTarget {
         private: bool,
         #[serde(default)]
         branch: Option<String>,
+        /// Commit on a new branch and open a merge request instead of moving the branch.
+        #[serde(default)]
+        merge_request: bool,
     },
 }
 

@@ -32,6 +32,7 @@ pub mod github;
 pub mod gitlab;
 mod merge;
 mod names;
+mod publish;
 mod session;
 
 use futures_util::future::BoxFuture;

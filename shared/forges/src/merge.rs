@@ -7,6 +7,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use forgeflow_domain::merge::{self, ConflictKind, MergeConflict, Step, Tree};
+use futures_util::future::BoxFuture;
 
 use crate::diff::{Base, Entry, blob_id};
 use crate::error::ForgeError;
@@ -143,6 +144,46 @@ pub(crate) async fn finish(
     merged.files.sort_by(|a, b| a.path.cmp(&b.path));
     merged.conflicts.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(merged)
+}
+
+/// A forge's way to read a blob by id (only files both sides changed are read).
+pub(crate) trait Blobs {
+    fn blob(&mut self, sha: &str) -> impl Future<Output = Result<Vec<u8>, ForgeError>> + Send;
+}
+
+/// The whole merge of a branch that moved: [`plan`], the blobs its text merges need, [`finish`].
+pub(crate) async fn three_way(
+    blobs: &mut impl Blobs,
+    previous: &Previous,
+    theirs: &Base,
+    ours: &[RemoteFile],
+    read: &ReadFn<'_>,
+) -> Result<Merged, ForgeError> {
+    let (merged, texts) = plan(previous, theirs, ours);
+    let mut fetched = Vec::with_capacity(texts.len());
+    for text in texts {
+        let base = match &text.base_sha {
+            Some(sha) => Some(blobs.blob(sha).await?),
+            None => None,
+        };
+        let theirs = blobs.blob(&text.theirs_sha).await?;
+        fetched.push((text, base, theirs));
+    }
+    finish(merged, fetched, ours, read).await
+}
+
+/// Reads the merge's own contents from memory and every other file through the export's reader.
+pub(crate) fn reading<'x>(
+    contents: &'x HashMap<String, Vec<u8>>,
+    read: &'x ReadFn<'_>,
+) -> impl Fn(&RemoteFile) -> BoxFuture<'x, Result<Vec<u8>, ForgeError>> + Send + Sync + 'x {
+    move |file| match contents.get(&file.path) {
+        Some(content) => {
+            let content = content.clone();
+            Box::pin(async move { Ok(content) })
+        }
+        None => read(file),
+    }
 }
 
 fn remote(path: &str, entry: &Entry) -> RemoteFile {

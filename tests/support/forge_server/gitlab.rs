@@ -1,5 +1,6 @@
-//! GitLab v4: projects, namespaces, branches, the paginated repository tree, commits with
-//! `actions[]` (create/update/delete/chmod, GitLab's `last_commit_id` rule) and a commit's refs.
+//! GitLab v4: projects, namespaces, branches, the paginated repository tree, raw blobs, commits
+//! with `actions[]` (create/update/delete/chmod, GitLab's `last_commit_id` rule), a commit's
+//! refs and merge requests.
 
 use base64::Engine;
 use serde_json::{Value, json};
@@ -41,6 +42,12 @@ pub(crate) fn route(state: &mut State, req: &Req) -> Reply {
                 ("GET", ["repository", "tree"]) => tree(state, &path, req),
                 ("POST", ["repository", "commits"]) => create_commit(state, &path, &req.body),
                 ("GET", ["repository", "commits", sha, "refs"]) => refs(state, &path, sha),
+                ("GET", ["repository", "blobs", sha, "raw"]) => match state.store.blob(sha) {
+                    Some(bytes) => Reply::raw(bytes.to_vec()),
+                    None => message(404, "404 Blob Not Found"),
+                },
+                ("GET", ["merge_requests"]) => list_merge_requests(state, &path, req),
+                ("POST", ["merge_requests"]) => create_merge_request(state, &path, &req.body),
                 _ => message(404, "404 Not Found"),
             }
         }
@@ -199,6 +206,13 @@ fn create_commit(state: &mut State, path: &str, body: &Value) -> Reply {
         return Reply::json(400, json!({"error": "branch is missing"}));
     };
     let start = match (repo.branches.get(branch), body["start_branch"].as_str()) {
+        // GitLab's ValidateNewBranchService: a commit that starts a branch may not reuse one.
+        (Some(_), Some(start)) if start != branch => {
+            return message(
+                400,
+                &format!("Something went wrong when we tried to create '{branch}' for you: Branch already exists"),
+            );
+        }
         (Some(head), _) => Some(head.clone()),
         (None, Some(start)) => match repo.branches.get(start) {
             Some(head) => Some(head.clone()),
@@ -296,4 +310,63 @@ fn refs(state: &State, path: &str, sha: &str) -> Reply {
         .map(|(name, _)| json!({"type": "branch", "name": name}))
         .collect();
     Reply::json(200, Value::Array(found))
+}
+
+fn merge_request_json(state: &State, path: &str, request: &super::Pull) -> Value {
+    let repo = &state.repos[path];
+    json!({
+        "id": 7000 + request.number, "iid": request.number, "project_id": repo.id, "state": "opened",
+        "title": request.title, "description": request.body,
+        "source_branch": request.head, "target_branch": request.base,
+        "sha": repo.branches.get(&request.head), "merge_status": "can_be_merged",
+        "web_url": format!("{}/{path}/-/merge_requests/{}", state.base_url, request.number),
+        "created_at": "2026-01-01T00:00:00.000Z",
+    })
+}
+
+/// `GET /merge_requests?source_branch=&state=opened`.
+fn list_merge_requests(state: &State, path: &str, req: &Req) -> Reply {
+    let source = req.query.get("source_branch");
+    let open_wanted = req
+        .query
+        .get("state")
+        .is_none_or(|state| state == "opened" || state == "all");
+    let found: Vec<Value> = state.repos[path]
+        .pulls
+        .iter()
+        .filter(|request| open_wanted && source.is_none_or(|source| request.head == *source))
+        .map(|request| merge_request_json(state, path, request))
+        .collect();
+    Reply::json(200, Value::Array(found))
+}
+
+/// `POST /merge_requests`: 409 for a second open request from the same source branch, as GitLab.
+fn create_merge_request(state: &mut State, path: &str, body: &Value) -> Reply {
+    let text = |key: &str| body[key].as_str().unwrap_or_default().to_owned();
+    let (source, target, title) = (text("source_branch"), text("target_branch"), text("title"));
+    if source.is_empty() || target.is_empty() || title.is_empty() {
+        return Reply::json(400, json!({"error": "source_branch, target_branch, title are missing"}));
+    }
+    let repo = &state.repos[path];
+    if !repo.branches.contains_key(&source) || !repo.branches.contains_key(&target) {
+        return message(400, "Validation failed: Source branch or target branch does not exist");
+    }
+    if let Some(open) = repo.pulls.iter().find(|request| request.head == source) {
+        return Reply::json(
+            409,
+            json!({"message": [format!("Another open merge request already exists for this source branch: !{}", open.number)]}),
+        );
+    }
+    let request = super::Pull {
+        number: repo.pulls.len() as u64 + 1,
+        head: source,
+        base: target,
+        title,
+        body: text("description"),
+    };
+    let answer = merge_request_json(state, path, &request);
+    if let Some(repo) = state.repos.get_mut(path) {
+        repo.pulls.push(request);
+    }
+    Reply::json(201, answer)
 }

@@ -37,6 +37,8 @@ pub(crate) struct Reply {
     pub status: u16,
     pub headers: Vec<(String, String)>,
     pub body: Value,
+    /// Sent instead of `body` when set (a blob's raw content).
+    pub raw: Option<Vec<u8>>,
 }
 
 impl Reply {
@@ -45,6 +47,14 @@ impl Reply {
             status,
             headers: Vec::new(),
             body,
+            raw: None,
+        }
+    }
+
+    pub fn raw(bytes: Vec<u8>) -> Self {
+        Reply {
+            raw: Some(bytes),
+            ..Reply::json(200, Value::Null)
         }
     }
 
@@ -126,15 +136,18 @@ pub(crate) async fn handle(state: &Mutex<State>, request: Request<Incoming>) -> 
         body: req.body.clone(),
         status: reply.status,
     });
+    let content_type = match reply.raw {
+        Some(_) => "text/plain; charset=utf-8",
+        None => "application/json; charset=utf-8",
+    };
     let mut response = Response::builder()
         .status(reply.status)
-        .header("content-type", "application/json; charset=utf-8");
+        .header("content-type", content_type);
     for (name, value) in &reply.headers {
         response = response.header(name, value);
     }
-    response
-        .body(Full::new(Bytes::from(reply.body.to_string())))
-        .expect("a valid response")
+    let body = reply.raw.unwrap_or_else(|| reply.body.to_string().into_bytes());
+    response.body(Full::new(Bytes::from(body))).expect("a valid response")
 }
 
 fn respond(state: &mut State, req: &Req) -> Reply {

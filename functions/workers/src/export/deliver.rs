@@ -203,6 +203,7 @@ async fn push(
             base_url,
             private,
             branch,
+            merge_request,
         } => {
             let base = base_url.as_deref().unwrap_or(GITLAB_COM);
             let gitlab = GitLab::new(token.expose(), base, worker.forges.gitlab_allow_private_network)
@@ -212,6 +213,7 @@ async fn push(
                 project_path: path.clone(),
                 private: *private,
                 branch: branch.clone(),
+                merge_request: *merge_request,
             };
             gitlab.export(&target, request).await.map_err(failure)?
         }

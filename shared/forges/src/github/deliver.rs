@@ -1,31 +1,10 @@
 //! Making a created commit visible (ref update, or export branch + pull request), and finishing
 //! the job of an earlier delivery that created its commit but may not have published it.
 
-use forgeflow_domain::text::slug;
-
 use super::api::Api;
 use super::{GitHubTarget, Head};
 use crate::error::ForgeError;
-
-/// Where the export's commit ended up.
-#[derive(Debug, Clone)]
-pub(super) struct Published {
-    pub commit_sha: String,
-    pub branch: String,
-    pub pull_request_url: Option<String>,
-    pub merged: bool,
-    pub conflicts: Vec<forgeflow_domain::merge::MergeConflict>,
-}
-
-/// Deterministic from the commit (and the change it carries), so a redelivery finds the branch
-/// an earlier one made.
-pub(super) fn export_branch(sha: &str, change: Option<&str>) -> String {
-    let short = &sha[..sha.len().min(12)];
-    match change.map(|change| slug(change, 40)).filter(|slug| !slug.is_empty()) {
-        Some(slug) => format!("forgeflow/{slug}-{}", &short[..short.len().min(7)]),
-        None => format!("forgeflow/export-{short}"),
-    }
-}
+use crate::publish::{Describe, Published, request_branch};
 
 /// Moves the branch to `sha`, or (in pull-request mode, or when the merge left conflicts) puts
 /// it on a branch of its own and opens a pull request whose description lists the conflicts.
@@ -38,15 +17,12 @@ pub(super) async fn publish(
     branch: &str,
 ) -> Result<Published, ForgeError> {
     if target.pull_request || !request.conflicts.is_empty() {
-        let export = export_branch(sha, request.change);
+        let export = request_branch(sha, request.change);
         api.create_ref(&export, sha).await?;
         let url = open_pull(api, request, &export, &head.from).await?;
         return Ok(Published {
-            commit_sha: sha.to_owned(),
-            branch: export,
-            pull_request_url: Some(url),
-            merged: false,
-            conflicts: Vec::new(),
+            request_url: Some(url),
+            ..Published::on_branch(sha, &export)
         });
     }
     if head.exists {
@@ -54,35 +30,12 @@ pub(super) async fn publish(
     } else {
         api.create_ref(branch, sha).await?;
     }
-    Ok(Published {
-        commit_sha: sha.to_owned(),
-        branch: branch.to_owned(),
-        pull_request_url: None,
-        merged: false,
-        conflicts: Vec::new(),
-    })
-}
-
-/// What a pull request says: the commit message, and the conflicts when there are some.
-pub(super) struct Describe<'a> {
-    pub message: &'a str,
-    pub change: Option<&'a str>,
-    pub conflicts: &'a [forgeflow_domain::merge::MergeConflict],
+    Ok(Published::on_branch(sha, branch))
 }
 
 async fn open_pull(api: &mut Api<'_>, request: &Describe<'_>, head: &str, base: &str) -> Result<String, ForgeError> {
-    let message = request.message;
-    let (title, rest) = message.split_once('\n').unwrap_or((message, ""));
-    let title = if title.trim().is_empty() {
-        "Forgeflow export"
-    } else {
-        title.trim()
-    };
-    let mut body = format!("{}\n\nExported by Forgeflow.", rest.trim()).trim().to_owned();
-    if !request.conflicts.is_empty() {
-        body = format!("{}\n\n{body}", crate::merge::describe(request.conflicts, base));
-    }
-    api.create_pull(title, head, base, &body).await
+    let (title, body) = request.title_and_body(base);
+    api.create_pull(&title, head, base, &body).await
 }
 
 /// Finishes what the delivery that created `created` started, or returns `None` when that
@@ -96,17 +49,14 @@ pub(super) async fn redeliver(
     head: &Head,
     branch: &str,
 ) -> Result<Option<Published>, ForgeError> {
-    let done = |branch: String, pull_request_url| {
+    let done = |branch: String, request_url| {
         Some(Published {
-            commit_sha: created.to_owned(),
-            branch,
-            pull_request_url,
-            merged: false,
-            conflicts: Vec::new(),
+            request_url,
+            ..Published::on_branch(created, &branch)
         })
     };
     if target.pull_request || !request.conflicts.is_empty() {
-        let export = export_branch(created, request.change);
+        let export = request_branch(created, request.change);
         match api.get_ref(&export).await {
             Ok(_) => {}
             Err(ForgeError::NotFound(_)) => {

@@ -21,10 +21,10 @@ use octocrab::models::repos::CommitAuthor;
 
 use crate::diff::{Base, Entry, base_from_files};
 use crate::error::{ForgeError, scrub};
+use crate::publish::{Describe, Published};
 use crate::session::{DEFAULT_WAIT_BUDGET, Session};
-use crate::{CommitRequest, Outcome, ReadFn, merge, names};
+use crate::{CommitRequest, Outcome, merge, names};
 use api::Api;
-use deliver::{Describe, Published};
 use forgeflow_domain::export::is_web_link;
 
 /// Inline text one `POST /git/trees` carries by default before the rest goes into a chained
@@ -139,7 +139,7 @@ impl GitHub {
             repository_url,
             commit_sha: published.commit_sha,
             branch: published.branch,
-            pull_request_url: published.pull_request_url,
+            pull_request_url: published.request_url,
             created_repository,
             api_calls: api.session.calls,
             merged: published.merged,
@@ -181,7 +181,7 @@ async fn run(
         Some(previous) => {
             let tree = api.get_commit(&head.sha).await?.tree.sha;
             let theirs = remote_base(api, &tree).await?;
-            let merged = three_way(api, previous, &theirs, request).await?;
+            let merged = merge::three_way(api, previous, &theirs, request.files, request.read).await?;
             Some((tree, theirs, merged))
         }
         None => None,
@@ -196,7 +196,7 @@ async fn run(
     if let Some(created_sha) = request.already_created
         && let Some(done) = deliver::redeliver(api, target, &describe, created_sha, &head, &branch).await?
     {
-        return Ok((repository_url, created, with_merge(done, merged)));
+        return Ok((repository_url, created, done.with_merge(merged)));
     }
 
     let listed;
@@ -212,17 +212,11 @@ async fn run(
         }
     };
     let no_contents = std::collections::HashMap::new();
-    let read = reading(merged.map_or(&no_contents, |merged| &merged.contents), request.read);
+    let read = merge::reading(merged.map_or(&no_contents, |merged| &merged.contents), request.read);
     let Some(tree) = tree::build(api, files, &read, &base_tree, base, tree_request_bytes).await? else {
         // The branch already holds exactly this export: a commit would change nothing.
-        let unchanged = Published {
-            commit_sha: head.sha,
-            branch,
-            pull_request_url: None,
-            merged: false,
-            conflicts: Vec::new(),
-        };
-        return Ok((repository_url, created, with_merge(unchanged, merged)));
+        let unchanged = Published::on_branch(&head.sha, &branch);
+        return Ok((repository_url, created, unchanged.with_merge(merged)));
     };
     let author = CommitAuthor {
         name: request.author_name.to_owned(),
@@ -232,51 +226,12 @@ async fn run(
     let sha = api.create_commit(request.message, &tree, &head.sha, &author).await?;
     (request.on_commit)(&sha).await?;
     let published = deliver::publish(api, target, &describe, &sha, &head, &branch).await?;
-    Ok((repository_url, created, with_merge(published, merged)))
+    Ok((repository_url, created, published.with_merge(merged)))
 }
 
-/// The merge of a branch that moved: their tree, our changes since `previous`, text merges
-/// fetched blob by blob (only for files both sides changed).
-async fn three_way(
-    api: &mut Api<'_>,
-    previous: &crate::Previous,
-    theirs: &Base,
-    request: &CommitRequest<'_>,
-) -> Result<merge::Merged, ForgeError> {
-    let (merged, texts) = merge::plan(previous, theirs, request.files);
-    let mut fetched = Vec::with_capacity(texts.len());
-    for text in texts {
-        let base = match &text.base_sha {
-            Some(sha) => Some(api.get_blob(sha).await?),
-            None => None,
-        };
-        let theirs = api.get_blob(&text.theirs_sha).await?;
-        fetched.push((text, base, theirs));
-    }
-    merge::finish(merged, fetched, request.files, request.read).await
-}
-
-/// Reads merged contents from memory and the rest through the export's own reader.
-fn reading<'x>(
-    contents: &'x std::collections::HashMap<String, Vec<u8>>,
-    read: &'x ReadFn<'_>,
-) -> impl Fn(&crate::RemoteFile) -> futures_util::future::BoxFuture<'x, Result<Vec<u8>, ForgeError>> + Send + Sync + 'x
-{
-    move |file| match contents.get(&file.path) {
-        Some(content) => {
-            let content = content.clone();
-            Box::pin(async move { Ok(content) })
-        }
-        None => read(file),
-    }
-}
-
-/// What was published, saying whether it merged the branch's edits and what did not merge.
-fn with_merge(published: Published, merged: Option<&merge::Merged>) -> Published {
-    Published {
-        conflicts: merged.map(|merged| merged.conflicts.clone()).unwrap_or_default(),
-        merged: merged.is_some(),
-        ..published
+impl merge::Blobs for Api<'_> {
+    fn blob(&mut self, sha: &str) -> impl Future<Output = Result<Vec<u8>, ForgeError>> + Send {
+        self.get_blob(sha)
     }
 }
 

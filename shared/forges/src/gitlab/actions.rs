@@ -1,5 +1,5 @@
-//! The commit's `actions[]`: against what the last export left when it is still the head, or
-//! against the head's tree listed page by page. Text goes as is, binary as base64; a mode change
+//! The commit's `actions[]` against a base tree (what the last export left when it is still the
+//! head, the head's tree listed page by page, or a merge's). Text goes as is, binary as base64; a mode change
 //! is a separate `chmod` action (GitLab reads `execute_filemode` on that action only).
 
 use base64::Engine;
@@ -8,9 +8,9 @@ use serde_json::{Value, json};
 
 use super::api::Api;
 use crate::content::{read_all, text};
-use crate::diff::{Base, Change, Entry, base_from_files, changes};
+use crate::diff::{Base, Change, Entry, changes};
 use crate::error::ForgeError;
-use crate::{CommitRequest, RemoteFile};
+use crate::{ReadFn, RemoteFile};
 
 #[derive(Debug, Deserialize)]
 struct TreeEntry {
@@ -27,19 +27,14 @@ struct BranchRef {
     name: String,
 }
 
-/// `None` when nothing differs.
+/// The actions turning `base` (the tree at `head`) into `files`; `None` when nothing differs.
 pub(super) async fn build(
-    api: &mut Api<'_>,
-    project: u64,
+    files: &[RemoteFile],
+    read: &ReadFn<'_>,
+    base: &Base,
     head: Option<&str>,
-    request: &CommitRequest<'_>,
 ) -> Result<Option<Vec<Value>>, ForgeError> {
-    let base = match (head, request.previous) {
-        (None, _) => Base::new(),
-        (Some(head), Some(previous)) if previous.commit_sha == head => base_from_files(&previous.files),
-        (Some(head), _) => tree(api, project, head).await?,
-    };
-    let changes = changes(request.files, &base);
+    let changes = changes(files, base);
     if changes.is_empty() {
         return Ok(None);
     }
@@ -50,7 +45,7 @@ pub(super) async fn build(
             _ => None,
         })
         .collect();
-    let mut contents = read_all(request.read, &to_read).await?.into_iter();
+    let mut contents = read_all(read, &to_read).await?.into_iter();
     let guard = |mut action: Value| {
         if let Some(head) = head {
             action["last_commit_id"] = json!(head);
@@ -89,7 +84,7 @@ pub(super) async fn build(
 }
 
 /// The head's files, 100 a page (GitLab's maximum), following `x-next-page`.
-async fn tree(api: &mut Api<'_>, project: u64, head: &str) -> Result<Base, ForgeError> {
+pub(super) async fn tree(api: &mut Api<'_>, project: u64, head: &str) -> Result<Base, ForgeError> {
     let mut base = Base::new();
     let mut page = "1".to_owned();
     loop {
@@ -128,17 +123,21 @@ async fn tree(api: &mut Api<'_>, project: u64, head: &str) -> Result<Base, Forge
     }
 }
 
-/// Whether `sha` is on `branch` (its head or an ancestor of it). `false` when GitLab does not
-/// know the commit at all.
-pub(super) async fn on_branch(api: &mut Api<'_>, project: u64, sha: &str, branch: &str) -> Result<bool, ForgeError> {
+/// The branches `sha` is on (as their head or an ancestor); `None` when GitLab does not know
+/// the commit at all.
+pub(super) async fn branches_with(
+    api: &mut Api<'_>,
+    project: u64,
+    sha: &str,
+) -> Result<Option<Vec<String>>, ForgeError> {
     let query = [("type", "branch"), ("per_page", "100")];
     let url = api.url(
         &["projects", &project.to_string(), "repository", "commits", sha, "refs"],
         &query,
     )?;
     match api.get::<Vec<BranchRef>>(url).await {
-        Ok(refs) => Ok(refs.iter().any(|found| found.name == branch)),
-        Err(ForgeError::NotFound(_)) => Ok(false),
+        Ok(refs) => Ok(Some(refs.into_iter().map(|found| found.name).collect())),
+        Err(ForgeError::NotFound(_)) => Ok(None),
         Err(error) => Err(error),
     }
 }

@@ -57,6 +57,12 @@ impl<'g> Api<'g> {
         self.send(Method::GET, url, None, Repeat::Safe).await
     }
 
+    /// A GET of raw bytes (a blob's content).
+    pub(super) async fn get_raw(&mut self, url: Url) -> Result<Vec<u8>, ForgeError> {
+        let (_, bytes) = self.exchange(Method::GET, url, None, Repeat::Safe).await?;
+        Ok(bytes)
+    }
+
     async fn send(
         &mut self,
         method: Method,
@@ -64,6 +70,23 @@ impl<'g> Api<'g> {
         body: Option<&Value>,
         repeat: Repeat,
     ) -> Result<(HeaderMap, Value), ForgeError> {
+        let what = format!("{method} {}", url.path());
+        let (headers, bytes) = self.exchange(method, url, body, repeat).await?;
+        if bytes.is_empty() {
+            return Ok((headers, Value::Null));
+        }
+        let value = serde_json::from_slice(&bytes)
+            .map_err(|error| ForgeError::Transport(format!("{what}: the answer is not JSON ({error})")))?;
+        Ok((headers, value))
+    }
+
+    async fn exchange(
+        &mut self,
+        method: Method,
+        url: Url,
+        body: Option<&Value>,
+        repeat: Repeat,
+    ) -> Result<(HeaderMap, Vec<u8>), ForgeError> {
         let what = format!("{method} {}", url.path());
         let (http, token, what) = (self.http, self.token, what.as_str());
         self.session
@@ -83,22 +106,14 @@ fn parse<T: DeserializeOwned>(value: Value) -> Result<T, ForgeError> {
         .map_err(|error| ForgeError::Transport(format!("GitLab's answer is not what its API documents: {error}")))
 }
 
-async fn attempt(request: RequestBuilder, what: &str, token: &str) -> Result<(HeaderMap, Value), Failure> {
+async fn attempt(request: RequestBuilder, what: &str, token: &str) -> Result<(HeaderMap, Vec<u8>), Failure> {
     let transient = |error: &reqwest::Error| Failure::Transient(scrub(&format!("{what}: {}", describe(error)), token));
     let response = request.send().await.map_err(|error| transient(&error))?;
     let status = response.status();
     let headers = response.headers().clone();
     let bytes = response.bytes().await.map_err(|error| transient(&error))?;
     if status.is_success() {
-        if bytes.is_empty() {
-            return Ok((headers, Value::Null));
-        }
-        let value = serde_json::from_slice(&bytes).map_err(|error| {
-            Failure::Fatal(ForgeError::Transport(format!(
-                "{what}: the answer is not JSON ({error})"
-            )))
-        })?;
-        return Ok((headers, value));
+        return Ok((headers, bytes.to_vec()));
     }
     if status.is_redirection() {
         // Redirects are not followed: they could lead the token somewhere the URL check never saw.

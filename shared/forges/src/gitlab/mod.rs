@@ -3,6 +3,8 @@
 //! Calls for an export to an existing project: `GET /projects/:path`, `GET
 //! /repository/branches/:branch`, [`GET /repository/tree` pages of 100, only when `previous` is
 //! not the head], `POST /repository/commits` — 3, plus one per 100 files when the tree is listed.
+//! Add `GET /repository/branches/:export` + `POST /merge_requests` in merge-request mode, and two
+//! `GET /repository/blobs/:sha/raw` per file both sides changed when the branch moved.
 //! Every `update`/`delete`/`chmod` action carries `last_commit_id` = the head we read: GitLab
 //! then refuses (400 "has changed since you started editing it", mapped to
 //! [`ForgeError::Conflict`]) when a concurrent writer touched one of those files, instead of
@@ -11,6 +13,7 @@
 
 mod actions;
 mod api;
+mod deliver;
 mod ssrf;
 
 use std::fmt;
@@ -56,6 +59,9 @@ pub struct GitLabTarget {
     pub private: bool,
     /// Default: the project's default branch. A missing branch is created from the default one.
     pub branch: Option<String>,
+    /// Commit on a `forgeflow/…` branch and open a merge request into `branch` (the default
+    /// branch when `branch` is unset or does not exist) instead of moving it.
+    pub merge_request: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -65,16 +71,6 @@ struct Project {
     default_branch: Option<String>,
     #[serde(default)]
     empty_repo: bool,
-}
-
-#[derive(Debug, Deserialize)]
-struct Branch {
-    commit: CommitId,
-}
-
-#[derive(Debug, Deserialize)]
-struct CommitId {
-    id: String,
 }
 
 impl GitLab {
@@ -136,7 +132,7 @@ impl GitLab {
         let default_branch = project.default_branch.clone().unwrap_or_else(|| "main".to_owned());
         let branch = target.branch.clone().unwrap_or_else(|| default_branch.clone());
         names::branch(&branch)?;
-        let commit_sha = commit(&mut api, &project, &branch, &default_branch, &request).await?;
+        let published = deliver::deliver(&mut api, &project, target, &branch, &default_branch, &request).await?;
         // The page links to it: an answer that is no http(s) address gives way to the path's.
         let repository_url = if is_web_link(&project.web_url) {
             project.web_url
@@ -146,13 +142,13 @@ impl GitLab {
         };
         Ok(Outcome {
             repository_url,
-            commit_sha,
-            branch,
-            pull_request_url: None,
+            commit_sha: published.commit_sha,
+            branch: published.branch,
+            pull_request_url: published.request_url,
             created_repository,
             api_calls: api.session.calls,
-            merged: false,
-            conflicts: Vec::new(),
+            merged: published.merged,
+            conflicts: published.conflicts,
         })
     }
 }
@@ -178,67 +174,4 @@ async fn project(api: &mut Api<'_>, target: &GitLabTarget) -> Result<(Project, b
     }
     let url = api.url(&["projects"], &[])?;
     Ok((api.post(url, &body).await?, true))
-}
-
-/// The branch's head commit, or `None` when the branch does not exist.
-async fn head(api: &mut Api<'_>, project: u64, branch: &str) -> Result<Option<String>, ForgeError> {
-    let url = api.url(
-        &["projects", &project.to_string(), "repository", "branches", branch],
-        &[],
-    )?;
-    match api.get::<Branch>(url).await {
-        Ok(found) => Ok(Some(found.commit.id)),
-        Err(ForgeError::NotFound(_)) => Ok(None),
-        Err(error) => Err(error),
-    }
-}
-
-async fn commit(
-    api: &mut Api<'_>,
-    project: &Project,
-    branch: &str,
-    default_branch: &str,
-    request: &CommitRequest<'_>,
-) -> Result<String, ForgeError> {
-    let (head, start_branch) = match head(api, project.id, branch).await? {
-        Some(head) => (Some(head), None),
-        None if project.empty_repo => (None, None),
-        None => {
-            let base = head(api, project.id, default_branch).await?;
-            let base = base.ok_or_else(|| ForgeError::NotFound(format!("the default branch {default_branch:?}")))?;
-            (Some(base), Some(default_branch))
-        }
-    };
-    if let Some(created) = request.already_created {
-        let moved = start_branch.is_none() && head.as_deref() == Some(created);
-        if moved || actions::on_branch(api, project.id, created, branch).await? {
-            return Ok(created.to_owned());
-        }
-    }
-    let Some(actions) = actions::build(api, project.id, head.as_deref(), request).await? else {
-        // The branch already holds exactly this export: a commit would change nothing.
-        return head.ok_or_else(|| ForgeError::Invalid("the export has no files and the project is empty".into()));
-    };
-    let mut body = json!({
-        "branch": branch,
-        "commit_message": request.message,
-        "author_name": request.author_name,
-        "author_email": request.author_email,
-        "actions": actions,
-    });
-    if let Some(start) = start_branch {
-        body["start_branch"] = json!(start);
-    }
-    let url = api.url(&["projects", &project.id.to_string(), "repository", "commits"], &[])?;
-    let created: CommitId = match api.post(url, &body).await {
-        Ok(created) => created,
-        Err(ForgeError::Invalid(message)) if actions::is_concurrent_change(&message) => {
-            return Err(ForgeError::Conflict(format!(
-                "the branch {branch:?} changed during the export ({message}); export again"
-            )));
-        }
-        Err(error) => return Err(error),
-    };
-    (request.on_commit)(&created.id).await?;
-    Ok(created.id)
 }
