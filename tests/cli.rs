@@ -737,7 +737,14 @@ async fn change_watch_then_diff_prints_what_the_change_did() {
     let cli = Cli::new(&app);
     cli.sign_up().await;
     let project = cli.create_project("Changed").await;
-    cli.run(&["--json", "run", &project, "--watch"]).await.ok();
+    let first = cli.run(&["--json", "run", &project, "--watch"]).await.ok();
+    let first = first.lines().last().unwrap()["generation_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let nothing_yet = cli.run(&["export-again", &project]).await;
+    assert_eq!(nothing_yet.code, 1, "nothing to export again yet: {nothing_yet:?}");
+    cli.run(&["export", &first, "--zip"]).await.ok();
 
     let changed = cli
         .run(&["--json", "change", &project, "Add a field isbn to books", "--watch"])
@@ -762,6 +769,25 @@ async fn change_watch_then_diff_prints_what_the_change_did() {
     assert!(diff.stdout.contains("+    pub isbn: String,"), "{}", diff.stdout);
     let json = cli.run(&["--json", "diff", generation]).await.ok().json();
     assert_eq!(json["stat"]["files_changed"], json["files"].as_array().unwrap().len());
+
+    let again = cli.run(&["export-again", &project]).await.ok();
+    assert!(again.stdout.starts_with("zip: export "), "{}", again.stdout);
+    assert!(
+        again
+            .stdout
+            .contains(" succeeded\n  download (link valid for an hour): http"),
+        "{}",
+        again.stdout
+    );
+    let again = cli
+        .run(&["--json", "export-again", &project, "--generation", &first])
+        .await
+        .ok()
+        .json();
+    let items = again["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{again}");
+    assert_eq!(items[0]["generation_id"], first.as_str());
+    assert_eq!(items[0]["status"], "succeeded");
 
     let unknown = cli.run(&["change", &project, "make it faster", "--watch"]).await;
     assert_eq!(unknown.code, 4, "a failed change is a failed run: {unknown:?}");

@@ -64,6 +64,9 @@ pub enum Command {
     },
     /// Export a generation: an archive (unpacked into --out), a GitHub or a GitLab commit
     Export(ExportArgs),
+    /// Export the project's latest generation again to every place it went before, continuing
+    /// each history (edits made on GitHub/GitLab since are merged, never overwritten)
+    ExportAgain(AgainArgs),
     /// What changed between two generations: unified diffs, or the stat alone with --stat
     Diff(DiffArgs),
     /// A project's export schedule
@@ -89,6 +92,15 @@ pub struct ChangeArgs {
     /// Follow it live until its generation is ready (or it fails)
     #[arg(long)]
     pub watch: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct AgainArgs {
+    /// The project's id
+    pub project: String,
+    /// The generation to export (default: the project's latest ready one)
+    #[arg(long, value_name = "GENERATION")]
+    pub generation: Option<String>,
 }
 
 #[derive(Debug, Args)]

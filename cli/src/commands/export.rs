@@ -59,21 +59,41 @@ pub async fn export(ctx: &mut Ctx<'_>, args: ExportArgs) -> Result<(), CliError>
     } else if let Some(url) = result["download_url"].as_str() {
         ctx.io.out(format!("download (link valid for an hour): {url}"));
     }
-    for (label, key) in [
-        ("repository", "repository_url"),
-        ("branch", "branch"),
-        ("commit", "commit_sha"),
-        ("pull request", "pull_request_url"),
-    ] {
-        if let Some(value) = result[key].as_str() {
-            ctx.io.out(format!("{label}: {value}"));
-        }
+    for line in where_it_went(result) {
+        ctx.io.out(line);
     }
     Ok(())
 }
 
+/// A forge export's result, line by line: the repository, the branch and commit, the pull or
+/// merge request, whether it merged edits made there and what did not merge.
+pub(super) fn where_it_went(result: &Value) -> Vec<String> {
+    let mut lines = Vec::new();
+    for (label, key) in [
+        ("repository", "repository_url"),
+        ("branch", "branch"),
+        ("commit", "commit_sha"),
+        ("pull/merge request", "pull_request_url"),
+    ] {
+        if let Some(value) = result[key].as_str() {
+            lines.push(format!("{label}: {value}"));
+        }
+    }
+    if result["merged"] == true {
+        lines.push("merged: the branch had edits since the last export; they are kept".into());
+    }
+    for conflict in result["conflicts"].as_array().into_iter().flatten() {
+        lines.push(format!(
+            "conflict: {} ({})",
+            field(conflict, "path"),
+            field(conflict, "kind")
+        ));
+    }
+    lines
+}
+
 /// Polls the export until it succeeds or fails.
-async fn wait(api: &Api, id: &str, spinner: &Spinner) -> Result<Value, CliError> {
+pub(super) async fn wait(api: &Api, id: &str, spinner: &Spinner) -> Result<Value, CliError> {
     let path = format!("/exports/{}", encode(id));
     loop {
         let export = api.get(&path).await?;

@@ -1,5 +1,6 @@
 //! One module per command.
 
+mod again;
 mod credentials;
 mod diff;
 mod export;
@@ -62,6 +63,7 @@ pub async fn dispatch(cli: Cli, env: &Env, io: &mut Io) -> Result<(), CliError> 
         Command::Change(args) => run::change(&mut ctx, args).await,
         Command::Watch { execution } => run::watch(&mut ctx, &execution).await,
         Command::Export(args) => export::export(&mut ctx, args).await,
+        Command::ExportAgain(args) => again::export_again(&mut ctx, args).await,
         Command::Diff(args) => diff::diff(&mut ctx, args).await,
         Command::Schedule(command) => schedule::schedule(&mut ctx, command).await,
         Command::Credentials(command) => credentials::credentials(&mut ctx, command).await,
