@@ -16,6 +16,7 @@
 //! let github = GitHub::new(TOKEN, Some(&server.url()))?;
 //! ```
 
+mod archive;
 mod github;
 mod gitlab;
 mod http;
@@ -194,6 +195,13 @@ impl ForgeServer {
         let repo = state.repos.get_mut(path).expect("repo exists");
         repo.branches.insert(branch.to_owned(), sha.clone());
         sha
+    }
+
+    /// Someone starts `branch` at commit `from`, as pushing a new branch does.
+    pub fn branch(&self, path: &str, branch: &str, from: &str) {
+        let mut state = self.state();
+        let repo = state.repos.get_mut(path).expect("repo exists");
+        repo.branches.insert(branch.to_owned(), from.to_owned());
     }
 
     pub fn exists(&self, path: &str) -> bool {

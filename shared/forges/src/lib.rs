@@ -21,10 +21,15 @@
 //! - **Idempotency**: [`CommitRequest::already_created`] (recorded through
 //!   [`CommitRequest::on_commit`]) makes a redelivery finish the job instead of committing again;
 //!   an export that changes nothing makes no commit at all.
+//! - **Reads** ([`github::GitHub::tarball`], [`gitlab::GitLab::tarball`]): a branch's head commit
+//!   and its whole tree as ONE gzip'd tar download ([`Tarball`]), three calls on either forge, the
+//!   archive asked for by sha; GitHub's redirect to codeload is followed, GitLab's never (SSRF), and
+//!   a body over the caller's `max_bytes` is refused as it arrives.
 //! - **Failures** ([`ForgeError`]): mapped from the forge's status, rate limits waited out within
 //!   a budget ([`DEFAULT_WAIT_BUDGET`]) or handed back with `retry_at`; the branch is never moved
 //!   by a failed export, and no message ever contains the token.
 
+mod capped;
 mod content;
 mod diff;
 mod error;
@@ -39,6 +44,17 @@ use futures_util::future::BoxFuture;
 
 pub use error::ForgeError;
 pub use session::DEFAULT_WAIT_BUDGET;
+
+/// A branch's tree as the forge archives it: a gzip'd tar whose entries sit under one top folder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tarball {
+    /// The commit archived (the branch's head when it was read).
+    pub commit_sha: String,
+    /// The branch read (the default branch when none was asked for).
+    pub branch: String,
+    /// The gzip'd tar bytes, as downloaded.
+    pub bytes: Vec<u8>,
+}
 
 /// One file of the export, as the generation's manifest describes it.
 #[derive(Debug, Clone, PartialEq, Eq)]

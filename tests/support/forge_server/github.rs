@@ -1,6 +1,8 @@
 //! GitHub REST: users, repositories, contents, pulls and compare, with the documented JSON
-//! shapes (octocrab's typed models parse them). The Git Data endpoints are in `github/git.rs`.
+//! shapes (octocrab's typed models parse them). The Git Data endpoints are in `github/git.rs`,
+//! the archives (tarball and its codeload redirect) in `github/codeload.rs`.
 
+mod codeload;
 mod git;
 
 use base64::Engine;
@@ -9,6 +11,7 @@ use serde_json::{Value, json};
 use super::http::{Reply, Req};
 use super::store::Flat;
 use super::{ORGS, Repo, State, USER};
+pub(crate) use codeload::codeload;
 
 pub(crate) fn not_found() -> Reply {
     Reply::json(
@@ -42,6 +45,7 @@ pub(crate) fn route(state: &mut State, req: &Req) -> Reply {
                 ("GET", ["pulls"]) => list_pulls(state, &path, req),
                 ("POST", ["pulls"]) => create_pull(state, &path, &req.body),
                 ("GET", ["compare", range]) => compare(state, &path, range),
+                ("GET", ["tarball", reference @ ..]) => codeload::tarball(state, &path, &reference.join("/")),
                 (_, ["git", ..]) => git::route(state, &path, req, &rest[1..]),
                 _ => not_found(),
             }

@@ -1,13 +1,13 @@
 //! GitLab v4: projects, namespaces, branches, the paginated repository tree, raw blobs, commits
 //! with `actions[]` (create/update/delete/chmod, GitLab's `last_commit_id` rule), a commit's
-//! refs and merge requests.
+//! refs, merge requests and the repository archive.
 
 use base64::Engine;
 use serde_json::{Value, json};
 
 use super::http::{Reply, Req};
 use super::store::Flat;
-use super::{ORGS, State, USER};
+use super::{ORGS, State, USER, archive};
 
 fn message(status: u16, text: &str) -> Reply {
     Reply::json(status, json!({ "message": text }))
@@ -46,6 +46,7 @@ pub(crate) fn route(state: &mut State, req: &Req) -> Reply {
                     Some(bytes) => Reply::raw(bytes.to_vec()),
                     None => message(404, "404 Blob Not Found"),
                 },
+                ("GET", ["repository", "archive.tar.gz"]) => repository_archive(state, &path, req),
                 ("GET", ["merge_requests"]) => list_merge_requests(state, &path, req),
                 ("POST", ["merge_requests"]) => create_merge_request(state, &path, &req.body),
                 _ => message(404, "404 Not Found"),
@@ -297,6 +298,26 @@ fn create_commit(state: &mut State, path: &str, body: &Value) -> Reply {
         repo.branches.insert(branch.to_owned(), sha.clone());
     }
     Reply::json(201, commit_json(state, path, &sha))
+}
+
+/// `GET /repository/archive.tar.gz?sha=`: the tar.gz under `{name}-{ref}-{sha}/` (GitLab's
+/// `append_sha` naming, so `{name}-{sha}-{sha}/` when asked by commit id), the default branch
+/// when `sha` is absent. Workhorse drops Content-Length and streams it chunked.
+fn repository_archive(state: &State, path: &str, req: &Req) -> Reply {
+    let repo = &state.repos[path];
+    let reference = req.query.get("sha").unwrap_or(&repo.default_branch);
+    let sha = match repo.branches.get(reference) {
+        Some(head) => head.clone(),
+        None => reference.clone(),
+    };
+    let name = path.rsplit('/').next().unwrap_or(path);
+    let top = format!("{name}-{}-{sha}", reference.replace('/', "-"));
+    match archive::tar_gz(&state.store, &sha, &top) {
+        Some(bytes) => Reply::bytes("application/octet-stream", bytes)
+            .header("content-disposition", format!("attachment; filename=\"{top}.tar.gz\""))
+            .header("transfer-encoding", "chunked"),
+        None => message(404, "404 File Not Found"),
+    }
 }
 
 fn refs(state: &State, path: &str, sha: &str) -> Reply {

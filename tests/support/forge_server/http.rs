@@ -58,6 +58,20 @@ impl Reply {
         }
     }
 
+    /// A 302 to `location`, with the empty body GitHub sends.
+    pub fn redirect(location: &str) -> Self {
+        let reply = Reply {
+            status: 302,
+            ..Reply::raw(Vec::new())
+        };
+        reply.header("location", location)
+    }
+
+    /// Raw bytes of this type (an archive) instead of [`Reply::raw`]'s text.
+    pub fn bytes(content_type: &str, bytes: Vec<u8>) -> Self {
+        Reply::raw(bytes).header("content-type", content_type)
+    }
+
     pub fn header(mut self, name: &str, value: impl ToString) -> Self {
         self.headers.push((name.to_owned(), value.to_string()));
         self
@@ -140,9 +154,10 @@ pub(crate) async fn handle(state: &Mutex<State>, request: Request<Incoming>) -> 
         Some(_) => "text/plain; charset=utf-8",
         None => "application/json; charset=utf-8",
     };
-    let mut response = Response::builder()
-        .status(reply.status)
-        .header("content-type", content_type);
+    let mut response = Response::builder().status(reply.status);
+    if !reply.headers.iter().any(|(name, _)| name == "content-type") {
+        response = response.header("content-type", content_type);
+    }
     for (name, value) in &reply.headers {
         response = response.header(name, value);
     }
@@ -170,6 +185,10 @@ fn respond(state: &mut State, req: &Req) -> Reply {
                 return reply;
             }
         }
+    }
+    // codeload.github.com: the API's Authorization header does not follow a client there.
+    if req.path.starts_with("/_codeload/") {
+        return github::codeload(state, req);
     }
     if given != TOKEN {
         return if gitlab {

@@ -6,11 +6,12 @@
 //! /git/commits`, `PATCH /git/refs/heads/{b}` — 6 or 7. Add `GET /user` + `POST .../repos` when
 //! the repository is created, `PUT /contents/README.md` + one `GET /git/ref` when it is empty,
 //! one `POST /git/blobs` per changed binary file, `POST /git/refs` + `POST /pulls` in
-//! pull-request mode (instead of the `PATCH`).
+//! pull-request mode (instead of the `PATCH`). Reading a branch as one archive: `read.rs`.
 
 mod api;
 mod deliver;
 mod git;
+mod read;
 mod tree;
 
 use std::fmt;

@@ -9,11 +9,13 @@
 //! then refuses (400 "has changed since you started editing it", mapped to
 //! [`ForgeError::Conflict`]) when a concurrent writer touched one of those files, instead of
 //! overwriting it. (GitLab ≥ 15.10 compares the file's last commit as of that id; older versions
-//! required the file's own last commit and would refuse most updates.)
+//! required the file's own last commit and would refuse most updates.) Reading a branch as one
+//! archive: `read.rs`.
 
 mod actions;
 mod api;
 mod deliver;
+mod read;
 mod ssrf;
 
 use std::fmt;
