@@ -16,6 +16,7 @@ mod forges;
 mod gateway;
 mod generations;
 mod gitlab_exports;
+mod imports;
 mod lambda;
 mod openapi;
 mod processes;

@@ -36,7 +36,7 @@ pub(crate) async fn ready_generation(app: &TestApp, user: &User) -> (String, Val
     }
 }
 
-async fn export(app: &TestApp, user: &User, generation: &Value, target: Value) -> Value {
+pub(crate) async fn export(app: &TestApp, user: &User, generation: &Value, target: Value) -> Value {
     let path = format!("/generations/{}/exports", generation["id"].as_str().unwrap());
     let started = app
         .call(Method::POST, &path, Some(&user.token), Some(json!({"target": target})))
@@ -45,7 +45,7 @@ async fn export(app: &TestApp, user: &User, generation: &Value, target: Value) -
     wait_export(app, user, started.body["id"].as_str().unwrap()).await
 }
 
-fn git(dir: &Path, args: &[&str]) -> String {
+pub(crate) fn git(dir: &Path, args: &[&str]) -> String {
     let output = Command::new("git")
         .args(args)
         .current_dir(dir)
@@ -60,7 +60,7 @@ fn git(dir: &Path, args: &[&str]) -> String {
 }
 
 /// Downloads the export's archive and unpacks it with the system's own tools.
-async fn unpack(export: &Value, into: &Path) -> std::path::PathBuf {
+pub(crate) async fn unpack(export: &Value, into: &Path) -> std::path::PathBuf {
     let url = export["result"]["download_url"].as_str().expect("a download URL");
     let bytes = reqwest::get(url).await.unwrap().bytes().await.unwrap();
     let archive = into.join(if url.contains(".zip") {
@@ -321,16 +321,16 @@ async fn a_github_export_commits_the_generation_and_a_redelivery_commits_nothing
     assert!(!logs.contains(TOKEN), "the token never appears in an export");
 }
 
-fn tempdir() -> TempDir {
+pub(crate) fn tempdir() -> TempDir {
     let path = std::env::temp_dir().join(format!("forgeflow-export-test-{}", uuid::Uuid::now_v7().simple()));
     std::fs::create_dir_all(&path).unwrap();
     TempDir(path)
 }
 
-struct TempDir(std::path::PathBuf);
+pub(crate) struct TempDir(std::path::PathBuf);
 
 impl TempDir {
-    fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         &self.0
     }
 }

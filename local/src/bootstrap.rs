@@ -53,6 +53,7 @@ impl Stack {
             generations_queue: queue("generations"),
             exports_queue: queue("exports"),
             deletions_queue: queue("deletions"),
+            imports_queue: queue("imports"),
             credentials_key: self.keys.get("credentials").cloned().unwrap_or_default(),
         }
     }

@@ -9,6 +9,7 @@ use forgeflow_store::{Clients, ExportStore, GenerationStore, JobQueue, Resources
 use forgeflow_workers::deletion::{self, ProjectDeleter};
 use forgeflow_workers::export::{self, ExportWorker, ForgeSettings};
 use forgeflow_workers::generate::{self, GenerateWorker};
+use forgeflow_workers::import::{self, ImportWorker};
 use forgeflow_workers::scheduler::{self, Scheduler};
 use forgeflow_workers::step::{self, StepWorker};
 use tokio::task::JoinHandle;
@@ -22,7 +23,7 @@ pub struct WorkerSettings {
     /// Seconds a failed record stays hidden before it is delivered again (the queue's own
     /// visibility timeout when unset).
     pub visibility_timeout: Option<i32>,
-    /// Where the export-worker finds GitHub and GitLab (local servers in tests).
+    /// Where the export- and import-workers find GitHub and GitLab (local servers in tests).
     pub forges: ForgeSettings,
     /// How often the schedule tick fires (EventBridge's `rate(1 minute)` in AWS); off when unset.
     pub tick_every: Option<Duration>,
@@ -44,6 +45,7 @@ pub struct Workers {
     pub step: Arc<StepWorker>,
     pub generate: Arc<GenerateWorker>,
     pub export: Arc<ExportWorker>,
+    pub import: Arc<ImportWorker>,
     pub deleter: Arc<ProjectDeleter>,
 }
 
@@ -65,6 +67,12 @@ pub async fn start(clients: &Clients, stack: &Stack, agents: Agents, settings: &
     ));
     let generator = Arc::new(GenerateWorker::from_clients(clients, &resources, publisher.clone()));
     let exporter = Arc::new(ExportWorker::from_clients(
+        clients,
+        &resources,
+        settings.forges.clone(),
+        publisher.clone(),
+    ));
+    let importer = Arc::new(ImportWorker::from_clients(
         clients,
         &resources,
         settings.forges.clone(),
@@ -120,6 +128,13 @@ pub async fn start(clients: &Clients, stack: &Stack, agents: Agents, settings: &
                     async move { export::handler(&worker, event, deadline).await }
                 })
             }
+            "import-worker" => {
+                let worker = importer.clone();
+                source.spawn(move |event, deadline| {
+                    let worker = worker.clone();
+                    async move { import::handler(&worker, event, deadline).await }
+                })
+            }
             other => {
                 tracing::warn!(function = other, "no local handler for this worker yet");
                 continue;
@@ -132,6 +147,7 @@ pub async fn start(clients: &Clients, stack: &Stack, agents: Agents, settings: &
         step,
         generate: generator,
         export: exporter,
+        import: importer,
         deleter,
     }
 }

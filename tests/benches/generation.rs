@@ -67,7 +67,9 @@ async fn main() {
         };
         let generation = Generation::new(&job, Utc::now());
         let started = Instant::now();
-        upload(&worker, &generation, &tree, &|_| {}).await.expect("upload");
+        upload(&worker.engine.blobs, &generation, &tree.files, &|_| {})
+            .await
+            .expect("upload");
         let ours = started.elapsed() + render;
         let files = tree.files.len();
 

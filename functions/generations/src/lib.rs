@@ -1,10 +1,12 @@
 //! Generations: a project's rendered files. List, read (with the manifest), read one file, diff
-//! two, and regenerate from an execution — one Lambda each. The work is the generate-worker's.
+//! two, regenerate from an execution, import one from a repository — one Lambda each. The work
+//! is the generate-worker's and the import-worker's.
 
 pub mod create;
 pub mod diff;
 pub mod file;
 pub mod get;
+pub mod import;
 pub mod list;
 
 /// This crate's functions, by the names the manifests give them.
@@ -14,6 +16,8 @@ pub const FUNCTIONS: &[forgeflow_api::HttpFunction] = &[
     forgeflow_api::http_function!("generations-get", get::handler),
     forgeflow_api::http_function!("generations-file", file::handler),
     forgeflow_api::http_function!("generations-diff", diff::handler),
+    forgeflow_api::http_function!("imports-create", import::create),
+    forgeflow_api::http_function!("imports-start", import::start),
 ];
 
 use forgeflow_api::{ApiContext, ApiError, Request, request};

@@ -12,13 +12,14 @@ use forgeflow_domain::change::ChangeRequest;
 use forgeflow_domain::execution::Execution;
 use forgeflow_domain::export::ExportTarget;
 use forgeflow_domain::generation::{Generation, GenerationJob, GenerationStatus, RefusedFile, files_prefix};
+use forgeflow_domain::manifest::GeneratedFile;
 use forgeflow_domain::patch::describe;
 use forgeflow_domain::progress::{ProgressEvent, Topic};
 use forgeflow_generator::{GeneratedTree, GenerationInput, Limits};
 use forgeflow_progress::{Coalesced, Publisher};
 use forgeflow_store::engine::{output_key, steps_of_role};
 use forgeflow_store::{
-    Clients, Engine, ExportStore, GenerationStore, JobQueue, ProjectStore, Resources, ScheduleStore, StoreError,
+    Blobs, Clients, Engine, ExportStore, GenerationStore, JobQueue, ProjectStore, Resources, ScheduleStore, StoreError,
 };
 use futures_util::{StreamExt, TryStreamExt, stream};
 
@@ -197,7 +198,7 @@ async fn rendered(
         Ok(tree) => tree,
         Err(err) => return Ok(Err(err.to_string())),
     };
-    upload(worker, generation, &tree, report).await?;
+    upload(&worker.engine.blobs, generation, &tree.files, report).await?;
     Ok(Ok(Manifest {
         generation_id: generation.id.to_string(),
         files: tree.files.iter().map(|file| file.manifest_entry()).collect(),
@@ -261,7 +262,7 @@ async fn changed(
             total,
         })
     };
-    upload(worker, generation, &written, &offset).await?;
+    upload(&worker.engine.blobs, generation, &written.files, &offset).await?;
     Ok(Ok(Manifest {
         generation_id: generation.id.to_string(),
         files,
@@ -345,19 +346,18 @@ async fn take(
     Ok(Some(generation))
 }
 
+/// Writes `files` under the generation's prefix, reporting each one written.
 pub async fn upload(
-    worker: &GenerateWorker,
+    blobs: &Blobs,
     generation: &Generation,
-    tree: &GeneratedTree,
+    files: &[GeneratedFile],
     progress: &(dyn Fn(FileProgress) + Send + Sync),
 ) -> Result<(), StoreError> {
-    let total = tree.files.len();
+    let total = files.len();
     let prefix = generation.files_prefix();
-    let blobs = &worker.engine.blobs;
     let mut written = 0;
     // Indices, not `&GeneratedFile`s: a closure over borrowed items would make the future's
     // lifetime higher-ranked, which the Send bound on the Lambda handler cannot express.
-    let files = &tree.files;
     let mut uploads = stream::iter(0..total)
         .map(|index| {
             let file = &files[index];

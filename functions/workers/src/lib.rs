@@ -7,5 +7,6 @@ pub mod config;
 pub mod deletion;
 pub mod export;
 pub mod generate;
+pub mod import;
 pub mod scheduler;
 pub mod step;

@@ -35,6 +35,8 @@ pub struct ApiContext {
     pub hooks: HookStore,
     /// Where a deleted project's removal is queued (the project-deleter's queue).
     pub deletions: JobQueue,
+    /// Imports to read (an uploaded archive, a forge branch).
+    pub imports: JobQueue,
     pub events: EventStore,
     pub connections: ConnectionStore,
     pub audit: AuditStore,
@@ -79,6 +81,7 @@ impl ApiContext {
             schedules: ScheduleStore::new(dynamo(), &resources.table),
             hooks: HookStore::new(dynamo(), &resources.table),
             deletions: JobQueue::new(clients.sqs.clone(), &resources.deletions_queue),
+            imports: JobQueue::new(clients.sqs.clone(), &resources.imports_queue),
             events: EventStore::new(dynamo(), &resources.table),
             connections: ConnectionStore::new(dynamo(), &resources.table),
             audit: AuditStore::new(dynamo(), &resources.table),

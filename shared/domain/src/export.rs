@@ -49,7 +49,7 @@ fn yes() -> bool {
     true
 }
 
-fn is_name(segment: &str) -> bool {
+pub(crate) fn is_name(segment: &str) -> bool {
     !segment.is_empty()
         && segment.len() <= 100
         && !segment.starts_with('.')
@@ -58,7 +58,7 @@ fn is_name(segment: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
 }
 
-fn check_branch(branch: &Option<String>) -> Result<(), ValidationError> {
+pub(crate) fn check_branch(field: &'static str, branch: &Option<String>) -> Result<(), ValidationError> {
     match branch {
         Some(name)
             if name.is_empty()
@@ -70,8 +70,34 @@ fn check_branch(branch: &Option<String>) -> Result<(), ValidationError> {
                     .chars()
                     .any(|c| c.is_whitespace() || c.is_control() || "~^:?*[\\".contains(c)) =>
         {
-            Err(ValidationError::new("target.branch", "is not a valid branch name"))
+            Err(ValidationError::new(field, "is not a valid branch name"))
         }
+        _ => Ok(()),
+    }
+}
+
+/// `owner/name` on GitHub.
+pub(crate) fn check_repository(field: &'static str, repository: &str) -> Result<(), ValidationError> {
+    let parts: Vec<&str> = repository.split('/').collect();
+    if parts.len() != 2 || !parts.iter().all(|part| is_name(part)) {
+        return Err(ValidationError::new(field, "must be owner/name"));
+    }
+    Ok(())
+}
+
+/// `group/sub/name` on GitLab.
+pub(crate) fn check_gitlab_project(field: &'static str, project: &str) -> Result<(), ValidationError> {
+    let parts: Vec<&str> = project.split('/').collect();
+    if parts.len() < 2 || !parts.iter().all(|part| is_name(part)) {
+        return Err(ValidationError::new(field, "must be group/name (subgroups allowed)"));
+    }
+    Ok(())
+}
+
+/// A self-hosted GitLab: https only (the worker also checks where it resolves).
+pub(crate) fn check_base_url(field: &'static str, base_url: &Option<String>) -> Result<(), ValidationError> {
+    match base_url {
+        Some(url) if !url.starts_with("https://") => Err(ValidationError::new(field, "must be an https:// URL")),
         _ => Ok(()),
     }
 }
@@ -81,11 +107,8 @@ impl ExportTarget {
         match self {
             Self::Zip | Self::TarGz => Ok(()),
             Self::Github { repository, branch, .. } => {
-                let parts: Vec<&str> = repository.split('/').collect();
-                if parts.len() != 2 || !parts.iter().all(|part| is_name(part)) {
-                    return Err(ValidationError::new("target.repository", "must be owner/name"));
-                }
-                check_branch(branch)
+                check_repository("target.repository", repository)?;
+                check_branch("target.branch", branch)
             }
             Self::Gitlab {
                 project,
@@ -93,19 +116,9 @@ impl ExportTarget {
                 branch,
                 ..
             } => {
-                let parts: Vec<&str> = project.split('/').collect();
-                if parts.len() < 2 || !parts.iter().all(|part| is_name(part)) {
-                    return Err(ValidationError::new(
-                        "target.project",
-                        "must be group/name (subgroups allowed)",
-                    ));
-                }
-                if let Some(url) = base_url
-                    && !url.starts_with("https://")
-                {
-                    return Err(ValidationError::new("target.base_url", "must be an https:// URL"));
-                }
-                check_branch(branch)
+                check_gitlab_project("target.project", project)?;
+                check_base_url("target.base_url", base_url)?;
+                check_branch("target.branch", branch)
             }
         }
     }

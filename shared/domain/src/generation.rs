@@ -7,12 +7,15 @@ use utoipa::ToSchema;
 
 use crate::Id;
 use crate::execution::Execution;
+use crate::import::{ImportSource, Imported};
 use crate::project::{Project, Template};
 use crate::user::User;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum GenerationStatus {
+    /// An import waiting for its archive (`POST /generations/{id}/import` once uploaded).
+    AwaitingUpload,
     Queued,
     Running,
     Ready,
@@ -22,6 +25,7 @@ pub enum GenerationStatus {
 impl GenerationStatus {
     pub fn as_str(self) -> &'static str {
         match self {
+            Self::AwaitingUpload => "awaiting_upload",
             Self::Queued => "queued",
             Self::Running => "running",
             Self::Ready => "ready",
@@ -48,6 +52,9 @@ pub struct Generation {
     /// The change request that made it from its parent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub change_request: Option<String>,
+    /// Where an imported generation came from (no execution made it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub imported: Option<Imported>,
     pub status: GenerationStatus,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
@@ -83,7 +90,42 @@ impl Generation {
             template: job.template,
             parent: job.parent,
             change_request: job.change_request.clone(),
+            imported: None,
             status: GenerationStatus::Queued,
+            error: None,
+            file_count: 0,
+            total_bytes: 0,
+            conflicts: Vec::new(),
+            refused: Vec::new(),
+            created_at: now,
+            updated_at: now,
+            finished_at: None,
+        }
+    }
+
+    /// A project's first generation, read from `source` by the import-worker. Its execution id
+    /// is its own: no execution made it, and nothing is found under that id.
+    pub fn import(project: &Project, source: ImportSource, now: DateTime<Utc>) -> Self {
+        let id = Id::new();
+        let status = match source {
+            ImportSource::Upload { .. } => GenerationStatus::AwaitingUpload,
+            _ => GenerationStatus::Queued,
+        };
+        Self {
+            id,
+            project_id: project.id,
+            owner: project.owner,
+            execution_id: Id::from_uuid(id.as_uuid()),
+            template: project.template,
+            parent: None,
+            change_request: None,
+            imported: Some(Imported {
+                source,
+                branch: None,
+                commit: None,
+                history_commits: 0,
+            }),
+            status,
             error: None,
             file_count: 0,
             total_bytes: 0,

@@ -16,6 +16,7 @@ pub mod export_schedule;
 pub mod generation;
 pub mod hook;
 pub mod id;
+pub mod import;
 pub mod manifest;
 pub mod merge;
 pub mod patch;

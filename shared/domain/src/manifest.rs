@@ -33,14 +33,15 @@ impl FileMode {
     }
 }
 
-/// Who wrote a file: the project template, an agent (which wins over the template), or the
-/// generator's own docs (stories, sprints, review).
+/// Who wrote a file: the project template, an agent (which wins over the template), the
+/// generator's own docs (stories, sprints, review), or the repository it was imported from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Source {
     Template,
     Agent,
     Docs,
+    Imported,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

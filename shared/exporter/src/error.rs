@@ -69,6 +69,11 @@ pub enum ExportError {
     #[error("could not write the archive: {0}")]
     Archive(#[source] std::io::Error),
 
+    /// An imported archive or history that cannot become a project (too big, unreadable,
+    /// damaged): the same input fails the same way every time.
+    #[error("{0}")]
+    BadImport(String),
+
     #[error("could not write the zip archive: {0}")]
     Zip(#[from] zip::result::ZipError),
 }
@@ -96,6 +101,7 @@ impl ExportError {
             | ExportError::UnsupportedGitDirEntry { .. }
             | ExportError::NotEmpty(_)
             | ExportError::BadPackEntry { .. }
+            | ExportError::BadImport(_)
             | ExportError::Zip(_) => false,
         }
     }

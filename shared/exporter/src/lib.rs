@@ -18,6 +18,7 @@
 pub mod archive;
 mod changes;
 mod error;
+pub mod import;
 mod pack;
 mod path;
 mod repo;
@@ -26,7 +27,7 @@ mod walk;
 pub use changes::{Change, ChangeKind};
 pub use error::ExportError;
 pub use pack::{pack_git_dir, unpack_git_dir};
-pub use repo::{CommitInfo, LocalRepo};
+pub use repo::{Adopted, CommitInfo, LocalRepo};
 
 /// Checks a tree's entries (paths, modes, duplicates, case, file-or-folder) before anything is
 /// read or written for them; the repository and archive writers check again.

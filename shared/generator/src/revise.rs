@@ -62,10 +62,13 @@ pub fn revise(
             }
         }
     }
-    let docs = embedded::template_set(embedded::DOCS)?;
-    for doc in render::render(&docs, Source::Docs, &context::Context::new(input, None))? {
-        kept.remove(doc.path.as_str());
-        written.insert(doc.path.clone(), doc);
+    // The docs Forgeflow wrote follow the plan; an imported project has none to keep current.
+    if base.iter().any(|entry| entry.source == Source::Docs) {
+        let docs = embedded::template_set(embedded::DOCS)?;
+        for doc in render::render(&docs, Source::Docs, &context::Context::new(input, None))? {
+            kept.remove(doc.path.as_str());
+            written.insert(doc.path.clone(), doc);
+        }
     }
     // A file the patch rewrote with the same bytes is kept, not written again.
     let base_blob: BTreeMap<&str, &ManifestEntry> = base.iter().map(|e| (e.path.as_str(), e)).collect();

@@ -142,6 +142,41 @@ impl Blobs {
         Ok(bytes.into_bytes().to_vec())
     }
 
+    /// A URL that lets its holder PUT exactly `size` bytes at `key` for `expires_in`, and the
+    /// headers the PUT must carry (signed: S3 refuses a body of another length).
+    pub async fn presigned_put(
+        &self,
+        key: &str,
+        size: u64,
+        expires_in: std::time::Duration,
+    ) -> Result<(String, Vec<(String, String)>), StoreError> {
+        let config = PresigningConfig::expires_in(expires_in).map_err(|err| StoreError::backend("presign", err))?;
+        let length = i64::try_from(size).map_err(|err| StoreError::backend("presign", err))?;
+        let request = self
+            .client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .content_length(length)
+            .presigned(config)
+            .await
+            .map_err(|err| StoreError::backend("presign", aws_sdk_s3::Error::from(err)))?;
+        let headers = request
+            .headers()
+            .map(|(name, value)| (name.to_owned(), value.to_owned()))
+            .collect();
+        Ok((request.uri().to_owned(), headers))
+    }
+
+    /// The object's size, or `None` when there is none at `key`.
+    pub async fn size(&self, key: &str) -> Result<Option<u64>, StoreError> {
+        match self.client.head_object().bucket(&self.bucket).key(key).send().await {
+            Ok(head) => Ok(Some(head.content_length().unwrap_or(0).max(0) as u64)),
+            Err(err) if err.as_service_error().is_some_and(|e| e.is_not_found()) => Ok(None),
+            Err(err) => Err(StoreError::backend("head object", aws_sdk_s3::Error::from(err))),
+        }
+    }
+
     /// A URL that lets its holder GET the object for `expires_in`, without credentials.
     pub async fn presigned_get(&self, key: &str, expires_in: std::time::Duration) -> Result<String, StoreError> {
         let config = PresigningConfig::expires_in(expires_in).map_err(|err| StoreError::backend("presign", err))?;

@@ -107,6 +107,25 @@ impl GenerationStore {
         Ok(())
     }
 
+    /// An import's upload arrived: `awaiting_upload` becomes `queued`. `Conflict` when it was
+    /// not awaiting one (already queued by an earlier call, or finished).
+    pub async fn uploaded(&self, id: Id<Generation>, now: DateTime<Utc>) -> Result<(), StoreError> {
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(generation_key(id)))
+            .update_expression("SET #status = :queued, updated_at = :now")
+            .condition_expression("#status = :awaiting")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":queued", s(GenerationStatus::Queued.as_str()))
+            .expression_attribute_values(":awaiting", s(GenerationStatus::AwaitingUpload.as_str()))
+            .expression_attribute_values(":now", AttributeValue::S(now.to_rfc3339()))
+            .send()
+            .await
+            .map_err(|err| dynamo("queue an uploaded import", "the import is not awaiting its upload", err))?;
+        Ok(())
+    }
+
     /// Moves a generation that is not finished to `failed` with `reason`.
     pub async fn fail(&self, id: Id<Generation>, reason: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
         self.client

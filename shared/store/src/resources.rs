@@ -10,6 +10,7 @@ pub struct Resources {
     pub generations_queue: String,
     pub exports_queue: String,
     pub deletions_queue: String,
+    pub imports_queue: String,
     pub credentials_key: String,
 }
 
@@ -22,6 +23,7 @@ impl Resources {
         "FORGEFLOW_GENERATIONS_QUEUE_URL",
         "FORGEFLOW_EXPORTS_QUEUE_URL",
         "FORGEFLOW_DELETIONS_QUEUE_URL",
+        "FORGEFLOW_IMPORTS_QUEUE_URL",
         "FORGEFLOW_CREDENTIALS_KEY_ID",
     ];
 
@@ -33,6 +35,7 @@ impl Resources {
             generations_queue: env.required("FORGEFLOW_GENERATIONS_QUEUE_URL")?,
             exports_queue: env.required("FORGEFLOW_EXPORTS_QUEUE_URL")?,
             deletions_queue: env.required("FORGEFLOW_DELETIONS_QUEUE_URL")?,
+            imports_queue: env.required("FORGEFLOW_IMPORTS_QUEUE_URL")?,
             credentials_key: env.required("FORGEFLOW_CREDENTIALS_KEY_ID")?,
         })
     }

@@ -7,8 +7,8 @@
 //! remote branch moves, so a redelivered job never makes a second one.
 
 mod deliver;
-mod history;
-mod tree;
+pub(crate) mod history;
+pub(crate) mod tree;
 
 use std::path::PathBuf;
 

@@ -1,6 +1,9 @@
 //! The repository kept between exports: a git directory whose branch gets one commit per export.
 
+mod adopt;
 mod setup;
+
+pub use adopt::Adopted;
 
 use std::collections::BTreeMap;
 use std::path::Path;
