@@ -8,6 +8,8 @@ use chrono::{Duration, Utc};
 use forgeflow_api::respond;
 use forgeflow_api_lambda::registry;
 use forgeflow_domain::execution::{ExecutionStatus, StepStatus};
+use forgeflow_domain::generation::{Generation, GenerationStatus};
+use forgeflow_domain::import::{ArchiveFormat, ImportSource, upload_key};
 use forgeflow_local::manifest;
 use forgeflow_tests::{Options, TestApp, spawn_app_with};
 use serde_json::Value;
@@ -120,6 +122,8 @@ async fn every_sample_runs_through_its_handler() {
             ("projects-get", 200),
             ("projects-update", 200),
         ],
+        // before the project has a generation; the upload is put in place in between
+        &[("imports-create", 202), ("imports-start", 202)],
         &[("agents-list", 200), ("agents-get", 200), ("agents-create", 201)],
         &[
             ("workflows-list", 200),
@@ -170,7 +174,19 @@ async fn every_sample_runs_through_its_handler() {
         &[("openapi-get", 200)],
     ];
     for (stage, calls) in walk.iter().enumerate() {
-        if stage == 5 {
+        if stage == 3 {
+            let generation = ids["imports"].parse().unwrap();
+            let response = forgeflow_workers::import::handler(
+                &app.workers_import(),
+                sqs_sample("import-worker", json!({"generation_id": generation})),
+                Utc::now() + Duration::minutes(5),
+            )
+            .await;
+            assert!(response.batch_item_failures.is_empty(), "{response:?}");
+            let imported = app.context.generations.get(generation).await.unwrap().unwrap();
+            assert_eq!(imported.status, GenerationStatus::Ready, "{:?}", imported.error);
+        }
+        if stage == 6 {
             let execution = ids["executions"].clone();
             run_steps(&app, &execution).await;
             let job = json!({"generation_id": execution, "execution_id": execution, "project_id": ids["projects"], "owner": user_id, "template": "python-fastapi"});
@@ -214,6 +230,14 @@ async fn every_sample_runs_through_its_handler() {
                 event["queryStringParameters"]["against"] = Value::String(against.clone());
                 event["rawQueryString"] = Value::String(format!("against={against}&limit=20"));
             }
+            if *function == "imports-start" {
+                let id = upload_awaiting(&app, &user_id, &ids["projects"]).await;
+                let path = format!("/generations/{id}/import");
+                event["rawPath"] = Value::String(path.clone());
+                event["requestContext"]["http"]["path"] = Value::String(path);
+                event["pathParameters"]["id"] = Value::String(id.clone());
+                ids.insert("imports", id);
+            }
             if *function == "generations-create" {
                 event["body"] =
                     Value::String(json!({"execution_id": ids["executions"], "template": "react-vite"}).to_string());
@@ -243,6 +267,38 @@ async fn every_sample_runs_through_its_handler() {
     }
     let routes: BTreeSet<String> = manifest::routes().into_iter().map(|route| route.function).collect();
     assert_eq!(walked, routes, "every route's sample must be in the walk");
+}
+
+/// An upload import of `project` whose archive is in place, as a client leaves it before calling
+/// `POST /generations/{id}/import`.
+async fn upload_awaiting(app: &TestApp, owner: &str, project: &str) -> String {
+    let mut tar = tar::Builder::new(flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast()));
+    let mut header = tar::Header::new_gnu();
+    header.set_size(7);
+    header.set_mode(0o644);
+    tar.append_data(&mut header, "README.md", &b"# Mine\n"[..]).unwrap();
+    let bytes = tar.into_inner().unwrap().finish().unwrap();
+    let project = app
+        .context
+        .projects
+        .get(owner.parse().unwrap(), project.parse().unwrap())
+        .await
+        .unwrap()
+        .expect("the walk's project");
+    let source = ImportSource::Upload {
+        format: ArchiveFormat::TarGz,
+        size: bytes.len() as u64,
+    };
+    let generation = Generation::import(&project, source, Utc::now());
+    app.context.generations.create(&generation).await.unwrap();
+    let key = upload_key(generation.id, ArchiveFormat::TarGz);
+    app.context
+        .engine
+        .blobs
+        .put_bytes(&key, bytes, "application/gzip")
+        .await
+        .unwrap();
+    generation.id.to_string()
 }
 
 fn websocket_sample(function: &str) -> Value {

@@ -137,3 +137,57 @@ async fn a_change_exported_again_to_gitlab_merges_edits_made_there_and_can_go_to
     let requests = server.repo_info("acme/lending-review").pulls;
     assert_eq!((requests[0].head.as_str(), requests[0].base.as_str()), (branch, "main"));
 }
+
+#[tokio::test]
+async fn a_gitlab_branch_imports_as_a_projects_first_generation_remembered_as_its_export_target() {
+    let server = ForgeServer::start().await;
+    let app = app_with_forges(&server).await;
+    let user = user_with_token(&app, "gitlab").await;
+    let files: &[(&str, &str, &[u8])] = &[
+        ("README.md", "100644", b"# Legacy\n"),
+        ("bin/check", "100755", b"#!/bin/sh\nexit 0\n"),
+    ];
+    let head = server.repo("acme/legacy", files).unwrap();
+    let project = app.create_project(&user, "Legacy").await;
+    let project = app
+        .context
+        .projects
+        .get(
+            user.id.parse().unwrap(),
+            project["id"].as_str().unwrap().parse().unwrap(),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    let source = forgeflow_domain::import::ImportSource::Gitlab {
+        project: "acme/legacy".into(),
+        base_url: Some(server.url()),
+        branch: None,
+    };
+    let generation = forgeflow_domain::generation::Generation::import(&project, source, Utc::now());
+    app.context.generations.create(&generation).await.unwrap();
+    let job = forgeflow_domain::import::ImportJob {
+        generation_id: generation.id,
+    };
+
+    forgeflow_workers::import::run(&app.workers_import(), &job, Utc::now() + chrono::Duration::minutes(5))
+        .await
+        .unwrap();
+
+    let imported = crate::generations::wait_for_generation(&app, &user, &generation.id.to_string()).await;
+    assert_eq!(imported["status"], "ready", "{imported}");
+    assert_eq!(imported["imported"]["commit"], head.as_str());
+    let modes: Vec<(&str, &str)> = imported["manifest"]["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["path"].as_str().unwrap(), f["mode"].as_str().unwrap()))
+        .collect();
+    assert_eq!(modes, [("README.md", "100644"), ("bin/check", "100755")]);
+    let targets = app.context.exports.targets(project.id).await.unwrap();
+    assert_eq!(targets.len(), 1);
+    assert_eq!(
+        targets[0].target.remote_key().as_deref(),
+        Some(format!("gitlab:{}/acme/legacy@main", server.url()).as_str())
+    );
+}

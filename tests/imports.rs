@@ -11,7 +11,12 @@ use crate::exports::{app_with_forges, export, git, ready_generation, tempdir, un
 use crate::generations::wait_for_generation;
 
 /// `POST /projects/{project}/imports` with `source`.
-async fn start_import(app: &TestApp, user: &User, project: &str, source: Value) -> forgeflow_tests::TestResponse {
+pub(crate) async fn start_import(
+    app: &TestApp,
+    user: &User,
+    project: &str,
+    source: Value,
+) -> forgeflow_tests::TestResponse {
     app.call(
         Method::POST,
         &format!("/projects/{project}/imports"),
@@ -22,7 +27,7 @@ async fn start_import(app: &TestApp, user: &User, project: &str, source: Value) 
 }
 
 /// Uploads `bytes` as the import of a new project, as a client does; returns (project, generation id).
-async fn upload_import(app: &TestApp, user: &User, bytes: Vec<u8>, format: &str) -> (String, String) {
+pub(crate) async fn upload_import(app: &TestApp, user: &User, bytes: Vec<u8>, format: &str) -> (String, String) {
     let project = app.create_project(user, "Imported library").await["id"]
         .as_str()
         .unwrap()

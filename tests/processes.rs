@@ -326,4 +326,13 @@ async fn a_change_request_works_with_every_function_in_its_own_processes() {
     }
     assert_eq!(export["status"], "succeeded", "{export}");
     assert_eq!(export["generation_id"], change_id.as_str());
+
+    // The archive comes back as another project's import: imports-create presigns the upload,
+    // imports-start checks it, the import-worker reads it, each under its own role.
+    let url = export["result"]["download_url"].as_str().unwrap();
+    let archive = reqwest::get(url).await.unwrap().bytes().await.unwrap().to_vec();
+    let (_, imported) = crate::imports::upload_import(&app, &user, archive, "tar.gz").await;
+    let imported = crate::generations::wait_for_generation(&app, &user, &imported).await;
+    assert_eq!(imported["status"], "ready", "{imported}");
+    assert_eq!(imported["imported"]["history_commits"], 2, "both commits came along");
 }

@@ -358,6 +358,18 @@ impl TestApp {
         )
     }
 
+    /// The import-worker, built as its Lambda builds it (also for apps without pollers).
+    pub fn workers_import(&self) -> forgeflow_workers::import::ImportWorker {
+        let resources = self.stack.resources();
+        let publisher = self.settings.publisher(&self.context.clients, &resources);
+        forgeflow_workers::import::ImportWorker::from_clients(
+            &self.context.clients,
+            &resources,
+            self.settings.forges.clone(),
+            publisher,
+        )
+    }
+
     /// Starts the SQS workers for an app spawned without them; dropping the result stops them.
     pub async fn start_workers(&self) -> Workers {
         workers::start(

@@ -88,7 +88,8 @@ pub fn unpack(
     let mut seen = BTreeSet::new();
     for entry in entries {
         let raw = match &strip {
-            Some(top) => entry.path[top.len()..].trim_start_matches('/').to_owned(),
+            // The top folder's own entry strips to nothing; it is a directory, skipped below.
+            Some(top) => entry.path.strip_prefix(top.as_str()).unwrap_or_default().to_owned(),
             None => entry.path,
         };
         let content = match entry.kind {
@@ -255,12 +256,19 @@ fn without_dot_slash(path: &str) -> String {
     path.trim_start_matches("./").to_owned()
 }
 
-/// The folder every entry sits in, when there is exactly one and nothing beside it.
+/// The folder every entry sits in, when there is exactly one and nothing beside it (tar writes
+/// a folder's own entry without the trailing slash).
 fn single_top_folder(entries: &[Entry]) -> Option<String> {
     let mut top: Option<&str> = None;
     for entry in entries {
-        let (first, rest) = entry.path.split_once('/')?;
-        if first.is_empty() || first == ".git" || (rest.is_empty() && !matches!(entry.kind, Kind::Directory)) {
+        let directory = matches!(entry.kind, Kind::Directory);
+        let path = entry.path.trim_end_matches('/');
+        let (first, rest) = match path.split_once('/') {
+            Some(split) => split,
+            None if directory => (path, ""),
+            None => return None,
+        };
+        if first.is_empty() || first == ".git" || (rest.is_empty() && !directory) {
             return None;
         }
         match top {

@@ -103,7 +103,7 @@ fn an_archive_that_unpacks_past_the_budget_is_refused_whatever_its_headers_say()
 }
 
 /// A repository with two commits, as Forgeflow's own zip export packs it.
-fn exported_zip(extra_git_file: Option<(&str, &[u8])>) -> (Vec<u8>, String) {
+fn exported(format: Format, extra_git_file: Option<(&str, &[u8])>) -> (Vec<u8>, String) {
     let work = dir();
     let git_dir = work.path().join("git");
     let mut repo = LocalRepo::open_or_init(&git_dir, "main").unwrap();
@@ -131,17 +131,23 @@ fn exported_zip(extra_git_file: Option<(&str, &[u8])>) -> (Vec<u8>, String) {
         std::fs::File::create(path).unwrap().write_all(content).unwrap();
     }
     let mut out = std::io::Cursor::new(Vec::new());
-    archive::write(Format::Zip, &mut out, "project", &files, &mut read("two"), &git_dir).unwrap();
+    archive::write(format, &mut out, "project", &files, &mut read("two"), &git_dir).unwrap();
     (out.into_inner(), head)
 }
 
 #[test]
 fn an_archives_git_folder_becomes_the_history_and_nothing_else_of_it_comes_along() {
-    let (bytes, head) = exported_zip(Some(("objects/info/alternates", b"/etc\n")));
+    for (format, kind) in [(Format::Zip, ArchiveKind::Zip), (Format::TarGz, ArchiveKind::TarGz)] {
+        adopts_the_history_of(format, kind);
+    }
+}
+
+fn adopts_the_history_of(format: Format, kind: ArchiveKind) {
+    let (bytes, head) = exported(format, Some(("objects/info/alternates", b"/etc\n")));
     let scratch = dir();
     let history = scratch.path().join("theirs");
 
-    let unpacked = unpack(&bytes, ArchiveKind::Zip, &history, &LIMITS).unwrap();
+    let unpacked = unpack(&bytes, kind, &history, &LIMITS).unwrap();
     assert_eq!(unpacked.files.len(), 2);
     assert_eq!(unpacked.files[1].mode, "100755");
     assert_eq!(unpacked.git_dir.as_deref(), Some(history.as_path()));
@@ -190,3 +196,4 @@ fn a_history_without_its_objects_is_damaged_not_retried() {
             .is_none()
     );
 }
+
