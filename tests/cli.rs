@@ -744,7 +744,25 @@ async fn change_watch_then_diff_prints_what_the_change_did() {
         .to_owned();
     let nothing_yet = cli.run(&["export-again", &project]).await;
     assert_eq!(nothing_yet.code, 1, "nothing to export again yet: {nothing_yet:?}");
-    cli.run(&["export", &first, "--zip"]).await.ok();
+    let zip = cli.run(&["--json", "export", &first, "--zip"]).await.ok().json();
+    let url = zip["result"]["download_url"].as_str().unwrap();
+    let archive = tempfile::tempdir().unwrap();
+    let archive = archive.path().join("library.zip");
+    std::fs::write(&archive, reqwest::get(url).await.unwrap().bytes().await.unwrap()).unwrap();
+    let copy = cli.create_project("Copy").await;
+    let imported = cli
+        .run(&["import", &copy, "--archive", archive.to_str().unwrap()])
+        .await
+        .ok();
+    assert!(imported.stdout.contains("imported "), "{}", imported.stdout);
+    assert!(
+        imported.stdout.contains("(1 commits of history kept)"),
+        "{}",
+        imported.stdout
+    );
+    let wrong = cli.run(&["import", &copy, "--archive", "library.rar"]).await;
+    assert_eq!(wrong.code, 1, "{wrong:?}");
+    assert!(wrong.stderr.contains("neither a .zip nor a .tar.gz"), "{wrong:?}");
 
     let changed = cli
         .run(&["--json", "change", &project, "Add a field isbn to books", "--watch"])

@@ -102,6 +102,25 @@ impl Api {
     }
 }
 
+impl Api {
+    /// PUTs `body` to a presigned URL with the headers it was signed for (no token: the URL is
+    /// the permission).
+    pub async fn upload(&self, url: &str, headers: &[(String, String)], body: Vec<u8>) -> Result<(), CliError> {
+        let mut request = self.http.put(url).body(body);
+        for (name, value) in headers {
+            request = request.header(name.as_str(), value.as_str());
+        }
+        let response = request.send().await.map_err(|err| connection(url, &err))?;
+        if !response.status().is_success() {
+            return Err(CliError::Protocol {
+                url: strip_query(url).to_owned(),
+                reason: format!("the upload was refused: HTTP {}", response.status()),
+            });
+        }
+        Ok(())
+    }
+}
+
 /// A transport failure: the endpoint is down, unreachable or timed out.
 pub fn connection(url: &str, err: &reqwest::Error) -> CliError {
     CliError::Connection {

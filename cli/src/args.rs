@@ -67,6 +67,9 @@ pub enum Command {
     /// Export the project's latest generation again to every place it went before, continuing
     /// each history (edits made on GitHub/GitLab since are merged, never overwritten)
     ExportAgain(AgainArgs),
+    /// Start a new project from an existing repository: a zip / tar.gz you have (its .git keeps
+    /// the history), or a GitHub / GitLab branch read with your stored token
+    Import(ImportArgs),
     /// What changed between two generations: unified diffs, or the stat alone with --stat
     Diff(DiffArgs),
     /// A project's export schedule
@@ -92,6 +95,28 @@ pub struct ChangeArgs {
     /// Follow it live until its generation is ready (or it fails)
     #[arg(long)]
     pub watch: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("source").required(true).multiple(false)))]
+pub struct ImportArgs {
+    /// The project's id (a project without a generation yet)
+    pub project: String,
+    /// A .zip or .tar.gz of the repository
+    #[arg(long, value_name = "PATH", group = "source")]
+    pub archive: Option<PathBuf>,
+    /// A GitHub repository (after `forgeflow credentials set github`)
+    #[arg(long, value_name = "OWNER/NAME", group = "source")]
+    pub github: Option<String>,
+    /// A GitLab project (after `forgeflow credentials set gitlab`)
+    #[arg(long, value_name = "GROUP/NAME", group = "source")]
+    pub gitlab: Option<String>,
+    /// A self-hosted GitLab (https://…); gitlab.com by default
+    #[arg(long, value_name = "URL", requires = "gitlab")]
+    pub gitlab_url: Option<String>,
+    /// The branch to read (the repository's default otherwise)
+    #[arg(long, conflicts_with = "archive")]
+    pub branch: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -4,6 +4,7 @@ mod again;
 mod credentials;
 mod diff;
 mod export;
+mod import;
 mod login;
 mod projects;
 mod run;
@@ -63,6 +64,7 @@ pub async fn dispatch(cli: Cli, env: &Env, io: &mut Io) -> Result<(), CliError> 
         Command::Change(args) => run::change(&mut ctx, args).await,
         Command::Watch { execution } => run::watch(&mut ctx, &execution).await,
         Command::Export(args) => export::export(&mut ctx, args).await,
+        Command::Import(args) => import::import(&mut ctx, args).await,
         Command::ExportAgain(args) => again::export_again(&mut ctx, args).await,
         Command::Diff(args) => diff::diff(&mut ctx, args).await,
         Command::Schedule(command) => schedule::schedule(&mut ctx, command).await,

@@ -69,6 +69,8 @@ pub(crate) fn scrub(text: &str, secret: &str) -> String {
         "glpat-",
         "gloas-",
         "glptt-",
+        // A URL's query token: codeload's, after GitHub's archive redirect, is in reqwest's errors.
+        "token=",
     ] {
         out = mask_after(&out, prefix);
     }
@@ -116,6 +118,17 @@ fn truncate(text: &str, max_chars: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_urls_query_token_is_masked() {
+        let text = scrub(
+            "GET /repos/o/r/tarball/abc: error sending request for url \
+             (https://codeload.github.com/o/r/legacy.tar.gz/abc?token=AABC-12_x) after 2 tries",
+            "secret",
+        );
+        assert!(!text.contains("AABC"), "{text}");
+        assert!(text.ends_with("legacy.tar.gz/abc?[redacted]) after 2 tries"), "{text}");
+    }
 
     #[test]
     fn scrub_removes_the_token_and_token_shaped_words() {

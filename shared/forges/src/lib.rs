@@ -46,7 +46,7 @@ pub use error::ForgeError;
 pub use session::DEFAULT_WAIT_BUDGET;
 
 /// A branch's tree as the forge archives it: a gzip'd tar whose entries sit under one top folder.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Tarball {
     /// The commit archived (the branch's head when it was read).
     pub commit_sha: String,
@@ -54,6 +54,16 @@ pub struct Tarball {
     pub branch: String,
     /// The gzip'd tar bytes, as downloaded.
     pub bytes: Vec<u8>,
+}
+
+impl std::fmt::Debug for Tarball {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tarball")
+            .field("commit_sha", &self.commit_sha)
+            .field("branch", &self.branch)
+            .field("bytes", &self.bytes.len())
+            .finish()
+    }
 }
 
 /// One file of the export, as the generation's manifest describes it.

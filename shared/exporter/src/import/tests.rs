@@ -196,4 +196,3 @@ fn a_history_without_its_objects_is_damaged_not_retried() {
             .is_none()
     );
 }
-

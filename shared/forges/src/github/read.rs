@@ -104,48 +104,5 @@ async fn download(api: &mut Api<'_>, sha: &str, max_bytes: u64) -> Result<Vec<u8
         }
         Ok(Ok(capped.into_bytes()))
     })
-    .await
-    .map_err(without_codeload_token)?
-}
-
-/// reqwest names the URL in its errors, and after the redirect that is codeload's, whose query
-/// carries a token (short-lived, but a token): it must not reach a stored message.
-fn without_codeload_token(error: ForgeError) -> ForgeError {
-    let ForgeError::Transport(message) = error else {
-        return error;
-    };
-    let mut out = String::with_capacity(message.len());
-    let mut rest = message.as_str();
-    while let Some(at) = rest.find("token=") {
-        let (before, after) = rest.split_at(at + "token=".len());
-        out.push_str(before);
-        out.push_str("[redacted]");
-        rest = after.trim_start_matches(|c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '%'));
-    }
-    out.push_str(rest);
-    ForgeError::Transport(out)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn codeload_tokens_are_masked_in_transport_errors() {
-        let error = ForgeError::Transport(
-            "GET /repos/o/r/tarball/abc: error sending request for url \
-             (https://codeload.github.com/o/r/legacy.tar.gz/abc?token=AABC-12_x) after 2 tries"
-                .into(),
-        );
-        let ForgeError::Transport(clean) = without_codeload_token(error) else {
-            panic!("the kind is kept")
-        };
-        assert!(!clean.contains("AABC"), "{clean}");
-        assert!(
-            clean.ends_with("legacy.tar.gz/abc?token=[redacted]) after 2 tries"),
-            "{clean}"
-        );
-        let other = ForgeError::NotFound("token=kept".into());
-        assert_eq!(without_codeload_token(other.clone()), other);
-    }
+    .await?
 }
