@@ -75,16 +75,18 @@ describe('kms keys', () => {
     assert.ok(!actionsOf(statements).includes('kms:Decrypt'), 'credentials-put must not kms:Decrypt anything');
   });
 
-  it('lets export-worker decrypt with the credentials key', () => {
+  it('lets the export- and import-workers decrypt with the credentials key', () => {
     const keyId = keyIdFromEnv(t, credentials().env);
-    assert.ok(actionsOn(statementsOf(t, 'export-worker'), keyId).includes('kms:Decrypt'));
+    for (const worker of ['export-worker', 'import-worker']) {
+      assert.ok(actionsOn(statementsOf(t, worker), keyId).includes('kms:Decrypt'), worker);
+    }
   });
 
-  it('lets no function but export-worker decrypt (only the export worker reads credentials)', () => {
+  it('lets no function but the export- and import-workers decrypt (only they use forge tokens)', () => {
     const decrypters = allFunctions().filter((name) =>
       actionsOf(statementsOf(t, name)).some((a) => a === 'kms:Decrypt' || a === 'kms:*'),
     );
-    assert.deepEqual(decrypters, ['export-worker']);
+    assert.deepEqual(decrypters.sort(), ['export-worker', 'import-worker']);
     // And no key policy names a function's role: the keys trust the account, which delegates to IAM.
     const roles = new Set(ofType(t, 'AWS::IAM::Role').map(([id]) => id));
     for (const [id, p] of ofType(t, 'AWS::KMS::Key')) {
