@@ -469,6 +469,7 @@ function showExportDone(result, target) {
   show(download, Boolean(result.download_url));
   show(repository, Boolean(repoUrl));
   show(byTestId('export-result'), Boolean(result.download_url || repoUrl));
+  show(byTestId('change-form'), true);
   announce('Export ready.');
 }
 
@@ -494,6 +495,8 @@ function resetRunView(execution) {
   show(byTestId('export-result'), false);
   show(byTestId('download-link'), false);
   show(byTestId('repository-link'), false);
+  show(byTestId('change-form'), false);
+  show(byTestId('diff'), false);
   showRunError('');
 }
 
@@ -538,6 +541,7 @@ function onGenerationEvent(event) {
       break;
     case 'generation_ready':
       showGenerationReady(event.files, event.bytes);
+      if (state.run.change) showDiff(state.run.executionId);
       startExport();
       break;
     case 'generation_failed':
@@ -594,6 +598,57 @@ async function loadExportResult(event) {
     showExportDone({ ...current.result, url: event.url }, current.target);
   } catch (err) {
     showExportFailed(err.message);
+  }
+}
+
+/* ------------------------------------------------------------------ change requests */
+
+/** Runs the built-in `change` workflow on the project's latest generation, in this same view. */
+async function onChangeSubmit(event) {
+  event.preventDefault();
+  const form = event.currentTarget;
+  const request = form.elements.request.value.trim();
+  clearErrors(form);
+  await whileBusy(form, async () => {
+    try {
+      const execution = await api('POST', `/projects/${state.run.projectId}/changes`, { request });
+      setRun({ ...state.run, executionId: execution.id, exportId: null, change: request });
+      form.reset();
+      showRun(execution);
+    } catch (err) {
+      handleFailure(form, err);
+    }
+  });
+}
+
+function diffLine(file) {
+  const item = document.createElement('li');
+  const name = file.old_path ? `${file.old_path} → ${file.path}` : file.path;
+  const details = document.createElement('details');
+  const summary = document.createElement('summary');
+  summary.textContent = `${file.status} ${name} (+${file.additions} −${file.deletions})`;
+  details.append(summary);
+  if (file.patch) {
+    const patch = document.createElement('pre');
+    patch.textContent = file.patch;
+    details.append(patch);
+  }
+  item.append(details);
+  return item;
+}
+
+/** The change's diff against the generation it changed: the stat and the first page of files. */
+async function showDiff(generationId) {
+  try {
+    const diff = await api('GET', `/generations/${generationId}/diff?limit=50`);
+    const { stat } = diff;
+    const kinds = ['added', 'modified', 'deleted', 'renamed'].filter((kind) => stat[kind] > 0);
+    byTestId('diff-stat').textContent =
+      `${formatCount(stat.files_changed)} files changed: ${kinds.map((kind) => `${stat[kind]} ${kind}`).join(', ')}`;
+    byTestId('diff-files').replaceChildren(...diff.files.map(diffLine));
+    show(byTestId('diff'), true);
+  } catch (err) {
+    showRunError(err.message);
   }
 }
 
@@ -816,6 +871,7 @@ function bindEvents() {
   byTestId('brief-form').addEventListener('submit', onBriefSubmit);
   byTestId('logout').addEventListener('click', () => endSession());
   byTestId('new-project').addEventListener('click', onNewProject);
+  byTestId('change-form').addEventListener('submit', onChangeSubmit);
 }
 
 async function main() {

@@ -161,6 +161,24 @@ test('a brief becomes a downloadable zip, with live progress, on a phone screen'
 
     await assertFitsScreen(page);
     await page.screenshot({ path: path.join(ARTIFACTS, 'browser-flow.png'), fullPage: true });
+
+    // A change request runs in the same view: its steps, its diff, and a second export.
+    await page.getByTestId('change-request').fill('Add a field isbn to books');
+    await page.getByTestId('request-change').click();
+    await page.locator('[data-testid="step"][data-step="patch"]').waitFor();
+    await waitForAttribute(page, 'execution-status', 'data-status', 'succeeded');
+    assert.deepEqual(
+      (await stepStates(page)).map((s) => [s.step, s.status]),
+      [['plan', 'succeeded'], ['design', 'succeeded'], ['patch', 'succeeded'], ['review', 'succeeded']],
+    );
+    await page.getByTestId('diff').waitFor({ state: 'visible' });
+    await assertText(page, 'diff-stat', /^\d+ files changed: .*modified/);
+    await assertText(page, 'diff-files', /modified \S+ \(\+\d+ −\d+\)/);
+    await waitForAttribute(page, 'export-phase', 'data-phase', 'done');
+    const second = await page.getByTestId('download-link').getAttribute('href');
+    assert.ok(second && second !== href, 'a new archive of the changed project');
+    await assertFitsScreen(page);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'browser-change.png'), fullPage: true });
   });
 });
 
