@@ -17,6 +17,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct, type Node } from 'constructs';
 import { ArtifactError, BOOTSTRAP, inspectBootstrapZip, storedZip } from './lambda-artifact';
 import { encryptedLogGroup } from './logs';
+import { InlinePolicyRole } from './inline-role';
 import { REPO_ROOT } from './manifest';
 
 /** Tag carrying the binary name on every function (cost allocation, and how the tests find functions). */
@@ -177,6 +178,7 @@ export class RustFunction extends Construct {
       environment: props.environment,
       description: props.description,
       logGroup,
+      role: new InlinePolicyRole(this, 'Role'),
     });
     Tags.of(this.fn).add(FUNCTION_TAG, props.functionName);
   }

@@ -148,13 +148,31 @@ export interface Statement {
   Resource?: Json;
 }
 
-/** Every IAM statement attached (through AWS::IAM::Policy) to the role of function `name`. */
+/** Every IAM statement of the role of function `name`: its inline policies and any AWS::IAM::Policy attached. */
 export function statementsOf(t: Template, name: string): Statement[] {
   const fn = resources(t)[functionId(t, name)].Properties;
   const roleId = refTarget(fn.Role);
-  return ofType(t, 'AWS::IAM::Policy')
+  const inline = (resources(t)[roleId].Properties.Policies ?? []).flatMap(
+    (p: Json) => p.PolicyDocument.Statement as Statement[],
+  );
+  const attached = ofType(t, 'AWS::IAM::Policy')
     .filter(([, p]) => (p.Roles ?? []).some((r: Json) => r.Ref === roleId))
     .flatMap(([, p]) => p.PolicyDocument.Statement as Statement[]);
+  return [...inline, ...attached];
+}
+
+/**
+ * Every identity policy document of the template, by the logical id of the resource that holds it: each
+ * AWS::IAM::Policy and ManagedPolicy, and each role's inline `Policies` (a function's permissions live there).
+ */
+export function identityPolicies(t: Template): (readonly [string, { Statement: Statement[] }])[] {
+  return [
+    ...ofType(t, 'AWS::IAM::Policy').map(([id, p]) => [id, p.PolicyDocument] as const),
+    ...ofType(t, 'AWS::IAM::ManagedPolicy').map(([id, p]) => [id, p.PolicyDocument] as const),
+    ...ofType(t, 'AWS::IAM::Role').flatMap(([id, p]) =>
+      (p.Policies ?? []).map((policy: Json) => [id, policy.PolicyDocument] as const),
+    ),
+  ];
 }
 
 export function actionsOf(statements: Statement[]): string[] {

@@ -1,5 +1,6 @@
-// CloudFormation's quotas on one template: at most 500 resources. Every function costs about eight (function,
-// role, policy, log group, one alarm, and a route, integration and permission or an event source mapping),
+// CloudFormation's quotas on one template: at most 500 resources. Every function costs about seven (function,
+// role with its permissions inline, log group, one alarm, and a route, integration and permission or an event
+// source mapping),
 // every queue five (queue, DLQ, their two policies, the DLQ alarm), so the manifests can outgrow one stack.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
