@@ -134,6 +134,10 @@ mod tests {
             entry("run.sh", "old\n", FileMode::Executable),
             entry("gone.txt", "bye\n", FileMode::Regular),
             entry("same.txt", "same\n", FileMode::Regular),
+            ManifestEntry {
+                source: Source::Docs,
+                ..entry("docs/user-stories.md", "old stories\n", FileMode::Regular)
+            },
         ];
         let applied = vec![
             Applied::Write {
@@ -166,6 +170,22 @@ mod tests {
         let manifest = revision.manifest();
         assert!(manifest.windows(2).all(|w| w[0].path < w[1].path));
         assert!(!manifest.iter().any(|e| e.path == "gone.txt"));
+
+        // An imported tree has no docs of Forgeflow's: none are added to it.
+        let imported: Vec<ManifestEntry> = base
+            .iter()
+            .filter(|e| e.source != Source::Docs)
+            .map(|e| ManifestEntry {
+                source: Source::Imported,
+                ..e.clone()
+            })
+            .collect();
+        let revision = revise(&imported, &applied, &input(), &Limits::default()).unwrap();
+        assert!(
+            revision.written.iter().all(|f| !f.path.starts_with("docs/")),
+            "{:?}",
+            revision.written
+        );
     }
 
     #[test]
@@ -178,7 +198,7 @@ mod tests {
         let error = revise(&base, &[add("readme.md")], &input(), &Limits::default()).unwrap_err();
         assert!(matches!(error, GenerateError::CaseCollision { .. }), "{error}");
         let tight = Limits {
-            max_files: 2,
+            max_files: 1,
             ..Limits::default()
         };
         let error = revise(&base, &[add("a.txt")], &input(), &tight).unwrap_err();
