@@ -4,6 +4,7 @@
 
 mod audit;
 mod auth;
+mod budgets;
 mod catalog;
 mod changes;
 mod cli;

@@ -124,6 +124,12 @@ async fn every_sample_runs_through_its_handler() {
         ],
         // before the project has a generation; the upload is put in place in between
         &[("imports-create", 202), ("imports-start", 202)],
+        &[
+            ("prices-get", 200),
+            ("estimate-get", 200),
+            ("budget-put", 200),
+            ("usage-get", 200),
+        ],
         &[("agents-list", 200), ("agents-get", 200), ("agents-create", 201)],
         &[
             ("workflows-list", 200),
@@ -186,7 +192,7 @@ async fn every_sample_runs_through_its_handler() {
             let imported = app.context.generations.get(generation).await.unwrap().unwrap();
             assert_eq!(imported.status, GenerationStatus::Ready, "{:?}", imported.error);
         }
-        if stage == 6 {
+        if stage == 7 {
             let execution = ids["executions"].clone();
             run_steps(&app, &execution).await;
             let job = json!({"generation_id": execution, "execution_id": execution, "project_id": ids["projects"], "owner": user_id, "template": "python-fastapi"});

@@ -50,7 +50,7 @@ fn input() -> AgentInput {
 }
 
 pub async fn run(agents: &Agents, agent: &Agent) -> Result<AgentRun, AgentError> {
-    agents.run(agent, &input(), &|_| {}).await
+    agents.run(agent, &input(), &forgeflow_agents::Unmetered, &|_| {}).await
 }
 
 fn close(a: f64, b: f64) -> bool {
@@ -150,7 +150,7 @@ async fn progress_is_reported_while_streaming_and_ends_on_the_exact_count() {
     let seen = Mutex::new(Vec::new());
     let progress = |p: TokenProgress| seen.lock().unwrap().push(p.output_tokens);
     Agents::new(server.config())
-        .run(&openai(), &input(), &progress)
+        .run(&openai(), &input(), &forgeflow_agents::Unmetered, &progress)
         .await
         .unwrap();
     let seen = seen.into_inner().unwrap();

@@ -54,7 +54,7 @@ async fn offline_generation(project_name: &str, brief: &str, template: Template)
             change: None,
         };
         let run = agents
-            .run(&agent, &input, &|_| {})
+            .run(&agent, &input, &forgeflow_agents::Unmetered, &|_| {})
             .await
             .expect("the offline agent answers");
         outputs.insert(step.id.clone(), run.output);
@@ -123,7 +123,7 @@ async fn offline_change(first: &GenerationInput, tree: &GeneratedTree, request: 
             change: Some(context.clone()),
         };
         let run = agents
-            .run(&agent, &input, &|_| {})
+            .run(&agent, &input, &forgeflow_agents::Unmetered, &|_| {})
             .await
             .expect("the offline agent answers the change");
         outputs.insert(step.id.clone(), run.output);

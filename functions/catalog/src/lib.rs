@@ -2,6 +2,7 @@
 //! `/agents` and `/workflows`, one Lambda per endpoint.
 
 pub mod agents;
+pub mod prices;
 pub mod workflows;
 
 /// This crate's functions, by the names the manifests give them.
@@ -12,6 +13,7 @@ pub const FUNCTIONS: &[forgeflow_api::HttpFunction] = &[
     forgeflow_api::http_function!("workflows-list", workflows::list::handler),
     forgeflow_api::http_function!("workflows-get", workflows::get::handler),
     forgeflow_api::http_function!("workflows-create", workflows::create::handler),
+    forgeflow_api::http_function!("prices-get", prices::handler),
 ];
 
 use forgeflow_api::{ApiContext, ApiError};

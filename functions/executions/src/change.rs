@@ -30,6 +30,7 @@ pub async fn handler(ctx: &ApiContext, req: Request) -> ApiResult {
     let project_id = request::path_param(&req, "id")?;
     let input: CreateChange = request::json_body(&req)?;
     let request = input.request()?;
+    input.budget.validate("budget")?;
     let project = ctx.owned_project(owner, project_id).await?;
     let base = match input.base {
         Some(id) => given_base(ctx, &project, id).await?,
@@ -41,7 +42,7 @@ pub async fn handler(ctx: &ApiContext, req: Request) -> ApiResult {
         base_execution: base.execution_id,
     };
     let workflow = input.workflow.as_deref().unwrap_or(CHANGE_WORKFLOW);
-    start(ctx, project, workflow, Some(change)).await
+    start(ctx, project, workflow, Some(change), input.budget).await
 }
 
 async fn given_base(ctx: &ApiContext, project: &Project, id: Id<Generation>) -> Result<Generation, ApiError> {

@@ -3,8 +3,9 @@ use forgeflow_api::{ApiContext, ApiError, ApiResult, Request, request, response}
 use forgeflow_catalog::find_agent;
 use forgeflow_catalog::workflows::find_workflow;
 use forgeflow_domain::Id;
+use forgeflow_domain::budget::Budget;
 use forgeflow_domain::change::ChangeRequest;
-use forgeflow_domain::execution::{self, Execution, ExecutionStatus, StartExecution};
+use forgeflow_domain::execution::{self, Execution, ExecutionStatus, Spending, StartExecution};
 use forgeflow_domain::project::Project;
 use forgeflow_domain::workflow::FULL_PROJECT;
 
@@ -20,7 +21,7 @@ use crate::view::ExecutionView;
     responses(
         (status = 202, description = "The execution, started", body = ExecutionView,
             headers(("location" = String, description = "`/executions/{id}`"))),
-        (status = 400, description = "Malformed body or id, an unknown workflow, or one too large to run (`workflow`)"),
+        (status = 400, description = "Malformed body or id, an unknown workflow, or one too large to run (`workflow`), or a budget that is not above 0 (`budget.max_cost_usd`, `budget.max_tokens`)"),
         (status = 401, description = "Missing, expired or invalid token"),
         (status = 404, description = "No such project of the caller's"),
         (status = 413, description = "Body over 256 KiB"),
@@ -31,16 +32,25 @@ pub async fn handler(ctx: &ApiContext, req: Request) -> ApiResult {
     let owner = ctx.tokens().await?.authenticate(&req)?;
     let project_id = request::path_param(&req, "id")?;
     let input: StartExecution = request::json_body_or_default(&req)?;
+    input.budget.validate("budget")?;
     let project = ctx.owned_project(owner, project_id).await?;
     let workflow_id = input.workflow.as_deref().unwrap_or(FULL_PROJECT);
-    start(ctx, project, workflow_id, None).await
+    start(ctx, project, workflow_id, None, input.budget).await
 }
 
-/// Snapshots the workflow and its agents into a new execution, writes it with its steps in one
-/// transaction and queues the first steps: 202 with the execution. A change request starts here
-/// too, with its `change`.
-pub async fn start(ctx: &ApiContext, project: Project, workflow_id: &str, change: Option<ChangeRequest>) -> ApiResult {
-    let owner = project.owner;
+/// The workflow `workflow_id` (a built-in or the owner's) and each agent its steps use, as an
+/// execution freezes them.
+pub async fn snapshot(
+    ctx: &ApiContext,
+    owner: forgeflow_domain::Id<forgeflow_domain::user::User>,
+    workflow_id: &str,
+) -> Result<
+    (
+        forgeflow_domain::workflow::Workflow,
+        Vec<forgeflow_domain::agent::Agent>,
+    ),
+    ApiError,
+> {
     let workflow = find_workflow(ctx, owner, workflow_id)
         .await?
         .ok_or_else(|| ApiError::bad_request("workflow", format!("no workflow `{workflow_id}`")))?;
@@ -60,6 +70,21 @@ pub async fn start(ctx: &ApiContext, project: Project, workflow_id: &str, change
         })?;
         agents.push(agent);
     }
+    Ok((workflow, agents))
+}
+
+/// Snapshots the workflow and its agents into a new execution, writes it with its steps in one
+/// transaction and queues the first steps: 202 with the execution. A change request starts here
+/// too, with its `change`.
+pub async fn start(
+    ctx: &ApiContext,
+    project: Project,
+    workflow_id: &str,
+    change: Option<ChangeRequest>,
+    budget: Budget,
+) -> ApiResult {
+    let owner = project.owner;
+    let (workflow, agents) = snapshot(ctx, owner, workflow_id).await?;
     if change.is_some() && forgeflow_domain::change::patch_step(&workflow, &agents).is_none() {
         return Err(ApiError::bad_request(
             "workflow",
@@ -79,6 +104,8 @@ pub async fn start(ctx: &ApiContext, project: Project, workflow_id: &str, change
         change,
         status: ExecutionStatus::Running,
         error: None,
+        budget,
+        spending: Spending::default(),
         created_at: now,
         updated_at: now,
         finished_at: None,

@@ -1,13 +1,15 @@
-//! Executions: a workflow run over a project. Start, read, list, cancel, retry, and start a
-//! change request — one Lambda each. The steps themselves run in the step-worker.
+//! Executions: a workflow run over a project. Start, read, list, cancel, retry, start a change
+//! request, estimate a run, read the month's usage and set its budget — one Lambda each. The steps themselves run in the step-worker.
 
 pub mod cancel;
 pub mod change;
 pub mod create;
+pub mod estimate;
 pub mod events;
 pub mod get;
 pub mod list;
 pub mod retry;
+pub mod usage;
 pub mod view;
 
 /// This crate's functions, by the names the manifests give them.
@@ -19,6 +21,9 @@ pub const FUNCTIONS: &[forgeflow_api::HttpFunction] = &[
     forgeflow_api::http_function!("executions-cancel", cancel::handler),
     forgeflow_api::http_function!("executions-retry", retry::handler),
     forgeflow_api::http_function!("changes-create", change::handler),
+    forgeflow_api::http_function!("estimate-get", estimate::handler),
+    forgeflow_api::http_function!("usage-get", usage::get),
+    forgeflow_api::http_function!("budget-put", usage::put_budget),
 ];
 
 use forgeflow_api::{ApiContext, ApiError, Request, request};

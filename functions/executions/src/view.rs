@@ -1,6 +1,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
+use forgeflow_domain::budget::{Budget, Spend};
 use forgeflow_domain::execution::{Execution, ExecutionStatus, StepRun, StepStatus};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -26,6 +27,10 @@ pub struct ExecutionView {
     pub finished_at: Option<DateTime<Utc>>,
     pub steps: Vec<StepView>,
     pub totals: Totals,
+    /// The run's caps; empty when unlimited.
+    pub budget: Budget,
+    /// What the run's provider calls used, as counted against its budget.
+    pub spent: Spend,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -116,6 +121,8 @@ impl ExecutionView {
             finished_at: execution.finished_at,
             steps,
             totals,
+            budget: execution.budget,
+            spent: execution.spending.spent(),
         }
     }
 }

@@ -57,6 +57,7 @@ pub struct ErrorDetail {
         (name = "schedules", description = "Cron or rate export schedules"),
         (name = "hooks", description = "Signed webhooks that start an export"),
         (name = "audit", description = "The caller's own audit log"),
+        (name = "usage", description = "Prices, estimates, budgets and what runs spent"),
         (name = "meta", description = "This document"),
     ),
 )]

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use forgeflow_agents::{AgentError, AgentInput, AgentRun, Agents, TokenProgress};
+use forgeflow_agents::{AgentError, AgentInput, AgentRun, Agents, Meter, TokenProgress};
 use forgeflow_domain::agent::{Agent, PlanOutput, WrittenFile};
 use forgeflow_domain::change::{CONTEXT_BUDGET_BYTES, ChangeContext, ChangeRequest, patch_step, relevant_files};
 use forgeflow_domain::generation::{files_prefix, manifest_key};
@@ -127,9 +127,10 @@ pub async fn run_engineer(
     base: &Base,
     agent: &Agent,
     input: &mut AgentInput,
+    meter: &dyn Meter,
     progress: &(dyn Fn(TokenProgress) + Send + Sync),
 ) -> Result<Result<AgentRun, AgentError>, StoreError> {
-    let first = match agents.run(agent, input, progress).await {
+    let first = match agents.run(agent, input, meter, progress).await {
         Ok(run) => run,
         Err(error) => return Ok(Err(error)),
     };
@@ -144,7 +145,7 @@ pub async fn run_engineer(
     if let Some(change) = input.change.as_mut() {
         change.feedback = Some(patch::describe(&conflicts));
     }
-    let second = match agents.run(agent, input, progress).await {
+    let second = match agents.run(agent, input, meter, progress).await {
         Ok(run) => run,
         Err(error) => return Ok(Err(error)),
     };

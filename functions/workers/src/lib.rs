@@ -8,5 +8,6 @@ pub mod deletion;
 pub mod export;
 pub mod generate;
 pub mod import;
+pub mod meter;
 pub mod scheduler;
 pub mod step;

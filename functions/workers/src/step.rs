@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use chrono::{DateTime, Utc};
-use forgeflow_agents::{AgentInput, Agents, TokenProgress};
+use forgeflow_agents::{AgentError, AgentInput, Agents, TokenProgress};
 use forgeflow_domain::Id;
 use forgeflow_domain::execution::{Execution, ExecutionStatus, StepJob, StepRun, StepStatus};
 use forgeflow_domain::progress::{ProgressEvent, Topic};
@@ -19,6 +19,7 @@ use forgeflow_store::{Engine, StoreError};
 
 use crate::batch::{self, JobError, ReceiveLimit};
 use crate::change::{Base, run_engineer};
+use crate::meter::StepMeter;
 use forgeflow_domain::change::writes_patch;
 
 pub struct StepWorker {
@@ -214,13 +215,18 @@ async fn execute(worker: &StepWorker, execution: &Execution, mut run: StepRun) -
             output_tokens: progress.output_tokens,
         });
     };
+    let meter = StepMeter::new(&engine.spending, execution).await?;
     let outcome = match &base {
         Some(base) if writes_patch(agent) => {
-            run_engineer(&worker.agents, engine, base, agent, &mut input, &report).await?
+            run_engineer(&worker.agents, engine, base, agent, &mut input, &meter, &report).await?
         }
-        _ => worker.agents.run(agent, &input, &report).await,
+        _ => worker.agents.run(agent, &input, &meter, &report).await,
     };
     tokens.finish().await;
+    if let Err(AgentError::Metering(reason)) = &outcome {
+        // Nothing was called: the step goes back to the queue.
+        return Err(StoreError::backend("count spending", reason.clone()));
+    }
     run.finished_at = Some(Utc::now());
     match outcome {
         Ok(agent_run) => {
@@ -247,6 +253,9 @@ async fn execute(worker: &StepWorker, execution: &Execution, mut run: StepRun) -
                 attempts: run.attempts,
             };
             worker.progress.publish(topic, completed).await;
+            if meter.passed() {
+                return stop_over_budget(worker, execution, &run).await;
+            }
             resume_after(worker, execution.id, &run.step_id, false).await
         }
         Err(err) => {
@@ -254,7 +263,11 @@ async fn execute(worker: &StepWorker, execution: &Execution, mut run: StepRun) -
             run.status = StepStatus::Failed;
             run.attempts += err.attempts();
             run.error = Some(err.to_string());
-            let stopped_execution = engine.fail(execution, &run).await?;
+            let status = match err {
+                AgentError::Budget { .. } => ExecutionStatus::BudgetExceeded,
+                _ => ExecutionStatus::Failed,
+            };
+            let stopped_execution = engine.stop(execution, &run, status).await?;
             let failed = ProgressEvent::StepFailed {
                 step: run.step_id.clone(),
                 error: err.to_string(),
@@ -264,11 +277,40 @@ async fn execute(worker: &StepWorker, execution: &Execution, mut run: StepRun) -
                 let reason = format!("step `{}` failed: {err}", run.step_id);
                 worker
                     .progress
-                    .publish(topic, finished(execution, ExecutionStatus::Failed, Some(reason)))
+                    .publish(topic, finished(execution, status, Some(reason)))
                     .await;
             }
             Ok(())
         }
+    }
+}
+
+/// A step's actual usage took the run past its budget: its work is kept, nothing after it runs;
+/// a retry with a raised budget goes on from there.
+async fn stop_over_budget(worker: &StepWorker, execution: &Execution, run: &StepRun) -> Result<(), StoreError> {
+    let reason = format!(
+        "step `{}` used more than estimated and the run passed its budget; raise it and retry to go on",
+        run.step_id
+    );
+    let stopped = worker
+        .engine
+        .executions
+        .transition(
+            execution.id,
+            &[ExecutionStatus::Running],
+            ExecutionStatus::BudgetExceeded,
+            Some(&reason),
+            Utc::now(),
+        )
+        .await;
+    match stopped {
+        Ok(()) => {
+            let event = finished(execution, ExecutionStatus::BudgetExceeded, Some(reason));
+            worker.progress.publish(Topic::execution(execution.id), event).await;
+            Ok(())
+        }
+        Err(StoreError::Conflict(_)) => Ok(()),
+        Err(other) => Err(other),
     }
 }
 

@@ -12,10 +12,12 @@ use crate::error::AgentError;
 use crate::extract::extract_json_object;
 use crate::http::{Completion, attempt};
 use crate::input::{AgentInput, AgentRun, ProgressMeter, TokenProgress, estimate_tokens};
+use crate::meter::Meter;
 use crate::offline;
 use crate::openai::{self, OpenAi};
 use crate::prompt::Prompt;
 use crate::retry::with_retries;
+use forgeflow_domain::budget::Spend;
 
 /// The AI caller: one HTTP client (connection pools, TLS set up once per container) and the
 /// providers' settings. Build it once and share it by reference.
@@ -76,6 +78,7 @@ impl Agents {
         &self,
         agent: &Agent,
         input: &AgentInput,
+        meter: &dyn Meter,
         progress: &(dyn Fn(TokenProgress) + Send + Sync),
     ) -> Result<AgentRun, AgentError> {
         // Contracts stored before creation checked them meet the same bounds before any work.
@@ -84,11 +87,20 @@ impl Agents {
         let contract = Contract::compile(&agent.output_contract).map_err(AgentError::InvalidContract)?;
         let prompt = Prompt::for_step(agent, input);
         let remote = match agent.provider {
-            ProviderKind::Offline => return run_offline(agent, input, &prompt, progress).await,
+            ProviderKind::Offline => {
+                let most = self.most(agent, &prompt);
+                meter.reserve(&agent.model, most).await?;
+                let run = run_offline(agent, input, &prompt, progress).await;
+                let used = run.as_ref().map_or(Spend::default(), |run| {
+                    Spend::new(run.cost_usd, run.input_tokens + run.output_tokens)
+                });
+                meter.settle(&agent.model, most, used).await?;
+                return run;
+            }
             ProviderKind::Openai => Remote::OpenAi,
             ProviderKind::Anthropic => Remote::Anthropic,
         };
-        let first = self.complete(remote, agent, &prompt, progress).await?;
+        let first = self.metered(remote, agent, &prompt, meter, progress).await?;
         let reason = match judge(&contract, &first.completion) {
             Ok(output) => return Ok(finish(agent, output, &[first], false)),
             Err(reason) => reason,
@@ -96,7 +108,7 @@ impl Agents {
         tracing::info!(agent = %agent.id, step = %input.step_id, %reason, "contract breach; asking for a repair");
         let repair = prompt.with_repair(&first.completion.text, &reason);
         let second = self
-            .complete(remote, agent, &repair, progress)
+            .metered(remote, agent, &repair, meter, progress)
             .await
             .map_err(|error| with_more_attempts(error, first.attempts))?;
         match judge(&contract, &second.completion) {
@@ -106,6 +118,47 @@ impl Agents {
                 attempts: first.attempts + second.attempts,
             }),
         }
+    }
+
+    /// The most one call with `prompt` can use: its estimated tokens plus the output limit, at
+    /// the model's list price.
+    fn most(&self, agent: &Agent, prompt: &Prompt) -> Spend {
+        let input = estimate_tokens(&prompt.all_text());
+        let output = u64::from(self.config.max_output_tokens);
+        Spend::new(cost_usd(&agent.model, input, output), input + output)
+    }
+
+    /// One provider call, reserved against the budgets first and settled after.
+    async fn metered(
+        &self,
+        remote: Remote,
+        agent: &Agent,
+        prompt: &Prompt,
+        meter: &dyn Meter,
+        progress: &(dyn Fn(TokenProgress) + Send + Sync),
+    ) -> Result<Answer, AgentError> {
+        let most = self.most(agent, prompt);
+        meter.reserve(&agent.model, most).await?;
+        let answer = self.complete(remote, agent, prompt, progress).await;
+        let used = match &answer {
+            Ok(answer) => {
+                let input = answer.completion.input_tokens.unwrap_or(answer.prompt_tokens);
+                let output = answer
+                    .completion
+                    .output_tokens
+                    .unwrap_or_else(|| estimate_tokens(&answer.completion.text));
+                let model = answer
+                    .completion
+                    .model
+                    .as_deref()
+                    .filter(|m| price_per_million(m).is_some());
+                Spend::new(cost_usd(model.unwrap_or(&agent.model), input, output), input + output)
+            }
+            // A call that failed is not billed by the providers used here.
+            Err(_) => Spend::default(),
+        };
+        meter.settle(&agent.model, most, used).await?;
+        answer
     }
 
     /// One provider call with retries.
@@ -295,7 +348,7 @@ mod tests {
             inputs: Default::default(),
             change: None,
         };
-        let future = agents.run(&agent, &input, &|_| {});
+        let future = agents.run(&agent, &input, &crate::Unmetered, &|_| {});
         assert_send(&future);
         let run = future.await.unwrap();
         assert_eq!((run.attempts, run.repaired, run.cost_usd), (1, false, 0.0));
@@ -316,7 +369,7 @@ mod tests {
             change: None,
         };
         let error = Agents::new(AgentsConfig::default())
-            .run(&agent, &input, &|_| {})
+            .run(&agent, &input, &crate::Unmetered, &|_| {})
             .await
             .unwrap_err();
         assert!(matches!(error, AgentError::InvalidContract(_)), "{error:?}");

@@ -89,7 +89,7 @@ impl Default for AgentsConfig {
             retry: RetryPolicy::default(),
             connect_timeout: Duration::from_secs(10),
             read_timeout: Duration::from_secs(120),
-            max_output_tokens: 8192,
+            max_output_tokens: forgeflow_domain::estimate::DEFAULT_MAX_OUTPUT_TOKENS as u32,
         }
     }
 }

@@ -38,6 +38,16 @@ pub enum AgentError {
     /// The agent's output contract is not a usable JSON Schema.
     #[error("the agent's output contract is not a valid JSON Schema: {0}")]
     InvalidContract(String),
+    /// The next provider call could pass a budget: it was not made.
+    #[error("{reason}")]
+    Budget {
+        scope: forgeflow_domain::budget::BudgetScope,
+        reason: String,
+        attempts: u32,
+    },
+    /// Spending could not be counted (the store failed): nothing was called; try again later.
+    #[error("spending could not be counted: {0}")]
+    Metering(String),
 }
 
 fn status_suffix(status: Option<u16>) -> String {
@@ -53,14 +63,15 @@ impl AgentError {
             AgentError::Exhausted { attempts, .. }
             | AgentError::Rejected { attempts, .. }
             | AgentError::Contract { attempts, .. }
-            | AgentError::Unusable { attempts, .. } => *attempts,
-            AgentError::MissingKey { .. } | AgentError::InvalidContract(_) => 0,
+            | AgentError::Unusable { attempts, .. }
+            | AgentError::Budget { attempts, .. } => *attempts,
+            AgentError::MissingKey { .. } | AgentError::InvalidContract(_) | AgentError::Metering(_) => 0,
         }
     }
 
     /// Whether running the step again later could succeed without anyone changing anything.
     pub fn is_transient(&self) -> bool {
-        matches!(self, AgentError::Exhausted { .. })
+        matches!(self, AgentError::Exhausted { .. } | AgentError::Metering(_))
     }
 }
 

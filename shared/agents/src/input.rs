@@ -47,9 +47,7 @@ pub struct TokenProgress {
 }
 
 /// Tokens are estimated as characters / 4 (rounded up) wherever a provider gives no count.
-pub(crate) fn estimate_tokens(text: &str) -> u64 {
-    (text.chars().count() as u64).div_ceil(4)
-}
+pub(crate) use forgeflow_domain::pricing::estimate_tokens;
 
 /// Reports streamed output at most every `STEP` estimated tokens, so a fast stream does not
 /// flood the progress channel (each report may become a WebSocket message). Shared by reference

@@ -9,6 +9,8 @@
 //! - **Contracts**: the answer's JSON object is validated against the agent's JSON Schema; a
 //!   breach gets exactly one repair request before [`AgentError::Contract`].
 //! - **Usage**: tokens in and out and their cost in USD ([`cost::cost_usd`]).
+//! - **Budgets**: each provider call reserves the most it can cost before it is made and settles
+//!   what it cost after, through the caller's [`Meter`].
 //!
 //! Keys never reach logs or errors: [`ApiKey`]'s `Debug` is redacted and provider messages are
 //! scrubbed of anything shaped like a key.
@@ -22,6 +24,7 @@ mod error;
 mod extract;
 mod http;
 mod input;
+mod meter;
 mod offline;
 mod openai;
 mod prompt;
@@ -36,3 +39,4 @@ pub use config::{
 pub use contract::validate_contract_schema;
 pub use error::AgentError;
 pub use input::{AgentInput, AgentRun, TokenProgress};
+pub use meter::{Meter, Unmetered};

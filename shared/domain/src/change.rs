@@ -34,6 +34,9 @@ pub struct CreateChange {
     /// A workflow of yours to run instead of the built-in `change` (its engineers answer patches).
     #[serde(default)]
     pub workflow: Option<String>,
+    /// Caps on what this run may spend (USD, tokens); none by default.
+    #[serde(default)]
+    pub budget: crate::budget::Budget,
 }
 
 /// What an execution of the `change` workflow changes, and from which generation.
@@ -243,6 +246,7 @@ mod tests {
             request: request.into(),
             base: None,
             workflow: None,
+            budget: Default::default(),
         };
         assert_eq!(change("  ").request().unwrap_err().field, "request");
         assert_eq!(

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::agent::Agent;
+use crate::budget::{Budget, Spend};
 use crate::change::ChangeRequest;
 use crate::project::{Project, Template};
 use crate::user::User;
@@ -21,6 +22,9 @@ pub enum ExecutionStatus {
     Succeeded,
     Failed,
     Cancelled,
+    /// A budget stopped it before a provider call could pass it; what finished is kept, and a
+    /// retry with a raised budget goes on from there.
+    BudgetExceeded,
 }
 
 impl ExecutionStatus {
@@ -34,8 +38,12 @@ impl ExecutionStatus {
             Self::Succeeded => "succeeded",
             Self::Failed => "failed",
             Self::Cancelled => "cancelled",
+            Self::BudgetExceeded => "budget_exceeded",
         }
     }
+
+    /// The stopped states a retry may resume.
+    pub const RETRYABLE: [ExecutionStatus; 3] = [Self::Failed, Self::Cancelled, Self::BudgetExceeded];
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -83,10 +91,39 @@ pub struct Execution {
     pub status: ExecutionStatus,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// What the run may spend; unlimited when empty (the owner's monthly budget still applies).
+    #[serde(default, skip_serializing_if = "Budget::is_unlimited")]
+    pub budget: Budget,
+    #[serde(default, flatten)]
+    pub spending: Spending,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub finished_at: Option<DateTime<Utc>>,
+}
+
+/// What a run has spent, and committed (spent plus what calls in flight reserved). Top-level
+/// attributes of the row, so the store adds to them atomically under a budget's condition.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct Spending {
+    #[serde(default)]
+    pub spent_cost_usd: f64,
+    #[serde(default)]
+    pub spent_tokens: u64,
+    #[serde(default)]
+    pub committed_cost_usd: f64,
+    #[serde(default)]
+    pub committed_tokens: u64,
+}
+
+impl Spending {
+    pub fn spent(&self) -> Spend {
+        Spend::new(self.spent_cost_usd, self.spent_tokens)
+    }
+
+    pub fn committed(&self) -> Spend {
+        Spend::new(self.committed_cost_usd, self.committed_tokens)
+    }
 }
 
 /// The most an execution's row may weigh as DynamoDB counts items (the caller measures it): under
@@ -227,6 +264,9 @@ pub fn steps_to_retry(runs: &BTreeMap<String, StepRun>) -> Vec<String> {
 pub struct StartExecution {
     #[serde(default)]
     pub workflow: Option<String>,
+    /// Caps on what this run may spend (USD, tokens); none by default.
+    #[serde(default)]
+    pub budget: Budget,
 }
 
 /// The message that asks a step-worker to run one step.
@@ -255,6 +295,8 @@ mod tests {
             change: None,
             status: ExecutionStatus::Running,
             error: None,
+            budget: Budget::default(),
+            spending: Spending::default(),
             created_at: now,
             updated_at: now,
             finished_at: None,

@@ -10,7 +10,7 @@ use forgeflow_domain::execution::{self, Execution, ExecutionStatus, StepJob, Ste
 use forgeflow_domain::generation::GenerationJob;
 use forgeflow_domain::plan::ProjectPlan;
 
-use crate::{Blobs, Clients, ExecutionStore, JobQueue, Owned, Resources, StoreError};
+use crate::{Blobs, Clients, ExecutionStore, JobQueue, Owned, Resources, SpendingStore, StoreError};
 
 #[derive(Clone, Debug)]
 pub struct Engine {
@@ -20,6 +20,7 @@ pub struct Engine {
     pub steps_queue: JobQueue,
     pub generations_queue: JobQueue,
     pub exports_queue: JobQueue,
+    pub spending: SpendingStore,
 }
 
 /// The engine over this deployment's table, bucket and queues.
@@ -31,6 +32,7 @@ pub fn engine(clients: &Clients, resources: &Resources) -> Engine {
         steps_queue: JobQueue::new(clients.sqs.clone(), &resources.steps_queue),
         generations_queue: JobQueue::new(clients.sqs.clone(), &resources.generations_queue),
         exports_queue: JobQueue::new(clients.sqs.clone(), &resources.exports_queue),
+        spending: SpendingStore::new(clients.dynamo.clone(), &resources.table),
     }
 }
 
@@ -140,6 +142,16 @@ impl Engine {
     /// Marks a step and its execution failed, so the run shows why it stopped. True if this
     /// call failed the execution (false if it had stopped already).
     pub async fn fail(&self, execution: &Execution, run: &StepRun) -> Result<bool, StoreError> {
+        self.stop(execution, run, ExecutionStatus::Failed).await
+    }
+
+    /// Marks a step failed and stops its execution as `status` (failed, or budget_exceeded).
+    pub async fn stop(
+        &self,
+        execution: &Execution,
+        run: &StepRun,
+        status: ExecutionStatus,
+    ) -> Result<bool, StoreError> {
         match self.executions.finish_step(execution.id, run).await {
             Ok(()) | Err(StoreError::Conflict(_)) => {}
             Err(other) => return Err(other),
@@ -154,7 +166,7 @@ impl Engine {
             .transition(
                 execution.id,
                 &[ExecutionStatus::Running],
-                ExecutionStatus::Failed,
+                status,
                 Some(&reason),
                 Utc::now(),
             )
@@ -226,7 +238,7 @@ impl Engine {
         self.executions
             .transition(
                 execution.id,
-                &[ExecutionStatus::Failed, ExecutionStatus::Cancelled],
+                &ExecutionStatus::RETRYABLE,
                 ExecutionStatus::Running,
                 None,
                 Utc::now(),

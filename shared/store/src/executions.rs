@@ -20,10 +20,10 @@ pub struct ExecutionStore {
     table: String,
 }
 
-const EXEC_SK: &str = "EXEC";
+pub(crate) const EXEC_SK: &str = "EXEC";
 const STEP_PREFIX: &str = "STEP#";
 
-fn partition(id: Id<Execution>) -> String {
+pub(crate) fn partition(id: Id<Execution>) -> String {
     format!("EXEC#{id}")
 }
 
@@ -243,6 +243,33 @@ impl ExecutionStore {
             .send()
             .await
             .map_err(|err| dynamo("move step", "step is not in the expected state", err))?;
+        Ok(())
+    }
+
+    /// Replaces the execution's budget while it is in one of `from` (stopped): `Conflict` if not.
+    pub async fn set_budget(
+        &self,
+        id: Id<Execution>,
+        budget: &forgeflow_domain::budget::Budget,
+        from: &[ExecutionStatus],
+    ) -> Result<(), StoreError> {
+        let placeholders: Vec<String> = (0..from.len()).map(|i| format!(":from{i}")).collect();
+        let mut request = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key(partition(id), EXEC_SK)))
+            .update_expression("SET budget = :budget")
+            .condition_expression(format!("#status IN ({})", placeholders.join(", ")))
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":budget", serde_dynamo::to_attribute_value(budget)?);
+        for (placeholder, status) in placeholders.iter().zip(from) {
+            request = request.expression_attribute_values(placeholder, s(status.as_str()));
+        }
+        request
+            .send()
+            .await
+            .map_err(|err| dynamo("set the budget", "execution is not stopped", err))?;
         Ok(())
     }
 

@@ -24,6 +24,7 @@ pub mod rate_limits;
 pub mod resources;
 pub mod schedules;
 pub mod secrets;
+pub mod spending;
 pub mod telemetry;
 pub mod users;
 
@@ -47,4 +48,5 @@ pub use purge::Purge;
 pub use rate_limits::RateCounters;
 pub use resources::Resources;
 pub use schedules::ScheduleStore;
+pub use spending::SpendingStore;
 pub use users::UserStore;
