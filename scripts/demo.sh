@@ -65,9 +65,11 @@ echo "4. rename it (optimistic concurrency: send the version you read)"
 call PATCH "/projects/$project_id" '{"version":1,"name":"Lending library service"}' | json '["name"]' | sed 's/^/   now called: /'
 echo "5. list my projects (forgeflow projects list)"
 forgeflow projects list | sed 's/^/   /'
-echo "6. run the full-project workflow, watching it live over the WebSocket (forgeflow run --watch)"
-echo "   product manager → architect → engineers → reviewer, offline AI"
-result="$(forgeflow --json run "$project_id" --watch | progress)"
+echo "6. estimate the run before it runs (forgeflow estimate): tokens and cost per step"
+forgeflow estimate "$project_id" | sed 's/^/   /'
+echo "7. run the full-project workflow with a budget, watching it live over the WebSocket (forgeflow run --watch)"
+echo "   product manager → architect → engineers → reviewer, offline AI (free: the budget counts tokens)"
+result="$(forgeflow --json run "$project_id" --max-cost 1 --max-tokens 2000000 --watch | progress)"
 execution_id="$(printf '%s' "$result" | json '["execution_id"]')"
 printf '%s' "$result" | python3 -c '
 import json, sys
@@ -75,7 +77,7 @@ r = json.load(sys.stdin)
 print("   %s; %d tokens in, %d out; $%.4f" % (r["execution"], r["input_tokens"], r["output_tokens"], r["cost_usd"]))
 if r.get("generation") != "ready":
     sys.exit("the run did not finish: %s" % r.get("error"))'
-echo "7. the plan it wrote"
+echo "8. the plan it wrote"
 call GET "/projects/$project_id/stories" | python3 -c '
 import json, sys
 for s in json.load(sys.stdin)["items"]:
@@ -84,7 +86,7 @@ call GET "/projects/$project_id/sprints" | python3 -c '
 import json, sys
 for s in json.load(sys.stdin)["items"]:
     print("   sprint %d: %s (%s)" % (s["number"], s["goal"], ", ".join(s["story_ids"])))'
-echo "8. the generated project (template + the agents' files)"
+echo "9. the generated project (template + the agents' files)"
 generation=""
 for _ in $(seq 1 600); do
   generation="$(call GET "/generations/$execution_id" 3>/dev/null 2>/dev/null || true)"
@@ -103,7 +105,7 @@ for f in g["manifest"]["files"][:12]:
     print("   %s %8d  %s" % (f["mode"], f["size"], f["path"]))
 if g["file_count"] > 12:
     print("   … and %d more" % (g["file_count"] - 12))'
-echo "9. export it as a git repository: tar.gz with its .git history, unpacked (forgeflow export --tar)"
+echo "10. export it as a git repository: tar.gz with its .git history, unpacked (forgeflow export --tar)"
 out="${FORGEFLOW_OUT_DIR:-out}"
 mkdir -p "$out"
 staging="$(mktemp -d "$out/.export.XXXXXX")"
@@ -115,7 +117,7 @@ rm -rf "$staging"
 echo "   unpacked into $out/$root"
 git -C "$out/$root" log --shortstat --format='   commit %H%n   Author: %an <%ae>%n   Date:   %ad%n%n       %s%n'
 git -C "$out/$root" fsck --full >/dev/null 2>&1 && echo "   git fsck --full: ok"
-echo "10. a change request on the generated project (forgeflow change --watch): the change workflow"
+echo "11. a change request on the generated project (forgeflow change --watch): the change workflow"
 echo "    updates the plan, plans the edit, writes a patch against the current tree and reviews it"
 resource="$(curl -sS "$api/generations/$execution_id/files/.forgeflow/model.json" -H "authorization: Bearer $TOKEN" | json '["resources"][0]["name"]')"
 request="Add a field reference to ${resource}s and add a resource shelf"
@@ -128,10 +130,10 @@ r = json.load(sys.stdin)
 print("   %s; generation %s" % (r["execution"], r.get("generation")))
 if r.get("generation") != "ready":
     sys.exit("the change did not finish: %s" % r.get("error"))'
-echo "11. what it changed (forgeflow diff --stat, then the diff of the model file)"
+echo "12. what it changed (forgeflow diff --stat, then the diff of the model file)"
 forgeflow diff "$change_id" --stat | sed 's/^/   /'
 forgeflow diff "$change_id" | awk '/^diff --forgeflow a\/.forgeflow\/model.json/{show=1} /^diff --forgeflow/ && !/model.json/{show=0} show' | sed 's/^/   /'
-echo "12. export the change: one more commit on the same history (forgeflow export --tar)"
+echo "13. export the change: one more commit on the same history (forgeflow export --tar)"
 staging="$(mktemp -d "$out/.export.XXXXXX")"
 unpacked="$(forgeflow --json export "$change_id" --tar --out "$staging" | json '["path"]')"
 rm -rf "${out:?}/$root"
@@ -141,5 +143,5 @@ git -C "$out/$root" log --format='   %h %s'
 commits="$(git -C "$out/$root" rev-list --count HEAD)"
 [ "$commits" -ge 2 ] || { echo "expected the change as a second commit, found $commits" >&2; exit 1; }
 git -C "$out/$root" fsck --full >/dev/null 2>&1 && echo "   git fsck --full: ok ($commits commits in $out/$root)"
-echo "13. the same, in the browser: open $api/ and sign in as $email (password: $password)"
+echo "14. the same, in the browser: open $api/ and sign in as $email (password: $password)"
 echo "== done"

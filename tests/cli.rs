@@ -811,3 +811,55 @@ async fn change_watch_then_diff_prints_what_the_change_did() {
     assert_eq!(unknown.code, 4, "a failed change is a failed run: {unknown:?}");
     assert!(unknown.stderr.contains("add a field F to R"), "{unknown:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn estimate_budget_usage_and_retry_from_the_command_line() {
+    let app = spawn_app().await;
+    let cli = Cli::new(&app);
+    cli.sign_up().await;
+    let project = cli.create_project("Budgeted").await;
+
+    let estimate = cli.run(&["estimate", &project]).await.ok();
+    assert!(
+        estimate.stdout.starts_with("estimate of full-project"),
+        "{}",
+        estimate.stdout
+    );
+    assert!(
+        estimate.stdout.contains("  plan ") && estimate.stdout.contains("total: "),
+        "{}",
+        estimate.stdout
+    );
+
+    // The offline provider is free but counts tokens: the first call's reservation (prompt and
+    // output limit) is over 5,000 tokens, so it is refused before it runs.
+    let stopped = cli.run(&["run", &project, "--max-tokens", "5000", "--watch"]).await;
+    assert_eq!(stopped.code, 4, "{stopped:?}");
+    assert!(stopped.stderr.contains("budget_exceeded"), "{stopped:?}");
+    assert!(stopped.stderr.contains("forgeflow retry"), "{stopped:?}");
+    let execution = stopped
+        .stdout
+        .lines()
+        .find_map(|line| line.strip_prefix("execution "))
+        .map(|rest| rest.split([' ', ':']).next().unwrap().to_owned())
+        .expect("the execution's id is printed");
+
+    let resumed = cli.run(&["run", &project, "--max-cost", "abc"]).await;
+    assert_eq!(resumed.code, 2, "a cost must be a number: {resumed:?}");
+    let done = cli
+        .run(&["retry", &execution, "--max-tokens", "10000000", "--watch"])
+        .await
+        .ok();
+    assert!(done.stdout.contains("ready"), "{}", done.stdout);
+
+    let usage = cli.run(&["usage", "--set-budget", "--max-cost", "12.5"]).await.ok();
+    assert!(usage.stdout.contains("monthly budget: $12.5"), "{}", usage.stdout);
+    assert!(
+        usage.stdout.contains("by model:") && usage.stdout.contains("offline"),
+        "{}",
+        usage.stdout
+    );
+    let json = cli.run(&["--json", "usage"]).await.ok().json();
+    assert!(json["spent"]["tokens"].as_u64().unwrap() > 0, "{json}");
+    assert_eq!(json["budget"]["max_cost_usd"], 12.5);
+}

@@ -57,6 +57,12 @@ pub enum Command {
     Run(RunArgs),
     /// Change the project's latest generation: a change request (`add a field isbn to book`)
     Change(ChangeArgs),
+    /// Run a stopped execution again (failed, cancelled, or stopped by its budget): finished steps are kept
+    Retry(RetryArgs),
+    /// What a run would cost before it runs: tokens and a cost range per step
+    Estimate(EstimateArgs),
+    /// What your runs spent this month (or --month), per project and model; --set-budget caps it
+    Usage(UsageArgs),
     /// Follow an execution already started (after an interrupted `run --watch`)
     Watch {
         /// The execution's id
@@ -92,6 +98,8 @@ pub struct ChangeArgs {
     /// A workflow of yours to run instead of the built-in `change`
     #[arg(long)]
     pub workflow: Option<String>,
+    #[command(flatten)]
+    pub budget: BudgetArgs,
     /// Follow it live until its generation is ready (or it fails)
     #[arg(long)]
     pub watch: bool,
@@ -216,9 +224,73 @@ pub struct RunArgs {
     /// The workflow's id (default full-project)
     #[arg(long)]
     pub workflow: Option<String>,
+    #[command(flatten)]
+    pub budget: BudgetArgs,
     /// Follow the run live until its generation is ready (or it fails)
     #[arg(long)]
     pub watch: bool,
+}
+
+/// A budget: caps on what a run (or a month) may spend.
+#[derive(Debug, Clone, Args)]
+pub struct BudgetArgs {
+    /// At most this many US dollars of provider calls
+    #[arg(long, value_name = "USD")]
+    pub max_cost: Option<f64>,
+    /// At most this many tokens, in and out
+    #[arg(long, value_name = "N")]
+    pub max_tokens: Option<u64>,
+}
+
+impl BudgetArgs {
+    /// The API's `budget` object (`{}`: unlimited).
+    pub fn to_json(&self) -> serde_json::Value {
+        let mut budget = serde_json::json!({});
+        if let Some(cost) = self.max_cost {
+            budget["max_cost_usd"] = serde_json::json!(cost);
+        }
+        if let Some(tokens) = self.max_tokens {
+            budget["max_tokens"] = serde_json::json!(tokens);
+        }
+        budget
+    }
+
+    pub fn is_set(&self) -> bool {
+        self.max_cost.is_some() || self.max_tokens.is_some()
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct RetryArgs {
+    /// The execution's id
+    pub execution: String,
+    /// A new budget for the run (to go on after it stopped on its budget)
+    #[command(flatten)]
+    pub budget: BudgetArgs,
+    /// Follow it live until its generation is ready (or it fails)
+    #[arg(long)]
+    pub watch: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct EstimateArgs {
+    /// The project's id
+    pub project: String,
+    /// The workflow's id (default full-project)
+    #[arg(long)]
+    pub workflow: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct UsageArgs {
+    /// The month, YYYY-MM (default: this month)
+    #[arg(long, value_name = "YYYY-MM")]
+    pub month: Option<String>,
+    /// Set your monthly budget (with --max-cost and/or --max-tokens; neither removes it)
+    #[arg(long)]
+    pub set_budget: bool,
+    #[command(flatten)]
+    pub budget: BudgetArgs,
 }
 
 #[derive(Debug, Args)]

@@ -101,13 +101,29 @@ enum Attempt {
 }
 
 impl Feed {
-    /// Connects and subscribes to `topics` from their first event.
-    pub async fn open(url: &str, token: &str, topics: &[String]) -> Result<Self, CliError> {
+    /// Connects and subscribes to `topics`, each after the number `after` gives it (from its
+    /// first event otherwise): a retried run is followed from where its earlier attempt ended.
+    pub async fn open(
+        url: &str,
+        token: &str,
+        topics: &[String],
+        after: &[(String, u64)],
+    ) -> Result<Self, CliError> {
+        let seen = after
+            .iter()
+            .map(|(topic, seq)| {
+                let seen = Seen {
+                    contiguous: *seq,
+                    above: BTreeSet::new(),
+                };
+                (topic.clone(), seen)
+            })
+            .collect();
         let mut feed = Self {
             url: url.to_owned(),
             token: token.to_owned(),
             topics: topics.to_vec(),
-            seen: HashMap::new(),
+            seen,
             socket: None,
             pending: VecDeque::new(),
             failures: 0,
@@ -355,7 +371,7 @@ mod tests {
             }
             subscriptions
         });
-        let mut feed = Feed::open(&url, "secret", &["execution:1".to_owned()]).await.unwrap();
+        let mut feed = Feed::open(&url, "secret", &["execution:1".to_owned()], &[]).await.unwrap();
         let mut seqs = Vec::new();
         while seqs.len() < 3 {
             let Item::Event { raw, .. } = feed.next().await.unwrap() else {

@@ -9,6 +9,7 @@ mod login;
 mod projects;
 mod run;
 mod schedule;
+mod usage;
 
 use crate::api::Api;
 use crate::args::{Cli, Command};
@@ -62,6 +63,9 @@ pub async fn dispatch(cli: Cli, env: &Env, io: &mut Io) -> Result<(), CliError> 
         Command::Projects(command) => projects::projects(&mut ctx, command).await,
         Command::Run(args) => run::run(&mut ctx, args).await,
         Command::Change(args) => run::change(&mut ctx, args).await,
+        Command::Retry(args) => run::retry(&mut ctx, args).await,
+        Command::Estimate(args) => usage::estimate(&mut ctx, args).await,
+        Command::Usage(args) => usage::usage(&mut ctx, args).await,
         Command::Watch { execution } => run::watch(&mut ctx, &execution).await,
         Command::Export(args) => export::export(&mut ctx, args).await,
         Command::Import(args) => import::import(&mut ctx, args).await,

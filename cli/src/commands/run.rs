@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use super::Ctx;
 use crate::api::encode;
-use crate::args::{ChangeArgs, RunArgs};
+use crate::args::{ChangeArgs, RetryArgs, RunArgs};
 use crate::error::CliError;
 use crate::output::{bytes, count, field};
 use crate::progress::Display;
@@ -16,10 +16,10 @@ use crate::watch::{self, Feed, Item};
 
 pub async fn run(ctx: &mut Ctx<'_>, args: RunArgs) -> Result<(), CliError> {
     ctx.api.token()?;
-    let body = match &args.workflow {
-        Some(workflow) => json!({"workflow": workflow}),
-        None => json!({}),
-    };
+    let mut body = json!({"budget": args.budget.to_json()});
+    if let Some(workflow) = &args.workflow {
+        body["workflow"] = json!(workflow);
+    }
     let execution = ctx
         .api
         .post(&format!("/projects/{}/executions", encode(&args.project)), &body)
@@ -31,7 +31,7 @@ pub async fn run(ctx: &mut Ctx<'_>, args: RunArgs) -> Result<(), CliError> {
 /// followed as a run is.
 pub async fn change(ctx: &mut Ctx<'_>, args: ChangeArgs) -> Result<(), CliError> {
     ctx.api.token()?;
-    let mut body = json!({"request": args.request});
+    let mut body = json!({"request": args.request, "budget": args.budget.to_json()});
     if let Some(base) = &args.base {
         body["base"] = json!(base);
     }
@@ -52,6 +52,11 @@ pub async fn change(ctx: &mut Ctx<'_>, args: ChangeArgs) -> Result<(), CliError>
 }
 
 async fn started(ctx: &mut Ctx<'_>, execution: &Value, watch: bool) -> Result<(), CliError> {
+    follow_from(ctx, execution, watch, 0).await
+}
+
+/// Prints the started run and, with `watch`, follows its events numbered after `after`.
+async fn follow_from(ctx: &mut Ctx<'_>, execution: &Value, watch: bool, after: u64) -> Result<(), CliError> {
     let id = field(execution, "id");
     if !watch {
         if ctx.json() {
@@ -70,7 +75,29 @@ async fn started(ctx: &mut Ctx<'_>, execution: &Value, watch: bool) -> Result<()
         ctx.io.out(format!("execution {id}"));
         ctx.io.out(format!("generation {id}"));
     }
-    follow_and_report(ctx, &id, execution).await
+    follow_and_report(ctx, &id, execution, after).await
+}
+
+/// `forgeflow retry <execution> [--max-cost USD] [--max-tokens N] [--watch]`: runs the stopped
+/// steps again, with a new budget if one is given.
+pub async fn retry(ctx: &mut Ctx<'_>, args: RetryArgs) -> Result<(), CliError> {
+    ctx.api.token()?;
+    let body = if args.budget.is_set() {
+        json!({"budget": args.budget.to_json()})
+    } else {
+        json!({})
+    };
+    // Followed from where the earlier attempt ended, not from its old end.
+    let events = ctx
+        .api
+        .get(&format!("/executions/{}/events?limit=1", encode(&args.execution)))
+        .await?;
+    let after = events["last_seq"].as_u64().unwrap_or(0);
+    let execution = ctx
+        .api
+        .post(&format!("/executions/{}/retry", encode(&args.execution)), &body)
+        .await?;
+    follow_from(ctx, &execution, args.watch, after).await
 }
 
 /// `forgeflow watch <execution>`: the same live view for an execution already running (or done).
@@ -82,11 +109,11 @@ pub async fn watch(ctx: &mut Ctx<'_>, id: &str) -> Result<(), CliError> {
         ctx.io.out(format!("execution {id}"));
         ctx.io.out(format!("generation {id}"));
     }
-    follow_and_report(ctx, &id, &execution).await
+    follow_and_report(ctx, &id, &execution, 0).await
 }
 
-async fn follow_and_report(ctx: &mut Ctx<'_>, id: &str, execution: &Value) -> Result<(), CliError> {
-    match follow(ctx, id, &steps_of(execution)).await {
+async fn follow_and_report(ctx: &mut Ctx<'_>, id: &str, execution: &Value, after: u64) -> Result<(), CliError> {
+    match follow(ctx, id, &steps_of(execution), after).await {
         Ok(outcome) => outcome.report(ctx, id),
         Err(CliError::Connection { url, reason }) => Err(CliError::Connection {
             url,
@@ -155,12 +182,17 @@ impl Outcome {
             (_, Some(Ok(_))) => None,
             (_, Some(Err(reason))) => Some(format!("generation {id} failed: {reason}")),
             (Some(status), None) => Some(format!(
-                "execution {id} {}{}",
+                "execution {id} {}{}{}",
                 status.as_str(),
                 self.error
                     .as_deref()
                     .map(|error| format!(": {error}"))
-                    .unwrap_or_default()
+                    .unwrap_or_default(),
+                if *status == ExecutionStatus::BudgetExceeded {
+                    format!(" (raise it and go on: forgeflow retry {id} --max-cost USD --watch)")
+                } else {
+                    String::new()
+                }
             )),
             (None, None) => Some(format!("execution {id}: the progress feed ended early")),
         };
@@ -203,11 +235,11 @@ impl Outcome {
     }
 }
 
-async fn follow(ctx: &mut Ctx<'_>, id: &str, steps: &[(String, String)]) -> Result<Outcome, CliError> {
+async fn follow(ctx: &mut Ctx<'_>, id: &str, steps: &[(String, String)], after: u64) -> Result<Outcome, CliError> {
     let url = watch::ws_url(&ctx.settings, &ctx.api).await;
     let token = ctx.api.token()?.to_owned();
     let topics = [format!("execution:{id}"), format!("generation:{id}")];
-    let mut feed = Feed::open(&url, &token, &topics).await?;
+    let mut feed = Feed::open(&url, &token, &topics, &[(topics[0].clone(), after)]).await?;
     let mut display = Display::new(ctx.io, ctx.json(), steps);
     let mut outcome = Outcome::default();
     let result = loop {
