@@ -2,6 +2,7 @@
 //! AI servers. One test binary (see Cargo.toml); run one module with `cargo test -p forgeflow-tests
 //! --test e2e <module>::`.
 
+mod approvals;
 mod audit;
 mod auth;
 mod budgets;

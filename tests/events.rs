@@ -175,6 +175,8 @@ async fn every_sample_runs_through_its_handler() {
             ("executions-cancel", 200),
             ("executions-retry", 202),
         ],
+        // each on a run of its own whose plan step waits at its gate
+        &[("executions-approve", 200), ("executions-reject", 200)],
         &[("audit-list", 200)],
         &[("projects-delete", 202)],
         &[("openapi-get", 200)],
@@ -244,6 +246,16 @@ async fn every_sample_runs_through_its_handler() {
                 event["pathParameters"]["id"] = Value::String(id.clone());
                 ids.insert("imports", id);
             }
+            if matches!(*function, "executions-approve" | "executions-reject") {
+                let id = gated_execution(&app, &token, &ids["projects"]).await;
+                let path = format!(
+                    "/executions/{id}/steps/plan/{}",
+                    function.trim_start_matches("executions-")
+                );
+                event["rawPath"] = Value::String(path.clone());
+                event["requestContext"]["http"]["path"] = Value::String(path);
+                event["pathParameters"]["id"] = Value::String(id);
+            }
             if *function == "generations-create" {
                 event["body"] =
                     Value::String(json!({"execution_id": ids["executions"], "template": "react-vite"}).to_string());
@@ -273,6 +285,33 @@ async fn every_sample_runs_through_its_handler() {
     }
     let routes: BTreeSet<String> = manifest::routes().into_iter().map(|route| route.function).collect();
     assert_eq!(walked, routes, "every route's sample must be in the walk");
+}
+
+/// A new run of `project` whose plan step ran and waits at its gate.
+async fn gated_execution(app: &TestApp, token: &str, project: &str) -> String {
+    let started = app
+        .call(
+            reqwest::Method::POST,
+            &format!("/projects/{project}/executions"),
+            Some(token),
+            Some(json!({"approvals": ["plan"]})),
+        )
+        .await;
+    assert_eq!(started.status.as_u16(), 202, "{}", started.body);
+    let id = started.body["id"].as_str().unwrap().to_owned();
+    let event = sqs_sample("step-worker", json!({"execution_id": id, "step_id": "plan"}));
+    let response = forgeflow_workers::step::handler(&app.step_worker, event, Utc::now() + Duration::minutes(5)).await;
+    assert!(response.batch_item_failures.is_empty(), "{response:?}");
+    let (execution, _) = app
+        .context
+        .engine
+        .executions
+        .load(id.parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(execution.status, ExecutionStatus::AwaitingApproval);
+    id
 }
 
 /// An upload import of `project` whose archive is in place, as a client leaves it before calling

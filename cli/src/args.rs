@@ -57,6 +57,10 @@ pub enum Command {
     Run(RunArgs),
     /// Change the project's latest generation: a change request (`add a field isbn to book`)
     Change(ChangeArgs),
+    /// Approve the step a run waits on (optionally with your edit of its output)
+    Approve(ApproveArgs),
+    /// Reject the step a run waits on, with feedback: it runs again
+    Reject(RejectArgs),
     /// Run a stopped execution again (failed, cancelled, or stopped by its budget): finished steps are kept
     Retry(RetryArgs),
     /// What a run would cost before it runs: tokens and a cost range per step
@@ -226,7 +230,38 @@ pub struct RunArgs {
     pub workflow: Option<String>,
     #[command(flatten)]
     pub budget: BudgetArgs,
-    /// Follow the run live until its generation is ready (or it fails)
+    /// Wait for your approval after this step (repeat for more; full-project offers plan and architecture)
+    #[arg(long, value_name = "STEP")]
+    pub gate: Vec<String>,
+    /// Follow the run live until its generation is ready (or it fails, or waits for you)
+    #[arg(long)]
+    pub watch: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ApproveArgs {
+    /// The execution's id
+    pub execution: String,
+    /// The step awaiting approval
+    pub step: String,
+    /// Your version of the step's output (a JSON file meeting its agent's contract)
+    #[arg(long, value_name = "FILE")]
+    pub edit: Option<PathBuf>,
+    /// Follow the run live afterwards
+    #[arg(long)]
+    pub watch: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RejectArgs {
+    /// The execution's id
+    pub execution: String,
+    /// The step awaiting approval
+    pub step: String,
+    /// What is wrong: the step runs again with it in its prompt
+    #[arg(long)]
+    pub feedback: String,
+    /// Follow the run live afterwards
     #[arg(long)]
     pub watch: bool,
 }

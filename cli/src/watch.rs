@@ -103,12 +103,7 @@ enum Attempt {
 impl Feed {
     /// Connects and subscribes to `topics`, each after the number `after` gives it (from its
     /// first event otherwise): a retried run is followed from where its earlier attempt ended.
-    pub async fn open(
-        url: &str,
-        token: &str,
-        topics: &[String],
-        after: &[(String, u64)],
-    ) -> Result<Self, CliError> {
+    pub async fn open(url: &str, token: &str, topics: &[String], after: &[(String, u64)]) -> Result<Self, CliError> {
         let seen = after
             .iter()
             .map(|(topic, seq)| {
@@ -371,7 +366,9 @@ mod tests {
             }
             subscriptions
         });
-        let mut feed = Feed::open(&url, "secret", &["execution:1".to_owned()], &[]).await.unwrap();
+        let mut feed = Feed::open(&url, "secret", &["execution:1".to_owned()], &[])
+            .await
+            .unwrap();
         let mut seqs = Vec::new();
         while seqs.len() < 3 {
             let Item::Event { raw, .. } = feed.next().await.unwrap() else {

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use forgeflow_agents::Agents;
 use forgeflow_progress::Publisher;
-use forgeflow_store::{Clients, ExportStore, GenerationStore, JobQueue, Resources, ScheduleStore};
+use forgeflow_store::{Clients, ExecutionStore, ExportStore, GenerationStore, JobQueue, Resources, ScheduleStore};
 use forgeflow_workers::deletion::{self, ProjectDeleter};
 use forgeflow_workers::export::{self, ExportWorker, ForgeSettings};
 use forgeflow_workers::generate::{self, GenerateWorker};
@@ -155,6 +155,7 @@ pub async fn start(clients: &Clients, stack: &Stack, agents: Agents, settings: &
 /// The export-scheduler as its Lambda builds it.
 pub fn scheduler(clients: &Clients, resources: &Resources) -> Scheduler {
     Scheduler {
+        executions: ExecutionStore::new(clients.dynamo.clone(), &resources.table),
         schedules: ScheduleStore::new(clients.dynamo.clone(), &resources.table),
         generations: GenerationStore::new(clients.dynamo.clone(), &resources.table),
         exports: ExportStore::new(clients.dynamo.clone(), &resources.table),

@@ -64,6 +64,8 @@ pub async fn dispatch(cli: Cli, env: &Env, io: &mut Io) -> Result<(), CliError> 
         Command::Run(args) => run::run(&mut ctx, args).await,
         Command::Change(args) => run::change(&mut ctx, args).await,
         Command::Retry(args) => run::retry(&mut ctx, args).await,
+        Command::Approve(args) => run::approve(&mut ctx, args).await,
+        Command::Reject(args) => run::reject(&mut ctx, args).await,
         Command::Estimate(args) => usage::estimate(&mut ctx, args).await,
         Command::Usage(args) => usage::usage(&mut ctx, args).await,
         Command::Watch { execution } => run::watch(&mut ctx, &execution).await,

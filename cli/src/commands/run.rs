@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use super::Ctx;
 use crate::api::encode;
-use crate::args::{ChangeArgs, RetryArgs, RunArgs};
+use crate::args::{ApproveArgs, ChangeArgs, RejectArgs, RetryArgs, RunArgs};
 use crate::error::CliError;
 use crate::output::{bytes, count, field};
 use crate::progress::Display;
@@ -16,7 +16,7 @@ use crate::watch::{self, Feed, Item};
 
 pub async fn run(ctx: &mut Ctx<'_>, args: RunArgs) -> Result<(), CliError> {
     ctx.api.token()?;
-    let mut body = json!({"budget": args.budget.to_json()});
+    let mut body = json!({"budget": args.budget.to_json(), "approvals": args.gate});
     if let Some(workflow) = &args.workflow {
         body["workflow"] = json!(workflow);
     }
@@ -100,6 +100,55 @@ pub async fn retry(ctx: &mut Ctx<'_>, args: RetryArgs) -> Result<(), CliError> {
     follow_from(ctx, &execution, args.watch, after).await
 }
 
+/// `forgeflow approve <execution> <step> [--edit FILE] [--watch]`: passes the gate the run waits
+/// on, with your version of the step's output if given.
+pub async fn approve(ctx: &mut Ctx<'_>, args: ApproveArgs) -> Result<(), CliError> {
+    ctx.api.token()?;
+    let mut body = json!({});
+    if let Some(path) = &args.edit {
+        let text = std::fs::read_to_string(path)
+            .map_err(|err| CliError::io(format!("cannot read {}", path.display()), err))?;
+        let output: Value = serde_json::from_str(&text)
+            .map_err(|err| CliError::Usage(format!("{} is not JSON: {err}", path.display())))?;
+        body["output"] = output;
+    }
+    decide(ctx, &args.execution, &args.step, "approve", &body, args.watch).await
+}
+
+/// `forgeflow reject <execution> <step> --feedback TEXT [--watch]`: the step runs again, told why.
+pub async fn reject(ctx: &mut Ctx<'_>, args: RejectArgs) -> Result<(), CliError> {
+    ctx.api.token()?;
+    let body = json!({"feedback": args.feedback});
+    decide(ctx, &args.execution, &args.step, "reject", &body, args.watch).await
+}
+
+async fn decide(
+    ctx: &mut Ctx<'_>,
+    execution: &str,
+    step: &str,
+    decision: &str,
+    body: &Value,
+    watch: bool,
+) -> Result<(), CliError> {
+    let events = ctx
+        .api
+        .get(&format!("/executions/{}/events?limit=1", encode(execution)))
+        .await?;
+    let after = events["last_seq"].as_u64().unwrap_or(0);
+    let execution = ctx
+        .api
+        .post(
+            &format!("/executions/{}/steps/{}/{decision}", encode(execution), encode(step)),
+            body,
+        )
+        .await?;
+    if !watch && !ctx.json() {
+        ctx.io.out(format!("step `{step}`: {decision}d; the run goes on"));
+        return Ok(());
+    }
+    follow_from(ctx, &execution, watch, after).await
+}
+
 /// `forgeflow watch <execution>`: the same live view for an execution already running (or done).
 pub async fn watch(ctx: &mut Ctx<'_>, id: &str) -> Result<(), CliError> {
     ctx.api.token()?;
@@ -145,12 +194,16 @@ struct Outcome {
     input_tokens: u64,
     output_tokens: u64,
     cost_usd: f64,
+    /// The gated step the run waits on, and until when.
+    awaiting: Option<(String, String)>,
 }
 
 impl Outcome {
-    /// Whether nothing more will come.
+    /// Whether nothing more will come (a gate waits on its owner, not on this watch).
     fn settled(&self) -> bool {
-        self.generation.is_some() || matches!(self.execution, Some(status) if status != ExecutionStatus::Succeeded)
+        self.generation.is_some()
+            || self.awaiting.is_some()
+            || matches!(self.execution, Some(status) if status != ExecutionStatus::Succeeded)
     }
 
     fn take(&mut self, event: &ProgressEvent) {
@@ -170,6 +223,10 @@ impl Outcome {
                 self.execution = Some(*status);
                 self.error.clone_from(error);
             }
+            ProgressEvent::ApprovalRequested { step, deadline } => {
+                self.awaiting = Some((step.clone(), deadline.to_rfc3339()));
+            }
+            ProgressEvent::ApprovalGiven { .. } | ProgressEvent::ApprovalRejected { .. } => self.awaiting = None,
             ProgressEvent::GenerationReady { files, bytes, .. } => self.generation = Some(Ok((*files, *bytes))),
             ProgressEvent::GenerationFailed { error, .. } => self.generation = Some(Err(error.clone())),
             _ => {}
@@ -177,6 +234,26 @@ impl Outcome {
     }
 
     fn report(&self, ctx: &mut Ctx<'_>, id: &str) -> Result<(), CliError> {
+        if let Some((step, deadline)) = &self.awaiting {
+            if ctx.json() {
+                ctx.io.json(&json!({
+                    "type": "result", "execution_id": id, "execution": "awaiting_approval",
+                    "step": step, "deadline": deadline,
+                    "input_tokens": self.input_tokens, "output_tokens": self.output_tokens, "cost_usd": self.cost_usd,
+                }));
+            } else {
+                ctx.io.out(format!(
+                    "execution {id}: awaiting your approval of step `{step}` (until {deadline})"
+                ));
+                ctx.io.out(format!(
+                    "  approve: forgeflow approve {id} {step} [--edit output.json] --watch"
+                ));
+                ctx.io.out(format!(
+                    "  reject:  forgeflow reject {id} {step} --feedback \"what to change\" --watch"
+                ));
+            }
+            return Ok(());
+        }
         let execution = self.execution.map_or("unknown", ExecutionStatus::as_str);
         let failure = match (&self.execution, &self.generation) {
             (_, Some(Ok(_))) => None,

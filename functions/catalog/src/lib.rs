@@ -13,7 +13,7 @@ pub const FUNCTIONS: &[forgeflow_api::HttpFunction] = &[
     forgeflow_api::http_function!("workflows-list", workflows::list::handler),
     forgeflow_api::http_function!("workflows-get", workflows::get::handler),
     forgeflow_api::http_function!("workflows-create", workflows::create::handler),
-    forgeflow_api::http_function!("prices-get", prices::handler),
+    forgeflow_api::http_function!("prices-get", prices::handler, keyless),
 ];
 
 use forgeflow_api::{ApiContext, ApiError};

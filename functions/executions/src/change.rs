@@ -42,7 +42,12 @@ pub async fn handler(ctx: &ApiContext, req: Request) -> ApiResult {
         base_execution: base.execution_id,
     };
     let workflow = input.workflow.as_deref().unwrap_or(CHANGE_WORKFLOW);
-    start(ctx, project, workflow, Some(change), input.budget).await
+    let options = crate::create::RunOptions {
+        budget: input.budget,
+        approvals: Vec::new(),
+        approval_hours: forgeflow_domain::execution::DEFAULT_APPROVAL_HOURS,
+    };
+    start(ctx, project, workflow, Some(change), options).await
 }
 
 async fn given_base(ctx: &ApiContext, project: &Project, id: Id<Generation>) -> Result<Generation, ApiError> {

@@ -21,7 +21,7 @@ use crate::view::ExecutionView;
     responses(
         (status = 202, description = "The execution, started", body = ExecutionView,
             headers(("location" = String, description = "`/executions/{id}`"))),
-        (status = 400, description = "Malformed body or id, an unknown workflow, or one too large to run (`workflow`), or a budget that is not above 0 (`budget.max_cost_usd`, `budget.max_tokens`)"),
+        (status = 400, description = "Malformed body or id, an unknown workflow, or one too large to run (`workflow`), a budget that is not above 0 (`budget.max_cost_usd`, `budget.max_tokens`), a gate on a step the workflow lacks (`approvals`), or `approval_hours` out of 1–720"),
         (status = 401, description = "Missing, expired or invalid token"),
         (status = 404, description = "No such project of the caller's"),
         (status = 413, description = "Body over 256 KiB"),
@@ -33,9 +33,22 @@ pub async fn handler(ctx: &ApiContext, req: Request) -> ApiResult {
     let project_id = request::path_param(&req, "id")?;
     let input: StartExecution = request::json_body_or_default(&req)?;
     input.budget.validate("budget")?;
+    let options = RunOptions {
+        budget: input.budget,
+        approvals: input.approvals,
+        approval_hours: execution::approval_hours(input.approval_hours)?,
+    };
     let project = ctx.owned_project(owner, project_id).await?;
     let workflow_id = input.workflow.as_deref().unwrap_or(FULL_PROJECT);
-    start(ctx, project, workflow_id, None, input.budget).await
+    start(ctx, project, workflow_id, None, options).await
+}
+
+/// How a run is started beyond its workflow: its budget and the steps it gates.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    pub budget: Budget,
+    pub approvals: Vec<String>,
+    pub approval_hours: u32,
 }
 
 /// The workflow `workflow_id` (a built-in or the owner's) and each agent its steps use, as an
@@ -81,10 +94,11 @@ pub async fn start(
     project: Project,
     workflow_id: &str,
     change: Option<ChangeRequest>,
-    budget: Budget,
+    options: RunOptions,
 ) -> ApiResult {
     let owner = project.owner;
-    let (workflow, agents) = snapshot(ctx, owner, workflow_id).await?;
+    let (mut workflow, agents) = snapshot(ctx, owner, workflow_id).await?;
+    workflow.require_approval(&options.approvals)?;
     if change.is_some() && forgeflow_domain::change::patch_step(&workflow, &agents).is_none() {
         return Err(ApiError::bad_request(
             "workflow",
@@ -104,7 +118,9 @@ pub async fn start(
         change,
         status: ExecutionStatus::Running,
         error: None,
-        budget,
+        budget: options.budget,
+        approval_hours: options.approval_hours,
+        approval_deadline: None,
         spending: Spending::default(),
         created_at: now,
         updated_at: now,

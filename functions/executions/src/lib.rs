@@ -1,6 +1,7 @@
 //! Executions: a workflow run over a project. Start, read, list, cancel, retry, start a change
 //! request, estimate a run, read the month's usage and set its budget — one Lambda each. The steps themselves run in the step-worker.
 
+pub mod approval;
 pub mod cancel;
 pub mod change;
 pub mod create;
@@ -24,6 +25,8 @@ pub const FUNCTIONS: &[forgeflow_api::HttpFunction] = &[
     forgeflow_api::http_function!("estimate-get", estimate::handler),
     forgeflow_api::http_function!("usage-get", usage::get),
     forgeflow_api::http_function!("budget-put", usage::put_budget),
+    forgeflow_api::http_function!("executions-approve", approval::approve),
+    forgeflow_api::http_function!("executions-reject", approval::reject),
 ];
 
 use forgeflow_api::{ApiContext, ApiError, Request, request};

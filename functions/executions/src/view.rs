@@ -31,6 +31,9 @@ pub struct ExecutionView {
     pub budget: Budget,
     /// What the run's provider calls used, as counted against its budget.
     pub spent: Spend,
+    /// Awaiting an approval: when the wait ends (the run is then cancelled).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub approval_deadline: Option<DateTime<Utc>>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -60,6 +63,12 @@ pub struct StepView {
     pub model: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// Times its owner rejected it.
+    pub rejections: u32,
+    /// Awaiting approval: what it wrote (`GET /executions/{id}` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub output: Option<serde_json::Value>,
 }
 
 #[derive(Serialize, Default, ToSchema)]
@@ -103,6 +112,8 @@ impl ExecutionView {
                     cost_usd: run.cost_usd,
                     model: run.model,
                     error: run.error,
+                    rejections: run.rejections,
+                    output: None,
                 }
             })
             .collect();
@@ -123,6 +134,7 @@ impl ExecutionView {
             totals,
             budget: execution.budget,
             spent: execution.spending.spent(),
+            approval_deadline: execution.approval_deadline,
         }
     }
 }

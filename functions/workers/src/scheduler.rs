@@ -2,15 +2,20 @@
 //! schedule gets ONE export per slot — the export's id is derived from the slot, so a tick
 //! delivered twice or two overlapping ticks create it once — and its next run moves on.
 //! Missed slots (no tick for an hour) give one catch-up run, for the latest of them.
+//!
+//! The same minute also ends the waits that ran out: an execution awaiting an approval past its
+//! deadline is cancelled (the gated step with it, so a retry asks again).
 
 use aws_lambda_events::eventbridge::EventBridgeEvent;
 use chrono::{DateTime, Utc};
+use forgeflow_domain::execution::{ExecutionStatus, StepStatus};
 use forgeflow_domain::export_schedule::ExportSchedule;
 use forgeflow_domain::schedule::slot_key;
 use forgeflow_store::schedules::SHARDS;
-use forgeflow_store::{ExportStore, GenerationStore, JobQueue, ScheduleStore, StoreError};
+use forgeflow_store::{ExecutionStore, ExportStore, GenerationStore, JobQueue, ScheduleStore, StoreError};
 
 pub struct Scheduler {
+    pub executions: ExecutionStore,
     pub schedules: ScheduleStore,
     pub generations: GenerationStore,
     pub exports: ExportStore,
@@ -23,6 +28,8 @@ pub struct Tick {
     pub due: usize,
     pub enqueued: usize,
     pub without_generation: usize,
+    /// Executions cancelled because their approval's deadline passed.
+    pub expired: usize,
 }
 
 /// Why an invocation was refused before any schedule was read.
@@ -61,8 +68,57 @@ pub async fn tick(scheduler: &Scheduler, now: DateTime<Utc>) -> Result<Tick, Sto
             }
         }
     }
-    tracing::info!(due = report.due, enqueued = report.enqueued, "tick");
+    report.expired = expire_approvals(scheduler, now).await?;
+    tracing::info!(
+        due = report.due,
+        enqueued = report.enqueued,
+        expired = report.expired,
+        "tick"
+    );
     Ok(report)
+}
+
+/// Cancels every execution whose gate waited past its deadline; returns how many.
+async fn expire_approvals(scheduler: &Scheduler, now: DateTime<Utc>) -> Result<usize, StoreError> {
+    let mut expired = 0;
+    for id in scheduler.executions.expired_approvals(now).await? {
+        let Some((execution, runs)) = scheduler.executions.load(id).await? else {
+            continue;
+        };
+        if execution.status != ExecutionStatus::AwaitingApproval || execution.approval_deadline.is_some_and(|d| d > now)
+        {
+            continue;
+        }
+        let reason = "nobody approved or rejected the gated step before its deadline";
+        match scheduler
+            .executions
+            .transition(
+                id,
+                &[ExecutionStatus::AwaitingApproval],
+                ExecutionStatus::Cancelled,
+                Some(reason),
+                now,
+            )
+            .await
+        {
+            Ok(()) => expired += 1,
+            // Decided in the same instant: the decision stands.
+            Err(StoreError::Conflict(_)) => continue,
+            Err(other) => return Err(other),
+        }
+        for run in runs.values().filter(|run| run.status == StepStatus::AwaitingApproval) {
+            match scheduler
+                .executions
+                .transition_step(id, &run.step_id, &[StepStatus::AwaitingApproval], StepStatus::Cancelled)
+                .await
+            {
+                Ok(()) | Err(StoreError::Conflict(_)) => {}
+                Err(other) => return Err(other),
+            }
+        }
+        tracing::info!(execution_id = %id, "approval deadline passed: cancelled");
+    }
+    Ok(expired)
 }
 
 /// `Some(true)`: an export was sent for this slot; `Some(false)`: the slot was handled already;

@@ -13,6 +13,7 @@ use forgeflow_agents::{AgentError, AgentInput, Agents, TokenProgress};
 use forgeflow_domain::Id;
 use forgeflow_domain::execution::{Execution, ExecutionStatus, StepJob, StepRun, StepStatus};
 use forgeflow_domain::progress::{ProgressEvent, Topic};
+use forgeflow_domain::workflow::Approval;
 use forgeflow_progress::{Coalesced, Publisher};
 use forgeflow_store::engine::output_key;
 use forgeflow_store::{Engine, StoreError};
@@ -115,7 +116,10 @@ async fn run_step(worker: &StepWorker, job: &StepJob, deadline: DateTime<Utc>) -
     match run.status {
         // A redelivery after the step finished: only make sure what follows it was started.
         StepStatus::Succeeded => return Ok(resume_after(worker, execution.id, &run.step_id, true).await?),
-        StepStatus::Pending | StepStatus::Failed | StepStatus::Cancelled => return Ok(()),
+        // A gate is passed only by its owner's decision, never by a redelivery.
+        StepStatus::Pending | StepStatus::Failed | StepStatus::Cancelled | StepStatus::AwaitingApproval => {
+            return Ok(());
+        }
         StepStatus::Queued | StepStatus::Running => {}
     }
     if execution.status != ExecutionStatus::Running {
@@ -198,12 +202,23 @@ async fn execute(worker: &StepWorker, execution: &Execution, mut run: StepRun) -
         Some(base) => Some(base.context(engine).await?),
         None => None,
     };
+    let instructions = match (&step.instructions, &run.feedback) {
+        (instructions, Some(feedback)) => Some(format!(
+            "{}Your previous answer to this step was rejected by the project's owner, with this feedback:\n{}\nAnswer again, taking it into account.",
+            instructions
+                .as_deref()
+                .map(|text| format!("{text}\n\n"))
+                .unwrap_or_default(),
+            feedback.trim()
+        )),
+        (instructions, None) => instructions.clone(),
+    };
     let mut input = AgentInput {
         step_id: step.id.clone(),
         project_name: execution.project_name.clone(),
         brief: execution.brief.clone(),
         template: execution.template,
-        instructions: step.instructions.clone(),
+        instructions,
         inputs,
         change,
     };
@@ -232,7 +247,12 @@ async fn execute(worker: &StepWorker, execution: &Execution, mut run: StepRun) -
         Ok(agent_run) => {
             let key = output_key(execution, &run.step_id);
             engine.blobs.put_json(&key, &agent_run.output).await?;
-            run.status = StepStatus::Succeeded;
+            let gated = step.approval == Approval::Required;
+            run.status = if gated {
+                StepStatus::AwaitingApproval
+            } else {
+                StepStatus::Succeeded
+            };
             run.attempts += agent_run.attempts;
             run.input_tokens += agent_run.input_tokens;
             run.output_tokens += agent_run.output_tokens;
@@ -255,6 +275,9 @@ async fn execute(worker: &StepWorker, execution: &Execution, mut run: StepRun) -
             worker.progress.publish(topic, completed).await;
             if meter.passed() {
                 return stop_over_budget(worker, execution, &run).await;
+            }
+            if gated {
+                return await_approval(worker, execution, &run.step_id).await;
             }
             resume_after(worker, execution.id, &run.step_id, false).await
         }
@@ -283,6 +306,24 @@ async fn execute(worker: &StepWorker, execution: &Execution, mut run: StepRun) -
             Ok(())
         }
     }
+}
+
+/// A gated step ran: the run waits for its owner (no Lambda does), until the deadline.
+async fn await_approval(worker: &StepWorker, execution: &Execution, step_id: &str) -> Result<(), StoreError> {
+    let deadline = Utc::now() + chrono::Duration::hours(i64::from(execution.approval_hours));
+    match worker.engine.executions.await_approval(execution.id, deadline).await {
+        Ok(()) => {}
+        // Cancelled meanwhile: nothing waits.
+        Err(StoreError::Conflict(_)) => return Ok(()),
+        Err(other) => return Err(other),
+    }
+    tracing::info!(execution_id = %execution.id, step = step_id, %deadline, "awaiting approval");
+    let event = ProgressEvent::ApprovalRequested {
+        step: step_id.to_owned(),
+        deadline,
+    };
+    worker.progress.publish(Topic::execution(execution.id), event).await;
+    Ok(())
 }
 
 /// A step's actual usage took the run past its budget: its work is kept, nothing after it runs;

@@ -25,11 +25,15 @@ pub enum ExecutionStatus {
     /// A budget stopped it before a provider call could pass it; what finished is kept, and a
     /// retry with a raised budget goes on from there.
     BudgetExceeded,
+    /// A gated step ran: nothing more runs until its owner approves, edits or rejects it (or
+    /// its deadline passes, which cancels the run). No Lambda waits.
+    AwaitingApproval,
 }
 
 impl ExecutionStatus {
+    /// Stopped for good unless someone retries it (awaiting an approval is not finished).
     pub fn is_finished(self) -> bool {
-        !matches!(self, Self::Running)
+        !matches!(self, Self::Running | Self::AwaitingApproval)
     }
 
     pub fn as_str(self) -> &'static str {
@@ -39,6 +43,7 @@ impl ExecutionStatus {
             Self::Failed => "failed",
             Self::Cancelled => "cancelled",
             Self::BudgetExceeded => "budget_exceeded",
+            Self::AwaitingApproval => "awaiting_approval",
         }
     }
 
@@ -58,6 +63,8 @@ pub enum StepStatus {
     Succeeded,
     Failed,
     Cancelled,
+    /// Ran, its output stored; waits for its owner's approval before it counts as succeeded.
+    AwaitingApproval,
 }
 
 impl StepStatus {
@@ -69,6 +76,7 @@ impl StepStatus {
             Self::Succeeded => "succeeded",
             Self::Failed => "failed",
             Self::Cancelled => "cancelled",
+            Self::AwaitingApproval => "awaiting_approval",
         }
     }
 }
@@ -94,12 +102,22 @@ pub struct Execution {
     /// What the run may spend; unlimited when empty (the owner's monthly budget still applies).
     #[serde(default, skip_serializing_if = "Budget::is_unlimited")]
     pub budget: Budget,
+    /// How long a gate waits for its owner before the run is cancelled.
+    #[serde(default = "default_approval_hours")]
+    pub approval_hours: u32,
+    /// While awaiting an approval: when the wait ends.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approval_deadline: Option<DateTime<Utc>>,
     #[serde(default, flatten)]
     pub spending: Spending,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub finished_at: Option<DateTime<Utc>>,
+}
+
+fn default_approval_hours() -> u32 {
+    DEFAULT_APPROVAL_HOURS
 }
 
 /// What a run has spent, and committed (spent plus what calls in flight reserved). Top-level
@@ -186,6 +204,12 @@ pub struct StepRun {
     pub error: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output_key: Option<String>,
+    /// Why its owner rejected the last output: the next run of the step reads it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub feedback: Option<String>,
+    /// Times its owner rejected it.
+    #[serde(default)]
+    pub rejections: u32,
 }
 
 impl StepRun {
@@ -204,6 +228,8 @@ impl StepRun {
             model: None,
             error: None,
             output_key: None,
+            feedback: None,
+            rejections: 0,
         }
     }
 
@@ -267,6 +293,28 @@ pub struct StartExecution {
     /// Caps on what this run may spend (USD, tokens); none by default.
     #[serde(default)]
     pub budget: Budget,
+    /// Steps whose output waits for your approval before the run goes on (e.g. `["plan",
+    /// "architecture"]`); none by default.
+    #[serde(default)]
+    pub approvals: Vec<String>,
+    /// How long a gate waits before the run is cancelled, in hours (72 by default).
+    #[serde(default)]
+    pub approval_hours: Option<u32>,
+}
+
+/// How long a gate waits by default, and at most.
+pub const DEFAULT_APPROVAL_HOURS: u32 = 72;
+pub const MAX_APPROVAL_HOURS: u32 = 30 * 24;
+
+/// Checks `approval_hours`: 1 to [`MAX_APPROVAL_HOURS`].
+pub fn approval_hours(hours: Option<u32>) -> Result<u32, ValidationError> {
+    match hours.unwrap_or(DEFAULT_APPROVAL_HOURS) {
+        hours @ 1..=MAX_APPROVAL_HOURS => Ok(hours),
+        _ => Err(ValidationError::new(
+            "approval_hours",
+            format!("must be 1 to {MAX_APPROVAL_HOURS}"),
+        )),
+    }
 }
 
 /// The message that asks a step-worker to run one step.
@@ -296,6 +344,8 @@ mod tests {
             status: ExecutionStatus::Running,
             error: None,
             budget: Budget::default(),
+            approval_hours: DEFAULT_APPROVAL_HOURS,
+            approval_deadline: None,
             spending: Spending::default(),
             created_at: now,
             updated_at: now,

@@ -35,6 +35,24 @@ pub struct Step {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(max_length = 2_000)]
     pub instructions: Option<String>,
+    /// `required`: after the step runs, the execution waits for its owner to approve, edit or
+    /// reject what it wrote before anything after it runs.
+    #[serde(default, skip_serializing_if = "Approval::is_none")]
+    pub approval: Approval,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Approval {
+    #[default]
+    None,
+    Required,
+}
+
+impl Approval {
+    pub fn is_none(&self) -> bool {
+        *self == Approval::None
+    }
 }
 
 /// Body of `POST /workflows`.
@@ -76,6 +94,20 @@ fn is_slug(id: &str) -> bool {
 impl Workflow {
     pub fn step(&self, id: &str) -> Option<&Step> {
         self.steps.iter().find(|step| step.id == id)
+    }
+
+    /// Gates the steps named in `steps` for this run (`approvals` of a start request): each
+    /// must be a step of the workflow.
+    pub fn require_approval(&mut self, steps: &[String]) -> Result<(), ValidationError> {
+        for id in steps {
+            let step = self
+                .steps
+                .iter_mut()
+                .find(|step| step.id == *id)
+                .ok_or_else(|| ValidationError::new("approvals", format!("the workflow has no step `{id}`")))?;
+            step.approval = Approval::Required;
+        }
+        Ok(())
     }
 
     /// Refuses duplicate or malformed step ids, unknown agents, unknown dependencies and cycles,
@@ -215,6 +247,7 @@ pub fn full_project() -> Workflow {
         agent: agent.to_owned(),
         depends_on: depends_on.iter().map(|d| (*d).to_owned()).collect(),
         instructions: instructions.map(str::to_owned),
+        approval: Approval::None,
     };
     Workflow {
         id: FULL_PROJECT.to_owned(),
@@ -247,6 +280,7 @@ pub fn change() -> Workflow {
         agent: agent.to_owned(),
         depends_on: depends_on.iter().map(|d| (*d).to_owned()).collect(),
         instructions: None,
+        approval: Approval::None,
     };
     Workflow {
         id: crate::change::CHANGE_WORKFLOW.to_owned(),

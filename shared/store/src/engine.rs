@@ -181,12 +181,23 @@ impl Engine {
     /// Stops an execution: it becomes cancelled and its waiting steps with it. Running steps
     /// finish, but nothing after them is queued.
     pub async fn cancel(&self, execution: &Execution, runs: &BTreeMap<String, StepRun>) -> Result<(), StoreError> {
+        self.cancel_with(execution, runs, None).await
+    }
+
+    /// [`Engine::cancel`] with the reason recorded (a gate's deadline passed). A step awaiting
+    /// its approval is cancelled too: a retry runs it again, and it waits again.
+    pub async fn cancel_with(
+        &self,
+        execution: &Execution,
+        runs: &BTreeMap<String, StepRun>,
+        reason: Option<&str>,
+    ) -> Result<(), StoreError> {
         self.executions
             .transition(
                 execution.id,
-                &[ExecutionStatus::Running],
+                &[ExecutionStatus::Running, ExecutionStatus::AwaitingApproval],
                 ExecutionStatus::Cancelled,
-                None,
+                reason,
                 Utc::now(),
             )
             .await?;
@@ -196,7 +207,7 @@ impl Engine {
                 .transition_step(
                     execution.id,
                     &run.step_id,
-                    &[StepStatus::Pending, StepStatus::Queued],
+                    &[StepStatus::Pending, StepStatus::Queued, StepStatus::AwaitingApproval],
                     StepStatus::Cancelled,
                 )
                 .await
@@ -228,6 +239,38 @@ impl Engine {
         }
         self.enqueue_ready(&execution, &runs).await?;
         self.complete_if_done(&execution, &runs).await
+    }
+
+    /// The owner approved `step_id`: it counts as succeeded and the run goes on from it. True
+    /// if that finished the run. `Conflict` unless the step was awaiting its gate.
+    pub async fn approve(&self, execution: &Execution, step_id: &str) -> Result<bool, StoreError> {
+        self.executions.decide(execution.id, step_id, None).await?;
+        self.resume(execution.id, step_id, false).await
+    }
+
+    /// The owner rejected `step_id` with `feedback`: it runs again, told why. A lost message
+    /// leaves the step failed and the run failed, so a retry runs it (never a run waiting on
+    /// nothing).
+    pub async fn reject(&self, execution: &Execution, step_id: &str, feedback: &str) -> Result<(), StoreError> {
+        self.executions.decide(execution.id, step_id, Some(feedback)).await?;
+        if let Err(error) = self.send_step(execution, step_id).await {
+            let _ = self
+                .executions
+                .transition_step(execution.id, step_id, &[StepStatus::Queued], StepStatus::Failed)
+                .await;
+            let _ = self
+                .executions
+                .transition(
+                    execution.id,
+                    &[ExecutionStatus::Running],
+                    ExecutionStatus::Failed,
+                    Some("could not queue the rejected step again; retry the execution"),
+                    Utc::now(),
+                )
+                .await;
+            return Err(error);
+        }
+        Ok(())
     }
 
     /// Runs the failed and cancelled steps again, keeping every finished one. A run whose every

@@ -1,6 +1,6 @@
 use std::collections::BTreeMap;
 
-use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValue, TransactWriteItem};
+use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValue, TransactWriteItem, Update};
 use chrono::{DateTime, Utc};
 use forgeflow_domain::Id;
 use forgeflow_domain::execution::{Execution, ExecutionStatus, StepRun, StepStatus};
@@ -22,6 +22,8 @@ pub struct ExecutionStore {
 
 pub(crate) const EXEC_SK: &str = "EXEC";
 const STEP_PREFIX: &str = "STEP#";
+/// The deadlines' index partition: executions awaiting an approval, by deadline.
+const APPROVALS_INDEX: &str = "APPROVALS";
 
 pub(crate) fn partition(id: Id<Execution>) -> String {
     format!("EXEC#{id}")
@@ -246,6 +248,108 @@ impl ExecutionStore {
         Ok(())
     }
 
+    /// A running execution waits on a gate until `deadline`, listed in the deadlines' index
+    /// (`gsi2`: `APPROVALS` by deadline) for the minute tick to cancel it then.
+    pub async fn await_approval(&self, id: Id<Execution>, deadline: DateTime<Utc>) -> Result<(), StoreError> {
+        let at = s(deadline.to_rfc3339_opts(chrono::SecondsFormat::Millis, true));
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key(partition(id), EXEC_SK)))
+            .update_expression(
+                "SET #status = :awaiting, approval_deadline = :at, gsi2pk = :index, gsi2sk = :at, updated_at = :now",
+            )
+            .condition_expression("#status = :running")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":awaiting", s(ExecutionStatus::AwaitingApproval.as_str()))
+            .expression_attribute_values(":running", s(ExecutionStatus::Running.as_str()))
+            .expression_attribute_values(":at", at)
+            .expression_attribute_values(":index", s(APPROVALS_INDEX))
+            .expression_attribute_values(":now", s(Utc::now().to_rfc3339()))
+            .send()
+            .await
+            .map_err(|err| dynamo("await approval", "execution is not running", err))?;
+        Ok(())
+    }
+
+    /// The owner's decision on `step`, awaiting its gate: in one transaction the execution runs
+    /// again and the step moves on — to `succeeded` (approved) or back to `queued` with the
+    /// feedback (rejected). `Conflict` unless both were awaiting: a second decision, a decision
+    /// racing the deadline, or one on a step that is not the gated one, changes nothing.
+    pub async fn decide(&self, id: Id<Execution>, step: &str, feedback: Option<&str>) -> Result<(), StoreError> {
+        let awaiting = || s(ExecutionStatus::AwaitingApproval.as_str());
+        let execution = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(key(partition(id), EXEC_SK)))
+            .update_expression("SET #status = :running, updated_at = :now REMOVE approval_deadline, gsi2pk, gsi2sk")
+            .condition_expression("#status = :awaiting")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":running", s(ExecutionStatus::Running.as_str()))
+            .expression_attribute_values(":awaiting", awaiting())
+            .expression_attribute_values(":now", s(Utc::now().to_rfc3339()))
+            .build()
+            .map_err(|err| StoreError::backend("build update", err))?;
+        let mut step_update = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(step_key(id, step)))
+            .condition_expression("#status = :awaiting")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":awaiting", awaiting());
+        step_update = match feedback {
+            None => step_update
+                .update_expression("SET #status = :to")
+                .expression_attribute_values(":to", s(StepStatus::Succeeded.as_str())),
+            Some(feedback) => step_update
+                .update_expression("SET #status = :to, feedback = :feedback REMOVE finished_at ADD rejections :one")
+                .expression_attribute_values(":to", s(StepStatus::Queued.as_str()))
+                .expression_attribute_values(":feedback", s(feedback))
+                .expression_attribute_values(":one", n(1)),
+        };
+        let step_update = step_update
+            .build()
+            .map_err(|err| StoreError::backend("build update", err))?;
+        self.client
+            .transact_write_items()
+            .transact_items(TransactWriteItem::builder().update(execution).build())
+            .transact_items(TransactWriteItem::builder().update(step_update).build())
+            .send()
+            .await
+            .map_err(|err| dynamo("decide on a gate", "the step is not awaiting approval", err))?;
+        Ok(())
+    }
+
+    /// Executions whose gate's deadline is at or before `now`.
+    pub async fn expired_approvals(&self, now: DateTime<Utc>) -> Result<Vec<Id<Execution>>, StoreError> {
+        let mut ids = Vec::new();
+        let mut start = None;
+        loop {
+            let output = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name("gsi2")
+                .key_condition_expression("gsi2pk = :index AND gsi2sk <= :now")
+                .expression_attribute_values(":index", s(APPROVALS_INDEX))
+                .expression_attribute_values(":now", s(now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)))
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(|err| StoreError::backend("list expired approvals", err))?;
+            for item in output.items.unwrap_or_default() {
+                if let Some(id) = string_attr(&item, "pk")
+                    .and_then(|pk| pk.strip_prefix("EXEC#"))
+                    .and_then(|id| id.parse().ok())
+                {
+                    ids.push(id);
+                }
+            }
+            start = output.last_evaluated_key;
+            if start.is_none() {
+                return Ok(ids);
+            }
+        }
+    }
+
     /// Replaces the execution's budget while it is in one of `from` (stopped): `Conflict` if not.
     pub async fn set_budget(
         &self,
@@ -290,6 +394,8 @@ impl ExecutionStore {
         } else {
             removes.push("finished_at");
         }
+        // Whatever it moves to, it no longer waits on a gate (nor sits in the deadlines' index).
+        removes.extend(["approval_deadline", "gsi2pk", "gsi2sk"]);
         match error {
             Some(_) => sets.push("#error = :error"),
             None if to == ExecutionStatus::Running => removes.push("#error"),

@@ -1,6 +1,6 @@
 use aws_lambda_events::eventbridge::EventBridgeEvent;
 use chrono::Utc;
-use forgeflow_store::{Clients, Env, ExportStore, GenerationStore, JobQueue, ScheduleStore};
+use forgeflow_store::{Clients, Env, ExecutionStore, ExportStore, GenerationStore, JobQueue, ScheduleStore};
 use forgeflow_workers::config::WorkerConfig;
 use forgeflow_workers::scheduler::{Scheduler, handler};
 use lambda_runtime::{Error, LambdaEvent, service_fn};
@@ -12,6 +12,7 @@ async fn main() -> Result<(), Error> {
     let clients = Clients::from_env().await;
     let resources = config.resources;
     let scheduler = Scheduler {
+        executions: ExecutionStore::new(clients.dynamo.clone(), &resources.table),
         schedules: ScheduleStore::new(clients.dynamo.clone(), &resources.table),
         generations: GenerationStore::new(clients.dynamo.clone(), &resources.table),
         exports: ExportStore::new(clients.dynamo.clone(), &resources.table),

@@ -32,6 +32,21 @@ pub enum ProgressEvent {
         step: String,
         error: String,
     },
+    /// A gated step ran; the run waits for its owner until `deadline`.
+    ApprovalRequested {
+        step: String,
+        deadline: chrono::DateTime<chrono::Utc>,
+    },
+    /// Its owner approved the step (`edited`: with their own version of its output).
+    ApprovalGiven {
+        step: String,
+        edited: bool,
+    },
+    /// Its owner rejected the step: it runs again with the feedback.
+    ApprovalRejected {
+        step: String,
+        feedback: String,
+    },
     ExecutionFinished {
         execution_id: Uuid,
         project_id: Uuid,
@@ -111,6 +126,7 @@ impl ProgressEvent {
     pub fn bounded(mut self) -> Self {
         match &mut self {
             Self::StepFailed { error, .. }
+            | Self::ApprovalRejected { feedback: error, .. }
             | Self::GenerationFailed { error, .. }
             | Self::ExportFailed { error, .. }
             | Self::ExecutionFinished { error: Some(error), .. } => cut(error),
