@@ -481,6 +481,36 @@ async fn copies_of_a_generation_job_delivered_at_once_announce_it_once() {
     assert_eq!(stored.status, forgeflow_domain::generation::GenerationStatus::Ready);
 }
 
+/// A change request on `project`, followed to its ready generation.
+pub(crate) async fn change(app: &TestApp, user: &User, project: &str, request: &str) -> Value {
+    let change = app
+        .call(
+            Method::POST,
+            &format!("/projects/{project}/changes"),
+            Some(&user.token),
+            Some(json!({"request": request})),
+        )
+        .await;
+    assert_eq!(change.status, StatusCode::ACCEPTED, "{}", change.body);
+    let id = change.body["id"].as_str().unwrap().to_owned();
+    assert_eq!(app.wait_for_execution(user, &id).await["status"], "succeeded");
+    crate::generations::wait_for_generation(app, user, &id).await
+}
+
+/// "Export again": the queued exports, one per remembered target.
+pub(crate) async fn export_again(app: &TestApp, user: &User, project: &str) -> Vec<Value> {
+    let again = app
+        .call(
+            Method::POST,
+            &format!("/projects/{project}/exports"),
+            Some(&user.token),
+            None,
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::ACCEPTED, "{}", again.body);
+    again.body["items"].as_array().unwrap().clone()
+}
+
 pub(crate) async fn wait_export(app: &TestApp, user: &User, id: &str) -> Value {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
     loop {
@@ -540,29 +570,10 @@ async fn exporting_again_continues_every_remembered_history_and_keeps_edits_made
         ],
     );
 
-    let change = app
-        .call(
-            Method::POST,
-            &format!("/projects/{project}/changes"),
-            Some(&user.token),
-            Some(json!({"request": "Add a field due_date to loans"})),
-        )
-        .await;
-    assert_eq!(change.status, StatusCode::ACCEPTED, "{}", change.body);
-    let change_id = change.body["id"].as_str().unwrap();
-    assert_eq!(app.wait_for_execution(&user, change_id).await["status"], "succeeded");
-    crate::generations::wait_for_generation(&app, &user, change_id).await;
+    let changed = change(&app, &user, &project, "Add a field due_date to loans").await;
+    let change_id = changed["id"].as_str().unwrap();
 
-    let again = app
-        .call(
-            Method::POST,
-            &format!("/projects/{project}/exports"),
-            Some(&user.token),
-            None,
-        )
-        .await;
-    assert_eq!(again.status, StatusCode::ACCEPTED, "{}", again.body);
-    let queued = again.body["items"].as_array().unwrap();
+    let queued = export_again(&app, &user, &project).await;
     let kinds: Vec<&str> = queued.iter().map(|e| e["target"]["type"].as_str().unwrap()).collect();
     assert_eq!(kinds, ["tar.gz", "github"], "most recently used first");
     assert!(queued.iter().all(|e| e["generation_id"] == change_id));

@@ -7,10 +7,12 @@ use chrono::Utc;
 use forgeflow_domain::export::{Export, ExportJob, ExportTarget};
 use forgeflow_tests::forge_server::ForgeServer;
 use forgeflow_tests::{TestApp, User};
-use reqwest::{Method, StatusCode};
-use serde_json::{Value, json};
 
-use crate::exports::{app_with_forges, generation_files, ready_generation, user_with_token, wait_export};
+use serde_json::Value;
+
+use crate::exports::{
+    app_with_forges, change, export_again, generation_files, ready_generation, user_with_token, wait_export,
+};
 
 /// Exports `generation` to `target` through the export-worker, as the API would queue it.
 async fn export_to(app: &TestApp, user: &User, generation: &str, target: ExportTarget) -> Value {
@@ -82,28 +84,9 @@ async fn a_change_exported_again_to_gitlab_merges_edits_made_there_and_can_go_to
     assert_eq!(first["status"], "succeeded", "{first}");
     let hand = server.push("acme/lending", "main", &[("CONTRIBUTING.md", Some(b"Be kind.\n"))]);
 
-    let change = app
-        .call(
-            Method::POST,
-            &format!("/projects/{project}/changes"),
-            Some(&user.token),
-            Some(json!({"request": "Add a field due_date to loans"})),
-        )
-        .await;
-    assert_eq!(change.status, StatusCode::ACCEPTED, "{}", change.body);
-    let change_id = change.body["id"].as_str().unwrap().to_owned();
-    assert_eq!(app.wait_for_execution(&user, &change_id).await["status"], "succeeded");
-    crate::generations::wait_for_generation(&app, &user, &change_id).await;
-    let again = app
-        .call(
-            Method::POST,
-            &format!("/projects/{project}/exports"),
-            Some(&user.token),
-            None,
-        )
-        .await;
-    assert_eq!(again.status, StatusCode::ACCEPTED, "{}", again.body);
-    let queued = again.body["items"].as_array().unwrap();
+    let changed = change(&app, &user, &project, "Add a field due_date to loans").await;
+    let change_id = changed["id"].as_str().unwrap().to_owned();
+    let queued = export_again(&app, &user, &project).await;
     assert_eq!(queued.len(), 1);
     let done = wait_export(&app, &user, queued[0]["id"].as_str().unwrap()).await;
 

@@ -7,7 +7,9 @@ use forgeflow_tests::{TestApp, User, spawn_app};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::exports::{app_with_forges, export, git, ready_generation, tempdir, unpack, user_with_token, wait_export};
+use crate::exports::{
+    app_with_forges, change, export, export_again, git, ready_generation, tempdir, unpack, user_with_token, wait_export,
+};
 use crate::generations::wait_for_generation;
 
 /// `POST /projects/{project}/imports` with `source`.
@@ -74,21 +76,6 @@ fn manifest_blobs(generation: &Value) -> Vec<(String, String, String)> {
         .collect();
     files.sort();
     files
-}
-
-async fn change(app: &TestApp, user: &User, project: &str, request: &str) -> Value {
-    let change = app
-        .call(
-            Method::POST,
-            &format!("/projects/{project}/changes"),
-            Some(&user.token),
-            Some(json!({"request": request})),
-        )
-        .await;
-    assert_eq!(change.status, StatusCode::ACCEPTED, "{}", change.body);
-    let id = change.body["id"].as_str().unwrap().to_owned();
-    assert_eq!(app.wait_for_execution(user, &id).await["status"], "succeeded");
-    wait_for_generation(app, user, &id).await
 }
 
 #[tokio::test]
@@ -277,16 +264,7 @@ async fn a_github_branch_imports_as_the_first_generation_and_exports_continue_it
 
     let changed = change(&app, &user, &project, "Add a field due_date to loans").await;
     assert_eq!(changed["status"], "ready", "{changed}");
-    let again = app
-        .call(
-            Method::POST,
-            &format!("/projects/{project}/exports"),
-            Some(&user.token),
-            None,
-        )
-        .await;
-    assert_eq!(again.status, StatusCode::ACCEPTED, "{}", again.body);
-    let items = again.body["items"].as_array().unwrap();
+    let items = export_again(&app, &user, &project).await;
     assert_eq!(items.len(), 1, "the imported repository is remembered");
     let done = wait_export(&app, &user, items[0]["id"].as_str().unwrap()).await;
     assert_eq!(done["status"], "succeeded", "{done}");
