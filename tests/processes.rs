@@ -336,3 +336,81 @@ async fn a_change_request_works_with_every_function_in_its_own_processes() {
     assert_eq!(imported["status"], "ready", "{imported}");
     assert_eq!(imported["imported"]["history_commits"], 2, "both commits came along");
 }
+
+/// Gates, budgets, estimates and usage with every function in its own processes under its own
+/// role: the step-worker counts spending and stops at a gate, the decision functions restart the
+/// run, and the usage functions read what was counted.
+#[tokio::test]
+async fn gates_and_budgets_work_with_every_function_in_its_own_processes() {
+    use reqwest::{Method, StatusCode};
+
+    let app = spawn_app_with(Options {
+        processes: true,
+        ..Options::default()
+    })
+    .await;
+    let user = app.register().await;
+    let project = app.create_project(&user, "Gated processes").await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let prices = app.call(Method::GET, "/prices", None, None).await;
+    assert_eq!(prices.status, StatusCode::OK);
+    let estimate = app
+        .call(
+            Method::GET,
+            &format!("/projects/{project}/estimate"),
+            Some(&user.token),
+            None,
+        )
+        .await;
+    assert_eq!(estimate.status, StatusCode::OK, "{}", estimate.body);
+    let budget = app
+        .call(
+            Method::PUT,
+            "/usage/budget",
+            Some(&user.token),
+            Some(json!({"max_tokens": 50_000_000})),
+        )
+        .await;
+    assert_eq!(budget.status, StatusCode::OK, "{}", budget.body);
+
+    let started = app
+        .call(
+            Method::POST,
+            &format!("/projects/{project}/executions"),
+            Some(&user.token),
+            Some(json!({"approvals": ["plan"], "budget": {"max_tokens": 10_000_000}})),
+        )
+        .await;
+    assert_eq!(started.status, StatusCode::ACCEPTED, "{}", started.body);
+    let id = started.body["id"].as_str().unwrap().to_owned();
+    let waiting = app.wait_for_execution(&user, &id).await;
+    assert_eq!(waiting["status"], "awaiting_approval", "{waiting}");
+    let rejected = app
+        .call(
+            Method::POST,
+            &format!("/executions/{id}/steps/plan/reject"),
+            Some(&user.token),
+            Some(json!({"feedback": "Fewer stories."})),
+        )
+        .await;
+    assert_eq!(rejected.status, StatusCode::OK, "{}", rejected.body);
+    assert_eq!(app.wait_for_execution(&user, &id).await["status"], "awaiting_approval");
+    let approved = app
+        .call(
+            Method::POST,
+            &format!("/executions/{id}/steps/plan/approve"),
+            Some(&user.token),
+            None,
+        )
+        .await;
+    assert_eq!(approved.status, StatusCode::OK, "{}", approved.body);
+    let done = app.wait_for_execution(&user, &id).await;
+    assert_eq!(done["status"], "succeeded", "{done}");
+    assert!(done["spent"]["tokens"].as_u64().unwrap() > 0, "{done}");
+
+    let usage = app.call(Method::GET, "/usage", Some(&user.token), None).await;
+    assert_eq!(usage.status, StatusCode::OK, "{}", usage.body);
+    assert_eq!(usage.body["spent"]["tokens"], done["spent"]["tokens"], "{}", usage.body);
+}
