@@ -21,7 +21,7 @@ use crate::view::ExecutionView;
     responses(
         (status = 202, description = "The execution, started", body = ExecutionView,
             headers(("location" = String, description = "`/executions/{id}`"))),
-        (status = 400, description = "Malformed body or id, an unknown workflow, or one too large to run (`workflow`), a budget that is not above 0 (`budget.max_cost_usd`, `budget.max_tokens`), a gate on a step the workflow lacks (`approvals`), or `approval_hours` out of 1–720"),
+        (status = 400, description = "Malformed body or id, an unknown workflow, or one too large to run (`workflow`), a budget out of range (`budget.max_cost_usd`, `budget.max_tokens`), a gate on a step the workflow lacks (`approvals`), or `approval_hours` out of 1–720"),
         (status = 401, description = "Missing, expired or invalid token"),
         (status = 404, description = "No such project of the caller's"),
         (status = 413, description = "Body over 256 KiB"),

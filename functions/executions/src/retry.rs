@@ -26,7 +26,7 @@ pub struct RetryExecution {
     request_body(content = Option<RetryExecution>, description = "Optional: a raised budget"),
     responses(
         (status = 202, description = "The execution, running again", body = ExecutionView),
-        (status = 400, description = "Malformed body or id, or a budget that is not above 0 (`budget.max_cost_usd`, `budget.max_tokens`)"),
+        (status = 400, description = "Malformed body or id, or a budget out of range (`budget.max_cost_usd`, `budget.max_tokens`)"),
         (status = 401, description = "Missing, expired or invalid token"),
         (status = 404, description = "No such execution of the caller's"),
         (status = 409, description = "Only failed, cancelled or budget-stopped executions can be retried (`not_retryable`)"),

@@ -97,7 +97,7 @@ pub async fn get(ctx: &ApiContext, req: Request) -> ApiResult {
     request_body = Budget,
     responses(
         (status = 200, description = "The budget, as stored", body = Budget),
-        (status = 400, description = "Malformed body, or a limit not above 0 (`budget.max_cost_usd`, `budget.max_tokens`)"),
+        (status = 400, description = "Malformed body, or a limit out of range (`budget.max_cost_usd`, `budget.max_tokens`)"),
         (status = 401, description = "Missing, expired or invalid token"),
         (status = 413, description = "Body over 256 KiB"),
         (status = 415, description = "Body is not JSON"),

@@ -10,14 +10,19 @@ use crate::ValidationError;
 
 /// The most a single budget may be set to: a typo's guard, not a product limit.
 pub const MAX_BUDGET_USD: f64 = 100_000.0;
+/// The least: a millionth of a dollar (smaller amounts mean nothing, and DynamoDB cannot store
+/// every tiny float).
+pub const MIN_BUDGET_USD: f64 = 0.000_001;
 
 /// Limits; an absent one is no limit.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Budget {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 0.000_001, maximum = 100_000.0)]
     pub max_cost_usd: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 1)]
     pub max_tokens: Option<u64>,
 }
 
@@ -50,11 +55,11 @@ impl Budget {
     /// Checks the limits a user sets; `field` prefixes the names (`budget` → `budget.max_cost_usd`).
     pub fn validate(&self, field: &str) -> Result<(), ValidationError> {
         if let Some(cost) = self.max_cost_usd
-            && !(cost.is_finite() && cost > 0.0 && cost <= MAX_BUDGET_USD)
+            && !(cost.is_finite() && (MIN_BUDGET_USD..=MAX_BUDGET_USD).contains(&cost))
         {
             return Err(ValidationError::new(
                 format!("{field}.max_cost_usd"),
-                format!("must be above 0 and at most {MAX_BUDGET_USD}"),
+                format!("must be {MIN_BUDGET_USD} to {MAX_BUDGET_USD}"),
             ));
         }
         if self.max_tokens == Some(0) {
@@ -168,6 +173,11 @@ mod tests {
             max_tokens: None,
         };
         assert!(nan.validate("b").is_err());
+        let tiny = Budget {
+            max_cost_usd: Some(2.0e-165),
+            max_tokens: None,
+        };
+        assert_eq!(tiny.validate("budget").unwrap_err().field, "budget.max_cost_usd");
         let text = Budget {
             max_cost_usd: Some(0.05),
             max_tokens: None,
