@@ -215,7 +215,7 @@ async fn a_deadline_cancels_the_wait_and_a_retry_asks_again() {
     let waiting = app.wait_for_execution(&user, &id).await;
     assert_eq!(waiting["status"], "awaiting_approval", "{waiting}");
 
-    let scheduler = forgeflow_local::workers::scheduler(&app.context.clients, &app.stack.resources());
+    let scheduler = forgeflow_local::workers::scheduler(&app.context.clients, &app.stack.resources(), app.publisher());
     let early = forgeflow_workers::scheduler::tick(&scheduler, Utc::now() + Duration::minutes(59))
         .await
         .unwrap();
@@ -231,6 +231,13 @@ async fn a_deadline_cancels_the_wait_and_a_retry_asks_again() {
     assert_eq!(cancelled["status"], "cancelled", "{cancelled}");
     assert_eq!(step(&cancelled, "plan")["status"], "cancelled");
     assert!(cancelled["error"].as_str().unwrap().contains("deadline"));
+    let finished: Vec<Value> = events(&app, &user, &id)
+        .await
+        .into_iter()
+        .filter(|e| e["kind"] == "execution_finished")
+        .collect();
+    assert_eq!(finished.len(), 1, "its listeners are told: {finished:?}");
+    assert_eq!(finished[0]["status"], "cancelled");
     assert_eq!(
         decide(&app, &user, &id, "plan", "approve", None).await.error_code(),
         "not_awaiting_approval"

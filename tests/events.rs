@@ -428,7 +428,7 @@ async fn the_scheduled_event_sample_ticks_the_export_scheduler() {
     assert_eq!(set.status, 200, "{}", set.body);
     let text = std::fs::read_to_string(events_dir().join("eventbridge-export-scheduler.json")).unwrap();
     let sample: Value = serde_json::from_str(&text).unwrap();
-    let scheduler = forgeflow_local::workers::scheduler(&app.context.clients, &app.stack.resources());
+    let scheduler = forgeflow_local::workers::scheduler(&app.context.clients, &app.stack.resources(), app.publisher());
     let tomorrow = Utc::now() + Duration::days(1);
 
     let event = serde_json::from_value(sample.clone()).expect("a valid EventBridge event");

@@ -70,7 +70,7 @@ async fn a_due_schedule_exports_once_per_slot_however_often_it_ticks() {
     )
     .await;
     assert_eq!(set.status, StatusCode::OK, "{}", set.body);
-    let scheduler = workers::scheduler(&app.context.clients, &app.stack.resources());
+    let scheduler = workers::scheduler(&app.context.clients, &app.stack.resources(), app.publisher());
 
     let before = tick(&scheduler, Utc::now()).await.unwrap();
     assert_eq!(before.enqueued, 0, "not due yet");
@@ -108,7 +108,7 @@ async fn a_disabled_schedule_never_fires() {
     let project = generated_project(&app, &user, json!({})).await;
     let body = json!({"expression": "rate(1 minute)", "target": {"type": "tar.gz"}, "enabled": false});
     assert_eq!(put_schedule(&app, &user, &project, body).await.status, StatusCode::OK);
-    let scheduler = workers::scheduler(&app.context.clients, &app.stack.resources());
+    let scheduler = workers::scheduler(&app.context.clients, &app.stack.resources(), app.publisher());
     let report = tick(&scheduler, Utc::now() + Duration::days(2)).await.unwrap();
     assert_eq!(report.due, 0);
     assert!(exports_of(&app, &user, &project).await.is_empty());
@@ -434,7 +434,7 @@ async fn deleting_a_project_removes_and_disarms_everything_it_owns() {
         deliver(&app, &hook_id, body, &again).await.status,
         StatusCode::UNAUTHORIZED
     );
-    let scheduler = workers::scheduler(&app.context.clients, &app.stack.resources());
+    let scheduler = workers::scheduler(&app.context.clients, &app.stack.resources(), app.publisher());
     assert_eq!(
         tick(&scheduler, Utc::now() + Duration::hours(2))
             .await

@@ -83,7 +83,7 @@ pub async fn start(clients: &Clients, stack: &Stack, agents: Agents, settings: &
     for worker in manifest::workers() {
         if worker.schedule.is_some() {
             if let (Some(every), "export-scheduler") = (settings.tick_every, worker.function.as_str()) {
-                let scheduler = scheduler(clients, &resources);
+                let scheduler = scheduler(clients, &resources, settings.publisher(clients, &resources));
                 tasks.push(tokio::spawn(async move {
                     let mut ticks = tokio::time::interval(every);
                     loop {
@@ -152,10 +152,11 @@ pub async fn start(clients: &Clients, stack: &Stack, agents: Agents, settings: &
     }
 }
 
-/// The export-scheduler as its Lambda builds it.
-pub fn scheduler(clients: &Clients, resources: &Resources) -> Scheduler {
+/// The export-scheduler as its Lambda builds it (`progress`: where a cancelled run is announced).
+pub fn scheduler(clients: &Clients, resources: &Resources, progress: Publisher) -> Scheduler {
     Scheduler {
         executions: ExecutionStore::new(clients.dynamo.clone(), &resources.table),
+        progress,
         schedules: ScheduleStore::new(clients.dynamo.clone(), &resources.table),
         generations: GenerationStore::new(clients.dynamo.clone(), &resources.table),
         exports: ExportStore::new(clients.dynamo.clone(), &resources.table),

@@ -358,6 +358,11 @@ impl TestApp {
         )
     }
 
+    /// How this app's workers publish progress (stored, and posted to its sockets).
+    pub fn publisher(&self) -> forgeflow_progress::Publisher {
+        self.settings.publisher(&self.context.clients, &self.stack.resources())
+    }
+
     /// The import-worker, built as its Lambda builds it (also for apps without pollers).
     pub fn workers_import(&self) -> forgeflow_workers::import::ImportWorker {
         let resources = self.stack.resources();

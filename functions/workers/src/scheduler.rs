@@ -10,12 +10,16 @@ use aws_lambda_events::eventbridge::EventBridgeEvent;
 use chrono::{DateTime, Utc};
 use forgeflow_domain::execution::{ExecutionStatus, StepStatus};
 use forgeflow_domain::export_schedule::ExportSchedule;
+use forgeflow_domain::progress::{ProgressEvent, Topic};
 use forgeflow_domain::schedule::slot_key;
+use forgeflow_progress::Publisher;
 use forgeflow_store::schedules::SHARDS;
 use forgeflow_store::{ExecutionStore, ExportStore, GenerationStore, JobQueue, ScheduleStore, StoreError};
 
 pub struct Scheduler {
     pub executions: ExecutionStore,
+    /// Tells a cancelled run's listeners why it stopped.
+    pub progress: Publisher,
     pub schedules: ScheduleStore,
     pub generations: GenerationStore,
     pub exports: ExportStore,
@@ -117,6 +121,13 @@ async fn expire_approvals(scheduler: &Scheduler, now: DateTime<Utc>) -> Result<u
             }
         }
         tracing::info!(execution_id = %id, "approval deadline passed: cancelled");
+        let event = ProgressEvent::ExecutionFinished {
+            execution_id: id.as_uuid(),
+            project_id: execution.project.as_uuid(),
+            status: ExecutionStatus::Cancelled,
+            error: Some(reason.to_owned()),
+        };
+        scheduler.progress.publish(Topic::execution(id), event).await;
     }
     Ok(expired)
 }

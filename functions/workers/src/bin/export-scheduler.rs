@@ -1,5 +1,6 @@
 use aws_lambda_events::eventbridge::EventBridgeEvent;
 use chrono::Utc;
+use forgeflow_progress::Publisher;
 use forgeflow_store::{Clients, Env, ExecutionStore, ExportStore, GenerationStore, JobQueue, ScheduleStore};
 use forgeflow_workers::config::WorkerConfig;
 use forgeflow_workers::scheduler::{Scheduler, handler};
@@ -13,6 +14,7 @@ async fn main() -> Result<(), Error> {
     let resources = config.resources;
     let scheduler = Scheduler {
         executions: ExecutionStore::new(clients.dynamo.clone(), &resources.table),
+        progress: Publisher::at(&clients, &resources.table, config.ws_endpoint.as_deref()),
         schedules: ScheduleStore::new(clients.dynamo.clone(), &resources.table),
         generations: GenerationStore::new(clients.dynamo.clone(), &resources.table),
         exports: ExportStore::new(clients.dynamo.clone(), &resources.table),
