@@ -294,3 +294,51 @@ async fn gates_on_unknown_steps_bad_deadlines_and_bad_budgets_are_refused() {
     let theirs = decide(&app, &other, &id, "plan", "approve", None).await;
     assert_eq!(theirs.status, StatusCode::NOT_FOUND, "another user's run is not found");
 }
+
+/// An approval whose next steps could not be queued leaves the run failed, never running with
+/// nothing queued; a retry sends the step whose message was lost, and the run goes on.
+#[tokio::test]
+async fn a_retry_sends_a_step_whose_message_was_lost_after_an_approval() {
+    use forgeflow_domain::execution::{ExecutionStatus, StepStatus};
+
+    let app = spawn_app().await;
+    let user = app.register().await;
+    let (_, id) = gated(&app, &user, json!({"approvals": ["plan"]})).await;
+    assert_eq!(app.wait_for_execution(&user, &id).await["status"], "awaiting_approval");
+    // What an approve leaves when SQS fails right after its transaction: the decision made, the
+    // next step claimed but never sent, and the run failed by the approve's handler.
+    let executions = &app.context.engine.executions;
+    let run: forgeflow_domain::Id<_> = id.parse().unwrap();
+    executions.decide(run, "plan", None).await.unwrap();
+    executions
+        .transition_step(run, "architecture", &[StepStatus::Pending], StepStatus::Queued)
+        .await
+        .unwrap();
+    executions
+        .transition(
+            run,
+            &[ExecutionStatus::Running],
+            ExecutionStatus::Failed,
+            Some("lost"),
+            Utc::now(),
+        )
+        .await
+        .unwrap();
+
+    let retried = app
+        .call(
+            Method::POST,
+            &format!("/executions/{id}/retry"),
+            Some(&user.token),
+            None,
+        )
+        .await;
+    assert_eq!(retried.status, StatusCode::ACCEPTED, "{}", retried.body);
+    let done = app.wait_for_execution(&user, &id).await;
+    assert_eq!(done["status"], "succeeded", "{done}");
+    assert_eq!(
+        step(&done, "plan")["deliveries"],
+        1,
+        "the approved step is not run again"
+    );
+}

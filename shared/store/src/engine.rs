@@ -245,7 +245,23 @@ impl Engine {
     /// if that finished the run. `Conflict` unless the step was awaiting its gate.
     pub async fn approve(&self, execution: &Execution, step_id: &str) -> Result<bool, StoreError> {
         self.executions.decide(execution.id, step_id, None).await?;
-        self.resume(execution.id, step_id, false).await
+        match self.resume(execution.id, step_id, false).await {
+            Ok(finished) => Ok(finished),
+            Err(error) => {
+                // Never a run left `running` with nothing queued: failed, a retry sends what is owed.
+                let _ = self
+                    .executions
+                    .transition(
+                        execution.id,
+                        &[ExecutionStatus::Running],
+                        ExecutionStatus::Failed,
+                        Some("could not queue the steps after the approved one; retry the execution"),
+                        Utc::now(),
+                    )
+                    .await;
+                Err(error)
+            }
+        }
     }
 
     /// The owner rejected `step_id` with `feedback`: it runs again, told why. A lost message
@@ -273,7 +289,8 @@ impl Engine {
         Ok(())
     }
 
-    /// Runs the failed and cancelled steps again, keeping every finished one. A run whose every
+    /// Runs the failed and cancelled steps again, keeping every finished one, and sends again
+    /// the steps that were queued when the run stopped. A run whose every
     /// step had succeeded (a cancel that raced the last step's completion) has nothing to rerun:
     /// it is completed instead, so it never sits `running` with nothing queued. True if this
     /// call completed it.
@@ -303,6 +320,11 @@ impl Engine {
         }
         let mut running = execution.clone();
         running.status = ExecutionStatus::Running;
+        // A step claimed as queued whose message was lost (the run then failed) is sent again;
+        // a duplicate is harmless, the step-worker takes a step once.
+        for run in runs.values().filter(|run| run.status == StepStatus::Queued) {
+            self.send_step(&running, &run.step_id).await?;
+        }
         self.enqueue_ready(&running, &runs).await?;
         self.complete_if_done(&running, &runs).await
     }
