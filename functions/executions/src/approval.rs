@@ -82,7 +82,7 @@ pub async fn approve(ctx: &ApiContext, req: Request) -> ApiResult {
         edited,
     };
     ctx.progress.publish(Topic::execution(execution.id), event).await;
-    answer(ctx, &execution, finished).await
+    response::ok(&crate::reloaded(ctx, execution.id, finished).await?)
 }
 
 /// Rejects the step the run waits on: it runs again with your feedback in its prompt (its
@@ -124,7 +124,7 @@ pub async fn reject(ctx: &ApiContext, req: Request) -> ApiResult {
         feedback: feedback.to_owned(),
     };
     ctx.progress.publish(Topic::execution(execution.id), event).await;
-    answer(ctx, &execution, false).await
+    response::ok(&crate::reloaded(ctx, execution.id, false).await?)
 }
 
 /// The `{step}` of the path, which must be the step the run waits on.
@@ -177,17 +177,4 @@ fn check_edit(execution: &Execution, step_id: &str, output: &Value) -> Result<()
         ));
     }
     Ok(())
-}
-
-async fn answer(ctx: &ApiContext, execution: &Execution, finished: bool) -> ApiResult {
-    let (execution, runs) = ctx
-        .engine
-        .executions
-        .load(execution.id)
-        .await?
-        .ok_or(ApiError::NotFound("execution"))?;
-    if finished {
-        crate::announce_finished(ctx, &execution).await;
-    }
-    response::ok(&ExecutionView::new(&execution, &runs))
 }

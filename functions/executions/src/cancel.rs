@@ -31,12 +31,5 @@ pub async fn handler(ctx: &ApiContext, req: Request) -> ApiResult {
         StoreError::Conflict(_) => finished(),
         other => other.into(),
     })?;
-    let (execution, runs) = ctx
-        .engine
-        .executions
-        .load(execution.id)
-        .await?
-        .ok_or(ApiError::NotFound("execution"))?;
-    crate::announce_finished(ctx, &execution).await;
-    response::ok(&ExecutionView::new(&execution, &runs))
+    response::ok(&crate::reloaded(ctx, execution.id, true).await?)
 }

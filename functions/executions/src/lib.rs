@@ -43,6 +43,25 @@ async fn load_owned(ctx: &ApiContext, owner: Id<User>, req: &Request) -> Result<
     }
 }
 
+/// The execution as stored after a move (cancel, retry, a decision on a gate), its end told to
+/// its listeners when the move `finished` it.
+async fn reloaded(
+    ctx: &ApiContext,
+    id: Id<forgeflow_domain::execution::Execution>,
+    finished: bool,
+) -> Result<view::ExecutionView, ApiError> {
+    let (execution, runs) = ctx
+        .engine
+        .executions
+        .load(id)
+        .await?
+        .ok_or(ApiError::NotFound("execution"))?;
+    if finished {
+        announce_finished(ctx, &execution).await;
+    }
+    Ok(view::ExecutionView::new(&execution, &runs))
+}
+
 /// Tells the run's listeners it ended (its status as stored).
 async fn announce_finished(ctx: &ApiContext, execution: &forgeflow_domain::execution::Execution) {
     let finished = forgeflow_domain::progress::ProgressEvent::ExecutionFinished {

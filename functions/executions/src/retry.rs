@@ -66,14 +66,5 @@ pub async fn handler(ctx: &ApiContext, req: Request) -> ApiResult {
         StoreError::Conflict(_) => not_retryable(),
         other => other.into(),
     })?;
-    let (execution, runs) = ctx
-        .engine
-        .executions
-        .load(execution.id)
-        .await?
-        .ok_or(ApiError::NotFound("execution"))?;
-    if completed {
-        crate::announce_finished(ctx, &execution).await;
-    }
-    response::accepted(&ExecutionView::new(&execution, &runs))
+    response::accepted(&crate::reloaded(ctx, execution.id, completed).await?)
 }
