@@ -1,0 +1,141 @@
+// Forgeflow's page: a hash router that mounts one view at a time into <main>, one session, and
+// one WebSocket (LiveFeed) that every view watches its topics on. Plain ES modules, no build.
+
+import { api, loadConfig, session } from './api.js';
+import { byTestId, replace } from './dom.js';
+import { LiveFeed } from './live.js';
+import { parseRoute, routeHref } from './routes.js';
+import * as auth from './views/auth.js';
+import * as newProject from './views/new-project.js';
+import * as project from './views/project.js';
+import * as projects from './views/projects.js';
+import * as run from './views/run.js';
+import * as settings from './views/settings.js';
+import * as usage from './views/usage.js';
+
+const VIEWS = { login: auth, projects, new: newProject, project, run, settings, usage };
+
+const app = { feed: null, dispose: [], mountedKey: null };
+
+const CONNECTION_TEXT = { connecting: 'Connecting…', live: 'Live', reconnecting: 'Reconnecting…', offline: 'Offline' };
+
+function showConnection(state, failures = 0) {
+  const badge = byTestId('connection');
+  badge.dataset.state = state;
+  badge.textContent = CONNECTION_TEXT[state] ?? state;
+  badge.title = state === 'live' ? 'Updates arrive as they happen' : 'Updates resume when the connection is back';
+  if (state === 'reconnecting' && failures === 3) api('GET', '/me').catch(() => {});
+}
+
+function startFeed() {
+  app.feed?.close();
+  app.feed = new LiveFeed(session.config.wsUrl, session.current.token, showConnection);
+}
+
+export function navigate(name, params) {
+  const href = routeHref(name, params);
+  if (window.location.hash === href) render();
+  else window.location.hash = href;
+}
+
+export function showPageError(message) {
+  const notice = byTestId('page-error');
+  notice.textContent = message ?? '';
+  notice.hidden = !message;
+}
+
+function signedIn(answer) {
+  session.set({ token: answer.token, email: answer.user.email, expiresAt: answer.expires_at });
+  startFeed();
+  showPageError('');
+  navigate('projects');
+}
+
+function signOut(message = '') {
+  app.feed?.close();
+  app.feed = null;
+  session.set(null);
+  showConnection('offline');
+  showPageError(message);
+  navigate('login');
+}
+
+function unmount() {
+  for (const dispose of app.dispose.splice(0)) {
+    try {
+      dispose();
+    } catch (err) {
+      console.warn(err);
+    }
+  }
+}
+
+/** What a view gets: its route, the feed, and a place to register what to undo when it leaves. */
+function context(route) {
+  return {
+    route,
+    params: route.params,
+    navigate,
+    showPageError,
+    signedIn,
+    onDispose: (fn) => app.dispose.push(fn),
+    watch(topic, handler) {
+      const stop = app.feed.watch(topic, handler);
+      app.dispose.push(stop);
+      return stop;
+    },
+  };
+}
+
+async function render() {
+  let route = parseRoute(window.location.hash);
+  if (!session.current && route.name !== 'login') route = { name: 'login', params: {} };
+  if (session.current && route.name === 'login') route = { name: 'projects', params: {} };
+  const signed = Boolean(session.current);
+  byTestId('session').hidden = !signed;
+  byTestId('nav').hidden = !signed;
+  byTestId('session-user').textContent = session.current?.email ?? '';
+  for (const link of document.querySelectorAll('[data-nav]')) {
+    const here = link.dataset.nav === route.name || (link.dataset.nav === 'projects' && ['project', 'run', 'new'].includes(route.name));
+    if (here) link.setAttribute('aria-current', 'page');
+    else link.removeAttribute('aria-current');
+  }
+  const view = VIEWS[route.name];
+  // A change of query only (a file picked in the tree) stays in the mounted view when it can.
+  const key = `${route.name}:${route.params.id ?? ''}:${route.params.tab ?? ''}:${route.params.run ?? ''}`;
+  if (key === app.mountedKey && view?.update) {
+    view.update(route.params);
+    return;
+  }
+  unmount();
+  app.mountedKey = key;
+  const root = replace(byTestId('view'));
+  document.body.dataset.route = route.name;
+  if (!view) {
+    root.append(Object.assign(document.createElement('h1'), { textContent: 'Nothing here' }));
+    return;
+  }
+  document.body.dataset.ready = 'false';
+  try {
+    await view.mount(root, context(route));
+  } catch (err) {
+    if (err?.status !== 401) showPageError(err?.message ?? String(err));
+  }
+  document.body.dataset.ready = 'true';
+}
+
+async function main() {
+  await loadConfig();
+  session.onExpired = () => signOut('Your session has ended. Please sign in again.');
+  session.load();
+  byTestId('logout').addEventListener('click', () => signOut());
+  window.addEventListener('hashchange', () => {
+    showPageError('');
+    render();
+  });
+  if (session.current) startFeed();
+  else showConnection('offline');
+  await render();
+}
+
+main();

@@ -1,0 +1,45 @@
+// Forms: an API error shows next to the field it names (its `field`, "target.type" → "target"),
+// else above the buttons; buttons are disabled while a call runs.
+
+import { sentence } from './format.js';
+
+export function clearErrors(form) {
+  for (const slot of form.querySelectorAll('[data-error-for]')) slot.textContent = '';
+  for (const input of form.querySelectorAll('[aria-invalid]')) input.removeAttribute('aria-invalid');
+}
+
+function errorField(err) {
+  if (err.field) return err.field.split('.')[0];
+  if (err.code === 'email_taken') return 'email';
+  return '';
+}
+
+export function showFormError(form, err) {
+  const name = errorField(err);
+  const slot = (name && form.querySelector(`[data-error-for="${CSS.escape(name)}"]`)) || form.querySelector('[data-error-for=""]');
+  if (!slot) return;
+  const input = slot.dataset.errorFor ? form.elements[name] : null;
+  const label = input?.labels?.[0]?.textContent.trim();
+  slot.textContent = sentence(err.field && label ? `${label} ${err.message}` : err.message);
+  if (input instanceof HTMLElement) {
+    input.setAttribute('aria-invalid', 'true');
+    input.focus();
+  }
+}
+
+/** Runs `work` with the form's buttons disabled; an error lands on the form. */
+export async function submitting(form, work) {
+  clearErrors(form);
+  const buttons = [...form.querySelectorAll('button')];
+  for (const button of buttons) button.disabled = true;
+  form.setAttribute('aria-busy', 'true');
+  try {
+    await work();
+  } catch (err) {
+    if (err?.status !== 401) showFormError(form, err);
+  } finally {
+    for (const button of buttons) button.disabled = false;
+    form.removeAttribute('aria-busy');
+  }
+}
+
