@@ -159,3 +159,88 @@ async fn bad_credential_requests_name_the_field() {
         assert!(!response.body.to_string().contains("two words"));
     }
 }
+
+#[tokio::test]
+async fn an_ai_providers_key_shows_its_settings_but_never_itself() {
+    let logs = captured_logs();
+    let app = spawn_app_with(Options {
+        workers: false,
+        ..Options::default()
+    })
+    .await;
+    let user = app.register().await;
+    let key = "sk-proj-MyOwnVerySecretOpenAiKey0042";
+    let put = app
+        .call(
+            Method::PUT,
+            "/credentials/openai",
+            Some(&user.token),
+            Some(json!({"token": key, "base_url": "https://openrouter.ai/api/v1/", "models": ["openai/gpt-4o-mini"]})),
+        )
+        .await;
+    assert_eq!(put.status, StatusCode::OK, "{}", put.body);
+    let get = app
+        .call(Method::GET, "/credentials/openai", Some(&user.token), None)
+        .await;
+    for body in [&put.body, &get.body] {
+        assert_eq!(body["provider"], "openai");
+        assert_eq!(body["set"], true);
+        assert_eq!(body["base_url"], "https://openrouter.ai/api/v1");
+        assert_eq!(body["models"], json!(["openai/gpt-4o-mini"]));
+        assert!(!body.to_string().contains("VerySecret"), "{body}");
+    }
+    let anthropic = app
+        .call(Method::GET, "/credentials/anthropic", Some(&user.token), None)
+        .await;
+    assert_eq!(anthropic.body["set"], false);
+    assert!(anthropic.body.get("base_url").is_none(), "{}", anthropic.body);
+
+    for (path, body, field) in [
+        (
+            "/credentials/openai",
+            json!({"token": key, "base_url": "file:///etc/passwd"}),
+            "base_url",
+        ),
+        ("/credentials/openai", json!({"token": key, "models": []}), "models"),
+        (
+            "/credentials/anthropic",
+            json!({"token": key, "base_url": "https://api.example.com"}),
+            "base_url",
+        ),
+        (
+            "/credentials/github",
+            json!({"token": key, "models": ["gpt-4o"]}),
+            "models",
+        ),
+        ("/credentials/ollama", json!({"token": key}), "provider"),
+    ] {
+        let refused = app.call(Method::PUT, path, Some(&user.token), Some(body)).await;
+        assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{path}: {}", refused.body);
+        assert_eq!(refused.error_field(), field, "{path}: {}", refused.body);
+        assert!(!refused.body.to_string().contains("VerySecret"), "{}", refused.body);
+    }
+    let still = app
+        .call(Method::GET, "/credentials/openai", Some(&user.token), None)
+        .await;
+    assert_eq!(
+        still.body["base_url"], "https://openrouter.ai/api/v1",
+        "a refused PUT changes nothing"
+    );
+
+    let item = app
+        .context
+        .clients
+        .dynamo
+        .get_item()
+        .table_name(&app.stack.table)
+        .key("pk", AttributeValue::S(format!("USER#{}", user.id)))
+        .key("sk", AttributeValue::S("CREDENTIAL#openai".into()))
+        .send()
+        .await
+        .unwrap()
+        .item
+        .expect("a credential row");
+    assert!(!format!("{item:?}").contains("VerySecret"), "only ciphertext is stored");
+    let text = String::from_utf8(logs.lock().unwrap().clone()).unwrap();
+    assert!(!text.contains("VerySecret"), "never logged");
+}

@@ -19,6 +19,7 @@ mod gateway;
 mod generations;
 mod gitlab_exports;
 mod imports;
+mod keys;
 mod lambda;
 mod openapi;
 mod processes;

@@ -204,7 +204,7 @@ async fn a_missing_key_is_reported_before_any_request() {
         ..server.config()
     };
     let error = run(&Agents::new(config), &anthropic()).await.unwrap_err();
-    assert!(error.to_string().contains("set FORGEFLOW_ANTHROPIC_API_KEY"), "{error}");
+    assert!(error.to_string().contains("PUT /credentials/anthropic"), "{error}");
     assert_eq!(error.attempts(), 0);
     assert!(server.requests().is_empty());
 }

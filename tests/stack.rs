@@ -91,7 +91,7 @@ async fn bootstrapping_again_keeps_what_exists() {
     let app = spawn_app().await;
     let user = app.register().await;
     let prefix = app.stack.table.trim_end_matches("-table").to_owned();
-    let again = bootstrap(&app.context.clients, &prefix)
+    let again = bootstrap(&app.context.clients, &prefix, &|_| None)
         .await
         .expect("a second bootstrap succeeds");
     assert_eq!(again.table, app.stack.table);

@@ -1,7 +1,7 @@
 // Data resources from manifest/resources.json: the single DynamoDB table, the artifacts bucket, the
 // generated secrets and the KMS keys. Table, bucket and keys are retained when the stack is deleted: they
 // hold user data, and the keys are what decrypts the ciphertexts stored in the table.
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, SecretValue, Stack } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -89,13 +89,14 @@ export class Data extends Construct {
 
     const byId = new Map<string, secretsmanager.Secret>();
     for (const spec of secrets) {
-      byId.set(
-        spec.id,
-        new secretsmanager.Secret(this, `Secret-${spec.id}`, {
-          description: `Forgeflow: ${spec.description}`,
-          generateSecretString: { passwordLength: spec.length, excludePunctuation: true },
-        }),
-      );
+      const description = `Forgeflow: ${spec.description}`;
+      // A provided secret starts as no key; the operator puts the real one in after deploying
+      // (`aws secretsmanager put-secret-value`), so it never sits in the template or an environment.
+      const value =
+        spec.provided === undefined
+          ? { generateSecretString: { passwordLength: spec.length, excludePunctuation: true } }
+          : { secretObjectValue: { key: SecretValue.unsafePlainText('') } };
+      byId.set(spec.id, new secretsmanager.Secret(this, `Secret-${spec.id}`, { description, ...value }));
     }
     this.secrets = byId;
 

@@ -58,12 +58,15 @@ export interface QueueSpec {
   readonly dlq_retention_days: number;
 }
 
-export interface SecretSpec {
+/**
+ * A secret: generated at deploy (`length`), or provided by the operator after deploying (`provided`,
+ * the variable the local stack fills it from; deployed holding `{"key": ""}`, i.e. none).
+ */
+export type SecretSpec = {
   readonly id: string;
   readonly env: string;
   readonly description: string;
-  readonly length: number;
-}
+} & ({ readonly length: number; readonly provided?: undefined } | { readonly provided: string; readonly length?: undefined });
 
 /** A customer managed KMS key (e.g. `credentials`, which encrypts users' forge tokens). */
 export interface KeySpec {
@@ -265,12 +268,18 @@ export function parseResources(raw: unknown, where = 'resources.json'): Resource
   const secrets = asArray(root.secrets ?? [], `${where} secrets`).map((s, i) => {
     const at = `${where} secrets[${i}]`;
     const o = asObject(s, at);
-    return {
+    const common = {
       id: requireString(o, 'id', at),
       env: requireString(o, 'env', at),
       description: requireString(o, 'description', at),
-      length: requireInt(o, 'length', at, 16, 4096),
-    } satisfies SecretSpec;
+    };
+    if ('provided' in o === 'length' in o) fail(at, 'a secret is either generated (length) or provided, not both or neither');
+    if ('provided' in o) {
+      const provided = requireString(o, 'provided', at);
+      if (!ENV_NAME.test(provided)) fail(at, `bad environment variable name ${provided}`);
+      return { ...common, provided } satisfies SecretSpec;
+    }
+    return { ...common, length: requireInt(o, 'length', at, 16, 4096) } satisfies SecretSpec;
   });
   const keys = asArray(root.keys ?? [], `${where} keys`).map((k, i) => {
     const at = `${where} keys[${i}]`;

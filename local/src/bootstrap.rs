@@ -55,6 +55,8 @@ impl Stack {
             deletions_queue: queue("deletions"),
             imports_queue: queue("imports"),
             credentials_key: self.keys.get("credentials").cloned().unwrap_or_default(),
+            openai_key_secret: self.secrets.get("openai").cloned().unwrap_or_default(),
+            anthropic_key_secret: self.secrets.get("anthropic").cloned().unwrap_or_default(),
         }
     }
 
@@ -77,8 +79,13 @@ impl Stack {
 /// `RUST_LOG` of every function, as CDK sets it.
 pub const FUNCTION_LOG_LEVEL: &str = "info";
 
-/// Creates every resource named `{prefix}-…`. Safe to run again: what exists is kept.
-pub async fn bootstrap(clients: &Clients, prefix: &str) -> Result<Stack, BootstrapError> {
+/// Creates every resource named `{prefix}-…`. Safe to run again: what exists is kept, except a
+/// provided secret, which takes the value `provided` gives its variable now (none: an empty key).
+pub async fn bootstrap(
+    clients: &Clients,
+    prefix: &str,
+    provided: &dyn Fn(&str) -> Option<String>,
+) -> Result<Stack, BootstrapError> {
     let spec: ResourcesFile = manifest::resources();
     let mut env = Vec::new();
 
@@ -127,7 +134,18 @@ pub async fn bootstrap(clients: &Clients, prefix: &str) -> Result<Stack, Bootstr
     let mut secrets = BTreeMap::new();
     for secret in &spec.secrets {
         let name = format!("{prefix}/{}", secret.id);
-        create_random_secret(&clients.secrets, &name, secret.length).await?;
+        match (&secret.provided, secret.length) {
+            (Some(variable), _) => {
+                let value = serde_json::json!({"key": provided(variable).unwrap_or_default()});
+                put_secret(&clients.secrets, &name, &value.to_string()).await?;
+            }
+            (None, Some(length)) => create_random_secret(&clients.secrets, &name, length).await?,
+            (None, None) => {
+                return Err(failed(format!("secret {}", secret.id))(
+                    "neither generated nor provided".into(),
+                ));
+            }
+        }
         env.push((secret.env.clone(), name.clone()));
         secrets.insert(secret.id.clone(), name);
     }
@@ -260,6 +278,23 @@ async fn create_random_secret(
     match client.create_secret().name(name).secret_string(value).send().await {
         Ok(_) => Ok(()),
         Err(err) if matches!(err.as_service_error(), Some(e) if e.is_resource_exists_exception()) => Ok(()),
+        Err(err) => Err(step()(aws_sdk_secretsmanager::Error::from(err).into())),
+    }
+}
+
+/// `name` holding `value`, created or overwritten.
+async fn put_secret(client: &aws_sdk_secretsmanager::Client, name: &str, value: &str) -> Result<(), BootstrapError> {
+    let step = || failed(format!("put secret {name}"));
+    match client.create_secret().name(name).secret_string(value).send().await {
+        Ok(_) => Ok(()),
+        Err(err) if matches!(err.as_service_error(), Some(e) if e.is_resource_exists_exception()) => client
+            .put_secret_value()
+            .secret_id(name)
+            .secret_string(value)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|err| step()(aws_sdk_secretsmanager::Error::from(err).into())),
         Err(err) => Err(step()(aws_sdk_secretsmanager::Error::from(err).into())),
     }
 }

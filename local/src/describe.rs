@@ -43,7 +43,7 @@ pub const PREFIX: &str = "forgeflow-describe";
 pub async fn run() -> Result<(), BoxError> {
     let moto = Moto::start()?;
     let clients = Clients::from_sdk_config(&moto.sdk_config().await);
-    let stack = bootstrap(&clients, PREFIX).await?;
+    let stack = bootstrap(&clients, PREFIX, &|_| None).await?;
     let description = describe(&clients, &stack, PREFIX).await?;
     println!("{}", serde_json::to_string_pretty(&description)?);
     Ok(())

@@ -49,15 +49,16 @@ async fn main() -> Result<(), BoxError> {
         None => moto::sdk_config(&endpoint, moto::unchecked_credentials()).await,
     };
     let clients = Clients::from_sdk_config(&config);
-    let stack = bootstrap(&clients, &prefix).await?;
+    // The settings the in-process handlers and workers read (a function process gets them through
+    // its environment, `process_env`), and the deployment's provider keys, which go into their
+    // secrets as an operator puts them there in AWS.
+    let own_env = Env::process();
+    let stack = bootstrap(&clients, &prefix, &|name| own_env.get(name).map(str::to_owned)).await?;
     let jwt_secret = stack
         .secrets
         .get("jwt")
         .cloned()
         .ok_or("resources.json defines no jwt secret")?;
-    // The settings the in-process handlers and workers read (a function process gets them through
-    // its environment, `process_env`).
-    let own_env = Env::process();
     let bound = Gateway::bind(SocketAddr::from(([127, 0, 0, 1], port))).await?;
     let mut context = ApiContext::load(
         clients.clone(),
@@ -151,10 +152,16 @@ fn binary(name: &str, package: &str) -> Result<std::path::PathBuf, BoxError> {
 
 /// What every function process gets: the environment CDK gives it with the endpoints on this stack,
 /// the emulator's region, and the `FORGEFLOW_*` settings this process was given (rate limits and the
-/// like, which CDK leaves at their defaults). Its role's credentials are added per function.
+/// like, which CDK leaves at their defaults), but never a provided secret's value (a key reaches a
+/// function only through its secret). Its role's credentials are added per function.
 fn process_env(stack: &Stack, gateway: &str, emulator: &str) -> Vec<(String, String)> {
+    let secret_values: Vec<String> = forgeflow_local::manifest::resources()
+        .secrets
+        .into_iter()
+        .filter_map(|secret| secret.provided)
+        .collect();
     let mut env: Vec<(String, String)> = std::env::vars()
-        .filter(|(name, _)| name.starts_with("FORGEFLOW_"))
+        .filter(|(name, _)| name.starts_with("FORGEFLOW_") && !secret_values.contains(name))
         .collect();
     let function_env = stack.function_env(gateway);
     env.retain(|(name, _)| !function_env.iter().any(|(set, _)| set == name));

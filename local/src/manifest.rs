@@ -155,7 +155,13 @@ pub struct QueueSpec {
 pub struct SecretSpec {
     pub id: String,
     pub env: String,
-    pub length: u32,
+    /// A generated secret's length.
+    #[serde(default)]
+    pub length: Option<u32>,
+    /// A provided secret (`{"key": "…"}`, set by the operator in AWS): the variable the local
+    /// stack takes its value from.
+    #[serde(default)]
+    pub provided: Option<String>,
 }
 
 pub fn resources() -> ResourcesFile {

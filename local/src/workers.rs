@@ -10,6 +10,7 @@ use forgeflow_workers::deletion::{self, ProjectDeleter};
 use forgeflow_workers::export::{self, ExportWorker, ForgeSettings};
 use forgeflow_workers::generate::{self, GenerateWorker};
 use forgeflow_workers::import::{self, ImportWorker};
+use forgeflow_workers::keys::ProviderKeys;
 use forgeflow_workers::scheduler::{self, Scheduler};
 use forgeflow_workers::step::{self, StepWorker};
 use tokio::task::JoinHandle;
@@ -63,6 +64,7 @@ pub async fn start(clients: &Clients, stack: &Stack, agents: Agents, settings: &
     let step = Arc::new(StepWorker::new(
         forgeflow_store::engine::engine(clients, &resources),
         agents,
+        ProviderKeys::from_clients(clients, &resources),
         publisher.clone(),
     ));
     let generator = Arc::new(GenerateWorker::from_clients(clients, &resources, publisher.clone()));

@@ -136,6 +136,8 @@ pub(crate) struct State {
     pub(crate) otherwise: Responder,
     pub(crate) requests: Vec<Recorded>,
     pub(crate) usage: Usage,
+    /// Keys answered besides [`API_KEY`] (a user's own, for bring-your-own-key tests).
+    pub(crate) keys: Vec<String>,
 }
 
 pub struct AiServer {
@@ -165,6 +167,7 @@ impl AiServer {
             }),
             requests: Vec::new(),
             usage: DEFAULT_USAGE,
+            keys: vec![API_KEY.to_owned()],
         }));
         let task = loopback::serve(listener, state.clone(), |state, request| async move {
             handle(&state, request).await
@@ -224,6 +227,12 @@ impl AiServer {
             input_tokens,
             output_tokens,
         };
+        self
+    }
+
+    /// Answers requests carrying `key` too, as a provider knows each of its customers' keys.
+    pub fn accept_key(&self, key: &str) -> &Self {
+        self.state().keys.push(key.to_owned());
         self
     }
 

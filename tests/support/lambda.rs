@@ -142,8 +142,10 @@ pub async fn environment(app: &TestApp, function: &str, runtime_api: &str) -> Ve
 pub fn process_environment(
     stack: &forgeflow_local::Stack,
     gateway: &str,
-    limits: &forgeflow_api::guard::RateLimits,
+    options: &crate::Options,
 ) -> Vec<(String, String)> {
+    let limits = &options.rate_limits;
+    let ai = &options.ai;
     let mut env = stack.function_env(gateway);
     for (name, value) in [
         ("AWS_ENDPOINT_URL", crate::moto().endpoint().to_owned()),
@@ -153,6 +155,22 @@ pub fn process_environment(
         ("FORGEFLOW_AUTH_RATE_LIMIT", limits.auth_per_ip.limit.to_string()),
         ("FORGEFLOW_WS_RATE_LIMIT", limits.ws_per_connection.limit.to_string()),
         ("FORGEFLOW_WS_USER_RATE_LIMIT", limits.ws_per_user.limit.to_string()),
+        // Where the (fake) providers are; their keys are in the stack's secrets.
+        ("FORGEFLOW_OPENAI_BASE_URL", ai.openai.base_url.clone()),
+        ("FORGEFLOW_ANTHROPIC_BASE_URL", ai.anthropic.base_url.clone()),
+        (
+            "FORGEFLOW_AI_ALLOW_PRIVATE_NETWORK",
+            u8::from(ai.allow_private_network).to_string(),
+        ),
+        ("FORGEFLOW_AI_MAX_ATTEMPTS", ai.retry.max_attempts.to_string()),
+        (
+            "FORGEFLOW_AI_RETRY_BASE_MS",
+            ai.retry.base_delay.as_millis().to_string(),
+        ),
+        (
+            "FORGEFLOW_AI_RETRY_BUDGET_MS",
+            ai.retry.max_total_sleep.as_millis().to_string(),
+        ),
     ] {
         env.push((name.to_owned(), value));
     }

@@ -14,6 +14,7 @@ use forgeflow_local::principals::{self, Principals};
 use forgeflow_local::workers::{self, WorkerSettings, Workers};
 use forgeflow_local::{Gateway, Moto, Stack, bootstrap, iam};
 use forgeflow_store::Clients;
+use forgeflow_workers::keys::ProviderKeys;
 use forgeflow_workers::step::StepWorker;
 use reqwest::{Method, StatusCode, header::HeaderMap};
 use serde_json::{Value, json};
@@ -116,7 +117,16 @@ pub async fn spawn_app() -> TestApp {
 pub async fn spawn_app_with(options: Options) -> TestApp {
     let clients = Clients::from_sdk_config(&moto().sdk_config().await);
     let prefix = format!("t{}", &uuid::Uuid::now_v7().simple().to_string()[20..]);
-    let stack = bootstrap(&clients, &prefix).await.expect("bootstrap");
+    // The harness's provider keys become the deployment's, in its secrets, as in AWS.
+    let deployment_key = |name: &str| {
+        let config = match name {
+            "FORGEFLOW_OPENAI_API_KEY" => &options.ai.openai,
+            "FORGEFLOW_ANTHROPIC_API_KEY" => &options.ai.anthropic,
+            _ => return None,
+        };
+        config.api_key.as_ref().map(|key| key.expose().to_owned())
+    };
+    let stack = bootstrap(&clients, &prefix, &deployment_key).await.expect("bootstrap");
     let secret_id = stack.secrets["jwt"].clone();
     let jwt_secret = clients
         .secrets
@@ -145,7 +155,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     keys.trust_config(&moto().sdk_config().await).await;
     let roles = tokio::sync::OnceCell::new();
     let gateway = if options.processes {
-        let env = lambda::process_environment(&stack, &bound.url(), &options.rate_limits);
+        let env = lambda::process_environment(&stack, &bound.url(), &options);
         let binary = lambda::debug_binary("forgeflow-api");
         let principals = roles.get_or_init(|| create_principals(&stack, &prefix, &keys)).await;
         let functions = ApiFunctions::new(&binary, &env, principals);
@@ -160,7 +170,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         ws_endpoint: Some(gateway.url()),
     };
     let worker_processes = if options.processes && options.workers {
-        let env = lambda::process_environment(&stack, &gateway.url(), &options.rate_limits);
+        let env = lambda::process_environment(&stack, &gateway.url(), &options);
         let step = lambda::debug_binary("step-worker");
         let binaries = step.parent().expect("target/<profile>").to_path_buf();
         let principals = roles.get_or_init(|| create_principals(&stack, &prefix, &keys)).await;
@@ -183,7 +193,12 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         let engine = forgeflow_store::engine::engine(&clients, &stack.resources());
         let publisher = settings.publisher(&clients, &stack.resources());
         (
-            Arc::new(StepWorker::new(engine, Agents::new(options.ai.clone()), publisher)),
+            Arc::new(StepWorker::new(
+                engine,
+                Agents::new(options.ai.clone()),
+                ProviderKeys::from_clients(&clients, &stack.resources()),
+                publisher,
+            )),
             None,
         )
     };

@@ -1,10 +1,12 @@
-//! `/credentials/{provider}`: a user's GitHub or GitLab token. Write-only: it is stored
-//! encrypted (KMS), and these endpoints only ever say whether one is set.
+//! `/credentials/{provider}`: a user's GitHub or GitLab token, or their own OpenAI-compatible or
+//! Anthropic key with its base URL and allowed models. The secret is write-only: it is stored
+//! encrypted (KMS), and these endpoints only ever say whether one is set, and its settings.
 
 use chrono::Utc;
 use forgeflow_api::{ApiContext, ApiError, ApiResult, Request, request, response};
-use forgeflow_domain::credential::{Forge, PutCredential, Token};
+use forgeflow_domain::credential::{CredentialSettings, Provider, PutCredential};
 use forgeflow_store::StoreError;
+use forgeflow_store::credentials::StoredCredential;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -15,29 +17,49 @@ pub const FUNCTIONS: &[forgeflow_api::HttpFunction] = &[
     forgeflow_api::http_function!("credentials-delete", delete),
 ];
 
-/// Whether the caller has a token for a forge; the token itself is never returned.
+/// Whether the caller has a credential for a provider, and its settings; the secret itself is
+/// never returned.
 #[derive(Serialize, ToSchema)]
 pub struct CredentialStatus {
-    pub provider: Forge,
+    pub provider: Provider,
     pub set: bool,
     /// When the token was stored (RFC 3339); null when none is set.
     #[schema(value_type = Option<String>, format = DateTime)]
     pub updated_at: Option<String>,
+    #[serde(flatten)]
+    pub settings: CredentialSettings,
 }
 
-fn forge(req: &Request) -> Result<Forge, ApiError> {
+impl CredentialStatus {
+    fn of(provider: Provider, stored: Option<StoredCredential>) -> Self {
+        let (updated_at, settings) = match stored {
+            Some(stored) => (Some(stored.updated_at), stored.settings),
+            None => (None, CredentialSettings::default()),
+        };
+        Self {
+            provider,
+            set: updated_at.is_some(),
+            updated_at,
+            settings,
+        }
+    }
+}
+
+fn provider(req: &Request) -> Result<Provider, ApiError> {
     request::path_param(req, "provider")
 }
 
-/// Sets (or replaces) the token. The answer, like every log line, leaves it out.
+const PROVIDERS: &str = "`github`, `gitlab`, `openai` or `anthropic`";
+
+/// Sets (or replaces) the token or key. The answer, like every log line, leaves it out.
 #[utoipa::path(
     put, path = "/credentials/{provider}", tag = "credentials", operation_id = "credentials-put",
     security(("bearer" = [])),
-    params(("provider" = Forge, Path, description = "`github` or `gitlab`")),
+    params(("provider" = Provider, Path, description = PROVIDERS)),
     request_body = PutCredential,
     responses(
         (status = 200, description = "Stored, encrypted", body = CredentialStatus),
-        (status = 400, description = "Malformed body, an unknown provider, or an empty, spaced or oversize token"),
+        (status = 400, description = "Malformed body, an unknown provider, an empty, spaced or oversize token, a base URL that is not https or not for `openai`, or malformed models"),
         (status = 401, description = "Missing, expired or invalid token"),
         (status = 413, description = "Body over 256 KiB"),
         (status = 415, description = "Body is not JSON"),
@@ -45,57 +67,53 @@ fn forge(req: &Request) -> Result<Forge, ApiError> {
 )]
 pub async fn put(ctx: &ApiContext, req: Request) -> ApiResult {
     let owner = ctx.tokens().await?.authenticate(&req)?;
-    let forge = forge(&req)?;
+    let provider = provider(&req)?;
     let input: PutCredential = request::json_body(&req)?;
-    let token = Token::parse(input.token)?;
+    let (token, settings) = input.parse(provider)?;
     let now = Utc::now();
-    ctx.credentials.put(owner, forge, &token, now).await?;
-    tracing::info!(forge = forge.as_str(), "credential stored");
-    response::ok(&CredentialStatus {
-        provider: forge,
-        set: true,
-        updated_at: Some(now.to_rfc3339()),
-    })
+    ctx.credentials.put(owner, provider, &token, &settings, now).await?;
+    tracing::info!(provider = provider.as_str(), "credential stored");
+    let stored = StoredCredential {
+        updated_at: now.to_rfc3339(),
+        settings,
+    };
+    response::ok(&CredentialStatus::of(provider, Some(stored)))
 }
 
-/// Whether a token is set for the forge.
+/// Whether a token is set for the provider, and its settings.
 #[utoipa::path(
     get, path = "/credentials/{provider}", tag = "credentials", operation_id = "credentials-get",
     security(("bearer" = [])),
-    params(("provider" = Forge, Path, description = "`github` or `gitlab`")),
+    params(("provider" = Provider, Path, description = PROVIDERS)),
     responses(
-        (status = 200, description = "Whether a token is set", body = CredentialStatus),
+        (status = 200, description = "Whether a token is set, and its settings", body = CredentialStatus),
         (status = 400, description = "An unknown provider"),
         (status = 401, description = "Missing, expired or invalid token"),
     ),
 )]
 pub async fn get(ctx: &ApiContext, req: Request) -> ApiResult {
     let owner = ctx.tokens().await?.authenticate(&req)?;
-    let forge = forge(&req)?;
-    let updated_at = ctx.credentials.updated_at(owner, forge).await?;
-    response::ok(&CredentialStatus {
-        provider: forge,
-        set: updated_at.is_some(),
-        updated_at,
-    })
+    let provider = provider(&req)?;
+    let stored = ctx.credentials.stored(owner, provider).await?;
+    response::ok(&CredentialStatus::of(provider, stored))
 }
 
-/// Removes the forge's token.
+/// Removes the provider's credential.
 #[utoipa::path(
     delete, path = "/credentials/{provider}", tag = "credentials", operation_id = "credentials-delete",
     security(("bearer" = [])),
-    params(("provider" = Forge, Path, description = "`github` or `gitlab`")),
+    params(("provider" = Provider, Path, description = PROVIDERS)),
     responses(
         (status = 204, description = "Removed"),
         (status = 400, description = "An unknown provider"),
         (status = 401, description = "Missing, expired or invalid token"),
-        (status = 404, description = "No token is set for this forge"),
+        (status = 404, description = "No credential is set for this provider"),
     ),
 )]
 pub async fn delete(ctx: &ApiContext, req: Request) -> ApiResult {
     let owner = ctx.tokens().await?.authenticate(&req)?;
-    let forge = forge(&req)?;
-    ctx.credentials.delete(owner, forge).await.map_err(|err| match err {
+    let provider = provider(&req)?;
+    ctx.credentials.delete(owner, provider).await.map_err(|err| match err {
         StoreError::NotFound => ApiError::NotFound("credential"),
         other => other.into(),
     })?;

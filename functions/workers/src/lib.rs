@@ -8,6 +8,7 @@ pub mod deletion;
 pub mod export;
 pub mod generate;
 pub mod import;
+pub mod keys;
 pub mod meter;
 pub mod scheduler;
 pub mod step;

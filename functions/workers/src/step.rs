@@ -20,22 +20,26 @@ use forgeflow_store::{Engine, StoreError};
 
 use crate::batch::{self, JobError, ReceiveLimit};
 use crate::change::{Base, run_engineer};
+use crate::keys::ProviderKeys;
 use crate::meter::StepMeter;
 use forgeflow_domain::change::writes_patch;
 
 pub struct StepWorker {
     pub engine: Engine,
     pub agents: Agents,
+    /// The owner's or the deployment's key for each step's provider.
+    pub keys: ProviderKeys,
     pub progress: Publisher,
     receive_limit: ReceiveLimit,
 }
 
 impl StepWorker {
-    pub fn new(engine: Engine, agents: Agents, progress: Publisher) -> Self {
+    pub fn new(engine: Engine, agents: Agents, keys: ProviderKeys, progress: Publisher) -> Self {
         Self {
             receive_limit: ReceiveLimit::new(engine.steps_queue.clone()),
             engine,
             agents,
+            keys,
             progress,
         }
     }
@@ -231,11 +235,15 @@ async fn execute(worker: &StepWorker, execution: &Execution, mut run: StepRun) -
         });
     };
     let meter = StepMeter::new(&engine.spending, execution).await?;
+    let agents = match worker.keys.endpoint(execution.owner, agent.provider).await? {
+        Some(endpoint) => worker.agents.with_endpoint(endpoint),
+        None => worker.agents.clone(),
+    };
     let outcome = match &base {
         Some(base) if writes_patch(agent) => {
-            run_engineer(&worker.agents, engine, base, agent, &mut input, &meter, &report).await?
+            run_engineer(&agents, engine, base, agent, &mut input, &meter, &report).await?
         }
-        _ => worker.agents.run(agent, &input, &meter, &report).await,
+        _ => agents.run(agent, &input, &meter, &report).await,
     };
     tokens.finish().await;
     if let Err(AgentError::Metering(reason)) = &outcome {

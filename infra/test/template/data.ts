@@ -1,4 +1,5 @@
 // The table, bucket and secrets match manifest/resources.json.
+import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Match } from 'aws-cdk-lib/assertions';
 import { manifests, template } from '../helpers';
@@ -69,11 +70,14 @@ describe('data', () => {
     });
   });
 
-  it('generates every secret of the manifest', () => {
+  it('generates every generated secret and leaves every provided one holding no key', () => {
+    assert.ok(secrets.some((s) => s.provided !== undefined), 'the providers\' keys are provided secrets');
     for (const secret of secrets) {
       t.hasResourceProperties('AWS::SecretsManager::Secret', {
         Description: Match.stringLikeRegexp(secret.description.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')),
-        GenerateSecretString: Match.objectLike({ PasswordLength: secret.length }),
+        ...(secret.provided === undefined
+          ? { GenerateSecretString: Match.objectLike({ PasswordLength: secret.length }) }
+          : { SecretString: '{"key":""}' }),
       });
     }
   });

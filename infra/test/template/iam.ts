@@ -119,10 +119,18 @@ describe('iam', () => {
     }
   });
 
-  it('lets only functions with secret:jwt read the JWT secret', () => {
-    for (const name of allFunctions()) {
-      const canRead = actionsOf(statementsOf(t, name)).includes('secretsmanager:GetSecretValue');
-      assert.equal(canRead, permissionsOf(name).includes('secret:jwt'), name);
+  it('lets a function read a secret exactly when it lists secret:<id> (the JWT key, the providers\' keys)', () => {
+    const secrets = ofType(t, 'AWS::SecretsManager::Secret');
+    for (const spec of manifests.resources.secrets) {
+      const [secretId] = secrets.find(([, p]) => String(p.Description).includes(spec.description)) ?? [];
+      assert.ok(secretId, `the ${spec.id} secret is in the template`);
+      let readers = 0;
+      for (const name of allFunctions()) {
+        const canRead = actionsOn(statementsOf(t, name), secretId).includes('secretsmanager:GetSecretValue');
+        assert.equal(canRead, permissionsOf(name).includes(`secret:${spec.id}`), `${name} → ${spec.id}`);
+        if (canRead) readers++;
+      }
+      assert.ok(readers > 0, `someone reads the ${spec.id} secret`);
     }
   });
 

@@ -75,18 +75,18 @@ describe('kms keys', () => {
     assert.ok(!actionsOf(statements).includes('kms:Decrypt'), 'credentials-put must not kms:Decrypt anything');
   });
 
-  it('lets the export- and import-workers decrypt with the credentials key', () => {
+  it('lets the export-, import- and step-workers decrypt with the credentials key', () => {
     const keyId = keyIdFromEnv(t, credentials().env);
-    for (const worker of ['export-worker', 'import-worker']) {
+    for (const worker of ['export-worker', 'import-worker', 'step-worker']) {
       assert.ok(actionsOn(statementsOf(t, worker), keyId).includes('kms:Decrypt'), worker);
     }
   });
 
-  it('lets no function but the export- and import-workers decrypt (only they use forge tokens)', () => {
+  it('lets no function but the export-, import- and step-workers decrypt (only they use users\' tokens and keys)', () => {
     const decrypters = allFunctions().filter((name) =>
       actionsOf(statementsOf(t, name)).some((a) => a === 'kms:Decrypt' || a === 'kms:*'),
     );
-    assert.deepEqual(decrypters.sort(), ['export-worker', 'import-worker']);
+    assert.deepEqual(decrypters.sort(), ['export-worker', 'import-worker', 'step-worker']);
     // And no key policy names a function's role: the keys trust the account, which delegates to IAM.
     const roles = new Set(ofType(t, 'AWS::IAM::Role').map(([id]) => id));
     for (const [id, p] of ofType(t, 'AWS::KMS::Key')) {

@@ -5,9 +5,10 @@ use reqwest::Client;
 use serde_json::Value;
 
 use crate::anthropic::{self, Anthropic};
-use crate::config::AgentsConfig;
+use crate::config::{AgentsConfig, ApiKey};
 use crate::contract::Contract;
 use crate::cost::{cost_usd, price_per_million};
+use crate::endpoint::Endpoint;
 use crate::error::AgentError;
 use crate::extract::extract_json_object;
 use crate::http::{Completion, attempt};
@@ -18,6 +19,8 @@ use crate::openai::{self, OpenAi};
 use crate::prompt::Prompt;
 use crate::retry::with_retries;
 use forgeflow_domain::budget::Spend;
+use forgeflow_domain::credential::Provider;
+use forgeflow_egress::EgressError;
 
 /// The AI caller: one HTTP client (connection pools, TLS set up once per container) and the
 /// providers' settings. Build it once and share it by reference.
@@ -27,6 +30,8 @@ pub struct Agents {
     /// (root certificates), nor does the step-worker's cold start.
     client: std::sync::OnceLock<Client>,
     config: AgentsConfig,
+    /// Whose key the calls use; `None`: the config's.
+    endpoint: Option<Endpoint>,
 }
 
 /// The providers reached over HTTP.
@@ -49,21 +54,33 @@ impl Agents {
         Agents {
             client: std::sync::OnceLock::new(),
             config,
+            endpoint: None,
         }
+    }
+
+    /// These agents, calling with `endpoint`'s key (sharing the connection pool).
+    pub fn with_endpoint(&self, endpoint: Endpoint) -> Self {
+        Agents {
+            client: self.client.clone(),
+            config: self.config.clone(),
+            endpoint: Some(endpoint),
+        }
+    }
+
+    fn builder(&self) -> reqwest::ClientBuilder {
+        Client::builder()
+            .connect_timeout(self.config.connect_timeout)
+            .read_timeout(self.config.read_timeout)
+            .user_agent(concat!("forgeflow-agents/", env!("CARGO_PKG_VERSION")))
     }
 
     fn client(&self) -> &Client {
         self.client.get_or_init(|| {
-            Client::builder()
-                .connect_timeout(self.config.connect_timeout)
-                .read_timeout(self.config.read_timeout)
-                .user_agent(concat!("forgeflow-agents/", env!("CARGO_PKG_VERSION")))
-                .build()
-                .unwrap_or_else(|error| {
-                    // Only a broken TLS setup gets here; the default client still works for plain HTTP.
-                    tracing::error!(%error, "building the AI HTTP client failed; using reqwest defaults");
-                    Client::new()
-                })
+            self.builder().build().unwrap_or_else(|error| {
+                // Only a broken TLS setup gets here; the default client still works for plain HTTP.
+                tracing::error!(%error, "building the AI HTTP client failed; using reqwest defaults");
+                Client::new()
+            })
         })
     }
 
@@ -169,32 +186,26 @@ impl Agents {
         prompt: &Prompt,
         progress: &(dyn Fn(TokenProgress) + Send + Sync),
     ) -> Result<Answer, AgentError> {
-        let (name, variable, provider) = match remote {
-            Remote::OpenAi => ("openai", "FORGEFLOW_OPENAI_API_KEY", &self.config.openai),
-            Remote::Anthropic => ("anthropic", "FORGEFLOW_ANTHROPIC_API_KEY", &self.config.anthropic),
-        };
-        let key = provider
-            .api_key
-            .as_ref()
-            .ok_or(AgentError::MissingKey {
-                provider: name,
-                variable,
-            })?
-            .expose();
+        let Target {
+            name,
+            base_url,
+            key,
+            client,
+        } = self.target(remote, &agent.model).await?;
+        let (base_url, key, client) = (base_url.as_str(), key.expose(), &client);
         let meter = ProgressMeter::new(progress);
         let meter = &meter;
         let (completion, attempts) = with_retries(name, &self.config.retry, |number| {
             tracing::debug!(provider = name, model = %agent.model, attempt = number, "calling the model");
-            let client = self.client();
             let max_tokens = self.config.max_output_tokens;
             async move {
                 match remote {
                     Remote::Anthropic => {
-                        let request = anthropic::request(client, provider, key, &agent.model, prompt, max_tokens);
+                        let request = anthropic::request(client, base_url, key, &agent.model, prompt, max_tokens);
                         attempt::<Anthropic>(request, key, meter).await
                     }
                     Remote::OpenAi => {
-                        let request = openai::request(client, provider, key, &agent.model, prompt);
+                        let request = openai::request(client, base_url, key, &agent.model, prompt);
                         attempt::<OpenAi>(request, key, meter).await
                     }
                 }
@@ -210,6 +221,79 @@ impl Agents {
             completion,
             attempts,
             prompt_tokens: estimate_tokens(&prompt.all_text()),
+        })
+    }
+}
+
+/// Where one provider call goes, with which key and client.
+struct Target<'a> {
+    name: &'static str,
+    base_url: String,
+    key: &'a ApiKey,
+    client: Client,
+}
+
+impl Agents {
+    /// The owner's or deployment's endpoint for `remote` if one was given, else the config's. An
+    /// owner's base URL passes the egress checks first and gets a client pinned to the checked
+    /// addresses that follows no redirect (a redirect could lead anywhere).
+    async fn target(&self, remote: Remote, model: &str) -> Result<Target<'_>, AgentError> {
+        let (name, provider, config) = match remote {
+            Remote::OpenAi => ("openai", Provider::Openai, &self.config.openai),
+            Remote::Anthropic => ("anthropic", Provider::Anthropic, &self.config.anthropic),
+        };
+        let Some(endpoint) = self.endpoint.as_ref().filter(|e| e.provider == provider) else {
+            let key = config
+                .api_key
+                .as_ref()
+                .ok_or(AgentError::MissingKey { provider: name })?;
+            return Ok(Target {
+                name,
+                base_url: config.base_url.clone(),
+                key,
+                client: self.client().clone(),
+            });
+        };
+        if !endpoint.allows(model) {
+            return Err(AgentError::ModelNotAllowed {
+                provider: name,
+                model: model.to_owned(),
+            });
+        }
+        let Some(own_url) = &endpoint.base_url else {
+            return Ok(Target {
+                name,
+                base_url: config.base_url.clone(),
+                key: &endpoint.key,
+                client: self.client().clone(),
+            });
+        };
+        let what = format!("the {name} base URL");
+        let checked = forgeflow_egress::check(&what, own_url, self.config.allow_private_network)
+            .await
+            .map_err(|error| match error {
+                EgressError::Unsafe(reason) => AgentError::UnsafeUrl { provider: name, reason },
+                EgressError::Unresolved(reason) => AgentError::Exhausted {
+                    provider: name,
+                    status: None,
+                    attempts: 0,
+                    reason,
+                },
+            })?;
+        let client = checked
+            .pin(self.builder().redirect(reqwest::redirect::Policy::none()))
+            .build()
+            .map_err(|error| AgentError::Exhausted {
+                provider: name,
+                status: None,
+                attempts: 0,
+                reason: format!("building the HTTP client failed: {error}"),
+            })?;
+        Ok(Target {
+            name,
+            base_url: checked.url.as_str().trim_end_matches('/').to_owned(),
+            key: &endpoint.key,
+            client,
         })
     }
 }

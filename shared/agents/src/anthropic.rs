@@ -3,7 +3,6 @@
 use reqwest::{Client, RequestBuilder};
 use serde_json::{Value, json};
 
-use crate::config::ProviderConfig;
 use crate::http::{Completion, WireFormat};
 use crate::prompt::Prompt;
 use crate::retry::Failure;
@@ -15,7 +14,7 @@ pub(crate) struct Anthropic;
 
 pub(crate) fn request(
     client: &Client,
-    config: &ProviderConfig,
+    base_url: &str,
     key: &str,
     model: &str,
     prompt: &Prompt,
@@ -34,7 +33,7 @@ pub(crate) fn request(
         "stream": true,
     });
     client
-        .post(format!("{}/v1/messages", config.base_url))
+        .post(format!("{base_url}/v1/messages"))
         .header("x-api-key", key)
         .header("anthropic-version", API_VERSION)
         .json(&body)

@@ -79,6 +79,9 @@ pub struct AgentsConfig {
     pub read_timeout: Duration,
     /// Anthropic requires a ceiling on the answer's length; engineers write whole files.
     pub max_output_tokens: u32,
+    /// Local testing only: owners' base URLs may be plain http on private addresses (the fake
+    /// providers listen on loopback). Off in every deployment.
+    pub allow_private_network: bool,
 }
 
 impl Default for AgentsConfig {
@@ -90,18 +93,19 @@ impl Default for AgentsConfig {
             connect_timeout: Duration::from_secs(10),
             read_timeout: Duration::from_secs(120),
             max_output_tokens: forgeflow_domain::estimate::DEFAULT_MAX_OUTPUT_TOKENS as u32,
+            allow_private_network: false,
         }
     }
 }
 
 impl AgentsConfig {
-    /// What [`AgentsConfig::from_lookup`] reads: the providers, and the retry budget so the local
-    /// stack and its tests can keep failures fast.
+    /// What [`AgentsConfig::from_lookup`] reads: where the providers are, and the retry budget so
+    /// the local stack and its tests can keep failures fast. Never a key: the deployment's keys
+    /// are in Secrets Manager, owners' keys in their encrypted credentials.
     pub const VARIABLES: &[&str] = &[
         "FORGEFLOW_OPENAI_BASE_URL",
-        "FORGEFLOW_OPENAI_API_KEY",
         "FORGEFLOW_ANTHROPIC_BASE_URL",
-        "FORGEFLOW_ANTHROPIC_API_KEY",
+        "FORGEFLOW_AI_ALLOW_PRIVATE_NETWORK",
         "FORGEFLOW_AI_MAX_ATTEMPTS",
         "FORGEFLOW_AI_RETRY_BASE_MS",
         "FORGEFLOW_AI_RETRY_BUDGET_MS",
@@ -131,15 +135,11 @@ impl AgentsConfig {
             retry.max_total_sleep = Duration::from_millis(ms);
         }
         AgentsConfig {
-            openai: ProviderConfig::new(
-                url("FORGEFLOW_OPENAI_BASE_URL", DEFAULT_OPENAI_BASE_URL),
-                get("FORGEFLOW_OPENAI_API_KEY").as_deref(),
-            ),
-            anthropic: ProviderConfig::new(
-                url("FORGEFLOW_ANTHROPIC_BASE_URL", DEFAULT_ANTHROPIC_BASE_URL),
-                get("FORGEFLOW_ANTHROPIC_API_KEY").as_deref(),
-            ),
+            openai: ProviderConfig::new(url("FORGEFLOW_OPENAI_BASE_URL", DEFAULT_OPENAI_BASE_URL), None),
+            anthropic: ProviderConfig::new(url("FORGEFLOW_ANTHROPIC_BASE_URL", DEFAULT_ANTHROPIC_BASE_URL), None),
             retry,
+            allow_private_network: get("FORGEFLOW_AI_ALLOW_PRIVATE_NETWORK")
+                .is_some_and(|v| matches!(v.trim(), "1" | "true")),
             ..defaults
         }
     }
@@ -166,18 +166,22 @@ mod tests {
     }
 
     #[test]
-    fn environment_overrides_urls_keys_and_budget() {
+    fn environment_overrides_urls_and_budget_but_never_gives_a_key() {
         let config = config(&[
             ("FORGEFLOW_OPENAI_BASE_URL", "http://127.0.0.1:11434/v1/"),
             ("FORGEFLOW_OPENAI_API_KEY", "sk-local"),
-            ("FORGEFLOW_ANTHROPIC_API_KEY", "  "),
+            ("FORGEFLOW_AI_ALLOW_PRIVATE_NETWORK", "1"),
             ("FORGEFLOW_AI_MAX_ATTEMPTS", "3"),
             ("FORGEFLOW_AI_RETRY_BASE_MS", "10"),
             ("FORGEFLOW_AI_RETRY_BUDGET_MS", "nonsense"),
         ]);
         assert_eq!(config.openai.base_url, "http://127.0.0.1:11434/v1");
-        assert_eq!(config.openai.api_key.as_ref().map(ApiKey::expose), Some("sk-local"));
-        assert!(config.anthropic.api_key.is_none(), "a blank key is no key");
+        assert!(
+            config.openai.api_key.is_none(),
+            "keys come from Secrets Manager, not the environment"
+        );
+        assert!(config.allow_private_network);
+        assert!(!AgentsConfig::VARIABLES.iter().any(|name| name.ends_with("_KEY")));
         assert_eq!(config.retry.max_attempts, 3);
         assert_eq!(config.retry.base_delay, Duration::from_millis(10));
         assert_eq!(config.retry.max_total_sleep, Duration::from_secs(60));
@@ -185,10 +189,11 @@ mod tests {
 
     #[test]
     fn debug_output_never_shows_a_key() {
-        let config = config(&[
-            ("FORGEFLOW_OPENAI_API_KEY", "sk-very-secret"),
-            ("FORGEFLOW_ANTHROPIC_API_KEY", "ant"),
-        ]);
+        let config = AgentsConfig {
+            openai: ProviderConfig::new(DEFAULT_OPENAI_BASE_URL, Some("sk-very-secret")),
+            anthropic: ProviderConfig::new(DEFAULT_ANTHROPIC_BASE_URL, Some("ant")),
+            ..AgentsConfig::default()
+        };
         let shown = format!("{config:?}");
         assert!(!shown.contains("very-secret") && !shown.contains("\"ant\""), "{shown}");
         assert!(shown.contains("[redacted]"));

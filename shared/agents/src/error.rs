@@ -29,12 +29,19 @@ pub enum AgentError {
     /// not apply, even after one more answer given the conflicts as feedback.
     #[error("the agent's patch does not apply to the project: {reason}")]
     Unusable { reason: String, attempts: u32 },
-    /// The agent names a provider whose API key is not configured.
-    #[error("the {provider} provider needs an API key: set {variable}")]
-    MissingKey {
-        provider: &'static str,
-        variable: &'static str,
-    },
+    /// The agent names a provider for which neither its owner nor the deployment has a key.
+    #[error(
+        "the {provider} provider needs an API key: store yours with PUT /credentials/{provider}, or set the deployment's {provider} secret"
+    )]
+    MissingKey { provider: &'static str },
+    /// The owner's key for the provider does not allow the agent's model.
+    #[error(
+        "your {provider} key does not allow the model {model:?}: add it to the key's models (PUT /credentials/{provider})"
+    )]
+    ModelNotAllowed { provider: &'static str, model: String },
+    /// The owner's base URL is refused (not https, or it points into a private network).
+    #[error("your {provider} base URL is refused: {reason}")]
+    UnsafeUrl { provider: &'static str, reason: String },
     /// The agent's output contract is not a usable JSON Schema.
     #[error("the agent's output contract is not a valid JSON Schema: {0}")]
     InvalidContract(String),
@@ -65,7 +72,11 @@ impl AgentError {
             | AgentError::Contract { attempts, .. }
             | AgentError::Unusable { attempts, .. }
             | AgentError::Budget { attempts, .. } => *attempts,
-            AgentError::MissingKey { .. } | AgentError::InvalidContract(_) | AgentError::Metering(_) => 0,
+            AgentError::MissingKey { .. }
+            | AgentError::ModelNotAllowed { .. }
+            | AgentError::UnsafeUrl { .. }
+            | AgentError::InvalidContract(_)
+            | AgentError::Metering(_) => 0,
         }
     }
 
@@ -142,11 +153,9 @@ mod tests {
         assert_eq!(error.attempts(), 5);
         assert!(error.is_transient());
         assert!(error.to_string().contains("last HTTP 500"));
-        let error = AgentError::MissingKey {
-            provider: "openai",
-            variable: "FORGEFLOW_OPENAI_API_KEY",
-        };
+        let error = AgentError::MissingKey { provider: "openai" };
         assert_eq!(error.attempts(), 0);
-        assert!(error.to_string().contains("set FORGEFLOW_OPENAI_API_KEY"));
+        assert!(!error.is_transient());
+        assert!(error.to_string().contains("PUT /credentials/openai"));
     }
 }

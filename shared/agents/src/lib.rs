@@ -12,6 +12,9 @@
 //! - **Budgets**: each provider call reserves the most it can cost before it is made and settles
 //!   what it cost after, through the caller's [`Meter`].
 //!
+//! - **Keys**: an owner's own key ([`Endpoint`]: their base URL, checked and pinned like every
+//!   user-given URL, and their allowed models) or the deployment's.
+//!
 //! Keys never reach logs or errors: [`ApiKey`]'s `Debug` is redacted and provider messages are
 //! scrubbed of anything shaped like a key.
 
@@ -20,6 +23,7 @@ mod anthropic;
 mod config;
 mod contract;
 pub mod cost;
+mod endpoint;
 mod error;
 mod extract;
 mod http;
@@ -37,6 +41,7 @@ pub use config::{
     AgentsConfig, ApiKey, DEFAULT_ANTHROPIC_BASE_URL, DEFAULT_OPENAI_BASE_URL, ProviderConfig, RetryPolicy,
 };
 pub use contract::validate_contract_schema;
+pub use endpoint::Endpoint;
 pub use error::AgentError;
 pub use input::{AgentInput, AgentRun, TokenProgress};
 pub use meter::{Meter, Unmetered};

@@ -3,7 +3,6 @@
 use reqwest::{Client, RequestBuilder};
 use serde_json::{Value, json};
 
-use crate::config::ProviderConfig;
 use crate::http::{Completion, WireFormat};
 use crate::prompt::Prompt;
 use crate::retry::Failure;
@@ -11,13 +10,7 @@ use crate::sse::SseEvent;
 
 pub(crate) struct OpenAi;
 
-pub(crate) fn request(
-    client: &Client,
-    config: &ProviderConfig,
-    key: &str,
-    model: &str,
-    prompt: &Prompt,
-) -> RequestBuilder {
+pub(crate) fn request(client: &Client, base_url: &str, key: &str, model: &str, prompt: &Prompt) -> RequestBuilder {
     let mut messages = vec![json!({"role": "system", "content": prompt.system})];
     messages.extend(
         prompt
@@ -33,7 +26,7 @@ pub(crate) fn request(
         "response_format": {"type": "json_object"},
     });
     client
-        .post(format!("{}/chat/completions", config.base_url))
+        .post(format!("{base_url}/chat/completions"))
         .bearer_auth(key)
         .json(&body)
 }

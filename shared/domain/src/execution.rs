@@ -121,26 +121,27 @@ fn default_approval_hours() -> u32 {
 }
 
 /// What a run has spent, and committed (spent plus what calls in flight reserved). Top-level
-/// attributes of the row, so the store adds to them atomically under a budget's condition.
+/// attributes of the row, so the store adds to them atomically under a budget's condition; money
+/// in whole nano-dollars, so the sums are exact.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct Spending {
     #[serde(default)]
-    pub spent_cost_usd: f64,
+    pub spent_nano_usd: i64,
     #[serde(default)]
     pub spent_tokens: u64,
     #[serde(default)]
-    pub committed_cost_usd: f64,
+    pub committed_nano_usd: i64,
     #[serde(default)]
     pub committed_tokens: u64,
 }
 
 impl Spending {
     pub fn spent(&self) -> Spend {
-        Spend::new(self.spent_cost_usd, self.spent_tokens)
+        Spend::new(self.spent_nano_usd as f64 / 1e9, self.spent_tokens)
     }
 
     pub fn committed(&self) -> Spend {
-        Spend::new(self.committed_cost_usd, self.committed_tokens)
+        Spend::new(self.committed_nano_usd as f64 / 1e9, self.committed_tokens)
     }
 }
 

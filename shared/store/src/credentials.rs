@@ -3,15 +3,16 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use chrono::{DateTime, Utc};
 use forgeflow_domain::Id;
-use forgeflow_domain::credential::{Forge, Token};
+use forgeflow_domain::credential::{CredentialSettings, Provider, Token};
 use forgeflow_domain::user::User;
 
 use crate::StoreError;
 use crate::item::{Item, key, s, string_attr};
 
-/// Forge tokens, encrypted with KMS under an encryption context naming the user and the forge
-/// (a ciphertext copied to another user's row does not decrypt), kept at
-/// `USER#{owner}` / `CREDENTIAL#{forge}`. Only the ciphertext is stored.
+/// Forge tokens and AI providers' keys, encrypted with KMS under an encryption context naming the
+/// user and the provider (a ciphertext copied to another user's or provider's row does not
+/// decrypt), kept at `USER#{owner}` / `CREDENTIAL#{provider}` with the credential's settings
+/// (base URL, allowed models) beside. Only the ciphertext of the secret is stored.
 #[derive(Clone, Debug)]
 pub struct CredentialStore {
     dynamo: aws_sdk_dynamodb::Client,
@@ -20,8 +21,15 @@ pub struct CredentialStore {
     key_id: String,
 }
 
-fn credential_key(owner: Id<User>, forge: Forge) -> Item {
-    key(format!("USER#{owner}"), format!("CREDENTIAL#{}", forge.as_str()))
+fn credential_key(owner: Id<User>, provider: Provider) -> Item {
+    key(format!("USER#{owner}"), format!("CREDENTIAL#{}", provider.as_str()))
+}
+
+/// What the owner may see of a stored credential: when, and its settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredCredential {
+    pub updated_at: String,
+    pub settings: CredentialSettings,
 }
 
 impl CredentialStore {
@@ -42,26 +50,31 @@ impl CredentialStore {
     pub async fn put(
         &self,
         owner: Id<User>,
-        forge: Forge,
+        provider: impl Into<Provider>,
         token: &Token,
+        settings: &CredentialSettings,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
+        let provider = provider.into();
         let encrypted = self
             .kms
             .encrypt()
             .key_id(&self.key_id)
             .plaintext(Blob::new(token.expose().as_bytes()))
             .encryption_context("user", owner.to_string())
-            .encryption_context("forge", forge.as_str())
+            .encryption_context("provider", provider.as_str())
             .send()
             .await
             .map_err(|err| StoreError::backend("encrypt token", aws_sdk_kms::Error::from(err)))?;
         let ciphertext = encrypted
             .ciphertext_blob
             .ok_or_else(|| StoreError::backend("encrypt token", "no ciphertext returned"))?;
-        let mut item = credential_key(owner, forge);
+        let mut item = credential_key(owner, provider);
         item.insert("ciphertext".into(), s(STANDARD.encode(ciphertext.as_ref())));
         item.insert("updated_at".into(), s(now.to_rfc3339()));
+        let settings =
+            serde_json::to_string(settings).map_err(|err| StoreError::backend("store token", err.to_string()))?;
+        item.insert("settings".into(), s(settings));
         self.dynamo
             .put_item()
             .table_name(&self.table)
@@ -72,19 +85,29 @@ impl CredentialStore {
         Ok(())
     }
 
-    /// When the token was last set, if one is.
-    pub async fn updated_at(&self, owner: Id<User>, forge: Forge) -> Result<Option<String>, StoreError> {
-        Ok(self
-            .item(owner, forge)
-            .await?
-            .and_then(|item| string_attr(&item, "updated_at").map(String::from)))
+    /// When the credential was last set and its settings, if one is.
+    pub async fn stored(&self, owner: Id<User>, provider: Provider) -> Result<Option<StoredCredential>, StoreError> {
+        Ok(self.item(owner, provider).await?.map(|item| stored(&item)))
     }
 
-    /// The decrypted token, for the export-worker alone.
-    pub async fn reveal(&self, owner: Id<User>, forge: Forge) -> Result<Option<Token>, StoreError> {
-        let Some(item) = self.item(owner, forge).await? else {
+    /// The decrypted token, for the workers alone.
+    pub async fn reveal(&self, owner: Id<User>, provider: impl Into<Provider>) -> Result<Option<Token>, StoreError> {
+        Ok(self
+            .reveal_with_settings(owner, provider.into())
+            .await?
+            .map(|(token, _)| token))
+    }
+
+    /// The decrypted token with the credential's settings (an AI key's base URL and models).
+    pub async fn reveal_with_settings(
+        &self,
+        owner: Id<User>,
+        provider: Provider,
+    ) -> Result<Option<(Token, CredentialSettings)>, StoreError> {
+        let Some(item) = self.item(owner, provider).await? else {
             return Ok(None);
         };
+        let settings = stored(&item).settings;
         let ciphertext = string_attr(&item, "ciphertext")
             .and_then(|text| STANDARD.decode(text).ok())
             .ok_or_else(|| StoreError::backend("read token", "stored ciphertext is malformed"))?;
@@ -93,7 +116,7 @@ impl CredentialStore {
             .decrypt()
             .ciphertext_blob(Blob::new(ciphertext))
             .encryption_context("user", owner.to_string())
-            .encryption_context("forge", forge.as_str())
+            .encryption_context("provider", provider.as_str())
             .send()
             .await
             .map_err(|err| StoreError::backend("decrypt token", aws_sdk_kms::Error::from(err)))?;
@@ -102,17 +125,16 @@ impl CredentialStore {
             .ok_or_else(|| StoreError::backend("decrypt token", "no plaintext returned"))?;
         let token =
             String::from_utf8(plaintext.into_inner()).map_err(|_| StoreError::backend("decrypt token", "not UTF-8"))?;
-        Token::parse(token)
-            .map(Some)
-            .map_err(|_| StoreError::backend("decrypt token", "stored token is invalid"))
+        let token = Token::parse(token).map_err(|_| StoreError::backend("decrypt token", "stored token is invalid"))?;
+        Ok(Some((token, settings)))
     }
 
     /// Removes the token; `NotFound` if none was set.
-    pub async fn delete(&self, owner: Id<User>, forge: Forge) -> Result<(), StoreError> {
+    pub async fn delete(&self, owner: Id<User>, provider: Provider) -> Result<(), StoreError> {
         self.dynamo
             .delete_item()
             .table_name(&self.table)
-            .set_key(Some(credential_key(owner, forge)))
+            .set_key(Some(credential_key(owner, provider)))
             .condition_expression("attribute_exists(pk)")
             .send()
             .await
@@ -123,16 +145,26 @@ impl CredentialStore {
         Ok(())
     }
 
-    async fn item(&self, owner: Id<User>, forge: Forge) -> Result<Option<Item>, StoreError> {
+    async fn item(&self, owner: Id<User>, provider: Provider) -> Result<Option<Item>, StoreError> {
         let output = self
             .dynamo
             .get_item()
             .table_name(&self.table)
-            .set_key(Some(credential_key(owner, forge)))
+            .set_key(Some(credential_key(owner, provider)))
             .consistent_read(true)
             .send()
             .await
             .map_err(|err| StoreError::backend("read token", aws_sdk_dynamodb::Error::from(err)))?;
         Ok(output.item)
+    }
+}
+
+/// A row's public part; settings stored before there were any read as none.
+fn stored(item: &Item) -> StoredCredential {
+    StoredCredential {
+        updated_at: string_attr(item, "updated_at").unwrap_or_default().to_owned(),
+        settings: string_attr(item, "settings")
+            .and_then(|json| serde_json::from_str(json).ok())
+            .unwrap_or_default(),
     }
 }

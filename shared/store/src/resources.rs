@@ -12,6 +12,9 @@ pub struct Resources {
     pub deletions_queue: String,
     pub imports_queue: String,
     pub credentials_key: String,
+    /// The deployment's own AI provider keys (`{"key": "…"}`, empty for none).
+    pub openai_key_secret: String,
+    pub anthropic_key_secret: String,
 }
 
 impl Resources {
@@ -25,6 +28,8 @@ impl Resources {
         "FORGEFLOW_DELETIONS_QUEUE_URL",
         "FORGEFLOW_IMPORTS_QUEUE_URL",
         "FORGEFLOW_CREDENTIALS_KEY_ID",
+        "FORGEFLOW_OPENAI_KEY_SECRET_ID",
+        "FORGEFLOW_ANTHROPIC_KEY_SECRET_ID",
     ];
 
     pub fn from_env(env: &Env) -> Result<Self, StoreError> {
@@ -37,6 +42,8 @@ impl Resources {
             deletions_queue: env.required("FORGEFLOW_DELETIONS_QUEUE_URL")?,
             imports_queue: env.required("FORGEFLOW_IMPORTS_QUEUE_URL")?,
             credentials_key: env.required("FORGEFLOW_CREDENTIALS_KEY_ID")?,
+            openai_key_secret: env.required("FORGEFLOW_OPENAI_KEY_SECRET_ID")?,
+            anthropic_key_secret: env.required("FORGEFLOW_ANTHROPIC_KEY_SECRET_ID")?,
         })
     }
 }

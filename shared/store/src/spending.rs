@@ -61,6 +61,19 @@ fn n(value: impl ToString) -> AttributeValue {
     AttributeValue::N(value.to_string())
 }
 
+/// An amount of USD as a whole number of nano-dollars: counters add exactly (float sums leave
+/// residues like 2.7e-17), and a zero sum is a plain `0` (moto cannot add to a stored `0E-7`).
+fn usd(value: f64) -> AttributeValue {
+    AttributeValue::N(((value * NANOS_PER_USD).round() as i64).to_string())
+}
+
+/// A nano-dollar counter, in USD.
+fn dollars(item: &Item, name: &str) -> f64 {
+    number(item, name) / NANOS_PER_USD
+}
+
+const NANOS_PER_USD: f64 = 1e9;
+
 fn number(item: &Item, name: &str) -> f64 {
     match item.get(name) {
         Some(AttributeValue::N(text)) => text.parse().unwrap_or(0.0),
@@ -70,7 +83,7 @@ fn number(item: &Item, name: &str) -> f64 {
 
 fn committed(item: &Item) -> Spend {
     Spend::new(
-        number(item, "committed_cost_usd"),
+        dollars(item, "committed_nano_usd"),
         number(item, "committed_tokens") as u64,
     )
 }
@@ -151,8 +164,8 @@ impl SpendingStore {
             .update_item()
             .table_name(&self.table)
             .set_key(Some(line))
-            .update_expression("ADD cost_usd :c, tokens :t, calls :one SET project_id = :p, model = :m")
-            .expression_attribute_values(":c", n(used.cost_usd))
+            .update_expression("ADD nano_usd :c, tokens :t, calls :one SET project_id = :p, model = :m")
+            .expression_attribute_values(":c", usd(used.cost_usd))
             .expression_attribute_values(":t", n(used.tokens))
             .expression_attribute_values(":one", n(1))
             .expression_attribute_values(":p", s(execution.project.to_string()))
@@ -161,7 +174,7 @@ impl SpendingStore {
             .await
             .map_err(|err| dynamo("count usage", "usage line", err))?;
         Ok(Spend::new(
-            number(&after, "spent_cost_usd"),
+            dollars(&after, "spent_nano_usd"),
             number(&after, "spent_tokens") as u64,
         ))
     }
@@ -225,10 +238,10 @@ impl SpendingStore {
             .update_item()
             .table_name(&self.table)
             .set_key(Some(at))
-            .update_expression("ADD committed_cost_usd :cc, committed_tokens :ct, spent_cost_usd :sc, spent_tokens :st")
-            .expression_attribute_values(":cc", n(committed_cost))
+            .update_expression("ADD committed_nano_usd :cc, committed_tokens :ct, spent_nano_usd :sc, spent_tokens :st")
+            .expression_attribute_values(":cc", usd(committed_cost))
             .expression_attribute_values(":ct", n(committed_tokens))
-            .expression_attribute_values(":sc", n(spent.cost_usd))
+            .expression_attribute_values(":sc", usd(spent.cost_usd))
             .expression_attribute_values(":st", n(spent.tokens))
             .return_values(ReturnValue::AllNew);
         if let Some(&Within {
@@ -241,8 +254,8 @@ impl SpendingStore {
                 conditions.push("attribute_exists(pk)".to_owned());
             }
             if let Some(room) = cost_room {
-                conditions.push("(attribute_not_exists(committed_cost_usd) OR committed_cost_usd <= :room_c)".into());
-                request = request.expression_attribute_values(":room_c", n(room));
+                conditions.push("(attribute_not_exists(committed_nano_usd) OR committed_nano_usd <= :room_c)".into());
+                request = request.expression_attribute_values(":room_c", usd(room));
             }
             if let Some(room) = token_room {
                 conditions.push("(attribute_not_exists(committed_tokens) OR committed_tokens <= :room_t)".into());
@@ -323,7 +336,7 @@ impl SpendingStore {
             for item in output.items.unwrap_or_default() {
                 let sk = crate::item::string_attr(&item, "sk").unwrap_or_default().to_owned();
                 if sk == month_sk(month) {
-                    usage.spent = Spend::new(number(&item, "spent_cost_usd"), number(&item, "spent_tokens") as u64);
+                    usage.spent = Spend::new(dollars(&item, "spent_nano_usd"), number(&item, "spent_tokens") as u64);
                 } else if let (Some(project), Some(model)) = (
                     crate::item::string_attr(&item, "project_id").and_then(|id| id.parse().ok()),
                     crate::item::string_attr(&item, "model"),
@@ -331,7 +344,7 @@ impl SpendingStore {
                     usage.lines.push(UsageLine {
                         project_id: project,
                         model: model.to_owned(),
-                        cost_usd: number(&item, "cost_usd"),
+                        cost_usd: dollars(&item, "nano_usd"),
                         tokens: number(&item, "tokens") as u64,
                         calls: number(&item, "calls") as u64,
                     });
@@ -342,5 +355,24 @@ impl SpendingStore {
                 return Ok(usage);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn amounts_are_counted_in_whole_nano_dollars() {
+        let text = |value: f64| match usd(value) {
+            AttributeValue::N(text) => text,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(text(0.1 + 0.2 - 0.3), "0", "a residue of 5.5e-17 is nothing");
+        assert_eq!(text(-0.000_000_1), "-100");
+        assert_eq!(text(0.000_123_456_789_9), "123457");
+        assert_eq!(text(100_000.0), "100000000000000");
+        let item: Item = [("spent_nano_usd".to_owned(), usd(2.5))].into_iter().collect();
+        assert_eq!(dollars(&item, "spent_nano_usd"), 2.5);
     }
 }

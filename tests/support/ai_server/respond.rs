@@ -11,7 +11,7 @@ use hyper::{Request, Response};
 use serde_json::Value;
 
 use super::wire::{Ending, Usage, Wire, answer, error_body, pieces, stream_events};
-use super::{API_KEY, Recorded, Reply, State};
+use super::{Recorded, Reply, State};
 
 type Body = BoxBody<Bytes, Infallible>;
 
@@ -37,7 +37,7 @@ pub(crate) async fn handle(state: &Mutex<State>, request: Request<Incoming>) -> 
     let (reply, usage) = {
         let mut state = state.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         state.requests.push(recorded.clone());
-        let refusal = refusal(&recorded);
+        let refusal = refusal(&recorded, &state.keys);
         let reply = match refusal {
             Some(reply) => reply,
             None => match state.queue.pop_front() {
@@ -58,16 +58,15 @@ pub(crate) async fn handle(state: &Mutex<State>, request: Request<Incoming>) -> 
 }
 
 /// What the real services answer before looking at the request: a wrong key, a missing header.
-fn refusal(request: &Recorded) -> Option<Reply> {
+fn refusal(request: &Recorded, keys: &[String]) -> Option<Reply> {
     let wire = request.wire()?;
-    let (given, expected) = match wire {
-        Wire::OpenAi => (
-            request.header("authorization").map(str::to_owned),
-            format!("Bearer {API_KEY}"),
-        ),
-        Wire::Anthropic => (request.header("x-api-key").map(str::to_owned), API_KEY.to_owned()),
+    let given = match wire {
+        Wire::OpenAi => request
+            .header("authorization")
+            .map(|value| value.strip_prefix("Bearer ").unwrap_or("").to_owned()),
+        Wire::Anthropic => request.header("x-api-key").map(str::to_owned),
     };
-    if given.as_deref() != Some(expected.as_str()) {
+    if !given.as_ref().is_some_and(|key| keys.contains(key)) {
         let shown = given.unwrap_or_default();
         let shown = shown.trim_start_matches("Bearer ");
         // The real OpenAI message echoes (part of) the key it got: the client must scrub it.

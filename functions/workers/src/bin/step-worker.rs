@@ -3,6 +3,7 @@ use forgeflow_agents::Agents;
 use forgeflow_progress::Publisher;
 use forgeflow_store::{Clients, Env};
 use forgeflow_workers::config::WorkerConfig;
+use forgeflow_workers::keys::ProviderKeys;
 use forgeflow_workers::step::{StepWorker, handler};
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 
@@ -15,6 +16,7 @@ async fn main() -> Result<(), Error> {
     let worker = StepWorker::new(
         forgeflow_store::engine::engine(&clients, &resources),
         Agents::new(config.agents),
+        ProviderKeys::from_clients(&clients, &resources),
         Publisher::at(&clients, &resources.table, config.ws_endpoint.as_deref()),
     );
     lambda_runtime::run(service_fn(|event: LambdaEvent<SqsEvent>| {

@@ -16,7 +16,6 @@ mod actions;
 mod api;
 mod deliver;
 mod read;
-mod ssrf;
 
 use std::fmt;
 use std::time::Duration;
@@ -86,22 +85,24 @@ impl GitLab {
         if token.is_empty() || !token.bytes().all(|b| b.is_ascii_graphic()) {
             return Err(invalid());
         }
-        let checked = ssrf::check(base_url, allow_private_network).await?;
+        let checked = forgeflow_egress::check("the GitLab URL", base_url, allow_private_network)
+            .await
+            .map_err(|error| match error {
+                forgeflow_egress::EgressError::Unsafe(why) => ForgeError::UnsafeUrl(why),
+                forgeflow_egress::EgressError::Unresolved(why) => ForgeError::Transport(why),
+            })?;
         let mut secret = HeaderValue::from_str(token).map_err(|_| invalid())?;
         secret.set_sensitive(true);
         let mut headers = HeaderMap::new();
         headers.insert("private-token", secret);
-        let mut builder = reqwest::Client::builder()
+        let builder = reqwest::Client::builder()
             .user_agent(USER_AGENT)
             .default_headers(headers)
             .connect_timeout(Duration::from_secs(10))
             .timeout(Duration::from_secs(120))
             .redirect(reqwest::redirect::Policy::none());
-        if let Some((host, addrs)) = &checked.pin {
-            // A proxy would resolve the host itself, bypassing the pinned, checked addresses.
-            builder = builder.no_proxy().resolve_to_addrs(host, addrs);
-        }
-        let http = builder
+        let http = checked
+            .pin(builder)
             .build()
             .map_err(|error| ForgeError::Transport(format!("building the HTTP client failed: {error}")))?;
         let mut root = checked.url;

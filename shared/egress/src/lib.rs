@@ -1,13 +1,23 @@
-//! A GitLab base URL comes from a user, and we send it a token and our requests: it must not
-//! point into our own network (instance metadata at 169.254.169.254, VPC services, localhost).
-//! Every address the host resolves to is checked, and the client is then pinned to exactly those
-//! addresses, so a second DNS answer cannot swap in another (DNS rebinding).
+//! A URL that comes from a user (a self-hosted GitLab, an OpenAI-compatible provider) gets our
+//! requests and a secret: it must not point into our own network (instance metadata at
+//! 169.254.169.254, VPC services, localhost). Every address the host resolves to is checked, and
+//! the client is then pinned to exactly those addresses, so a second DNS answer cannot swap in
+//! another (DNS rebinding). One rule for every such URL.
 
 use std::net::{IpAddr, SocketAddr};
 
-use reqwest::Url;
+use reqwest::{ClientBuilder, Url};
 
-use crate::error::ForgeError;
+/// Why a user's URL is not called.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EgressError {
+    /// The URL itself is refused: scheme, credentials, a non-public address.
+    #[error("{0}")]
+    Unsafe(String),
+    /// The host could not be resolved (may pass later).
+    #[error("{0}")]
+    Unresolved(String),
+}
 
 enum Host<'a> {
     Domain(&'a str),
@@ -16,23 +26,37 @@ enum Host<'a> {
 
 /// A URL that passed the checks, and the addresses to pin its host to.
 #[derive(Debug)]
-pub(super) struct Checked {
+pub struct Checked {
     pub url: Url,
-    pub pin: Option<(String, Vec<SocketAddr>)>,
+    pin: Option<(String, Vec<SocketAddr>)>,
 }
 
-/// `allow_private_network` is the local-testing switch: it skips the address checks AND allows
-/// plain `http`, because the local forge server is HTTP on loopback.
-pub(super) async fn check(base_url: &str, allow_private_network: bool) -> Result<Checked, ForgeError> {
-    let unsafe_url = |why: String| ForgeError::UnsafeUrl(why);
+impl Checked {
+    /// `builder` resolving the checked host to the checked addresses only, through no proxy
+    /// (a proxy would resolve the host itself).
+    pub fn pin(&self, builder: ClientBuilder) -> ClientBuilder {
+        match &self.pin {
+            Some((host, addrs)) => builder.no_proxy().resolve_to_addrs(host, addrs),
+            None => builder,
+        }
+    }
+
+    pub fn is_pinned(&self) -> bool {
+        self.pin.is_some()
+    }
+}
+
+/// Checks `base_url` (`what` names it in refusals: "the GitLab URL"). `allow_private_network` is
+/// the local-testing switch: it skips the address checks AND allows plain `http`, because the
+/// local fakes are HTTP on loopback.
+pub async fn check(what: &str, base_url: &str, allow_private_network: bool) -> Result<Checked, EgressError> {
+    let unsafe_url = |why: String| EgressError::Unsafe(why);
     let url = Url::parse(base_url.trim()).map_err(|error| unsafe_url(format!("{base_url:?} is not a URL: {error}")))?;
     match url.scheme() {
         "https" => {}
         "http" if allow_private_network => {}
         other => {
-            return Err(unsafe_url(format!(
-                "{base_url:?}: the GitLab URL must use https, not {other}"
-            )));
+            return Err(unsafe_url(format!("{base_url:?}: {what} must use https, not {other}")));
         }
     }
     if !url.username().is_empty() || url.password().is_some() {
@@ -65,10 +89,10 @@ pub(super) async fn check(base_url: &str, allow_private_network: bool) -> Result
             let port = url.port_or_known_default().unwrap_or(443);
             let addrs: Vec<SocketAddr> = tokio::net::lookup_host((domain, port))
                 .await
-                .map_err(|error| ForgeError::Transport(format!("cannot resolve {domain}: {error}")))?
+                .map_err(|error| EgressError::Unresolved(format!("cannot resolve {domain}: {error}")))?
                 .collect();
             if addrs.is_empty() {
-                return Err(ForgeError::Transport(format!("{domain} resolves to no address")));
+                return Err(EgressError::Unresolved(format!("{domain} resolves to no address")));
             }
             if let Some((ip, reason)) = addrs
                 .iter()
@@ -85,7 +109,7 @@ pub(super) async fn check(base_url: &str, allow_private_network: bool) -> Result
 }
 
 /// Why an address is off limits, or `None` for a public unicast address.
-pub(crate) fn forbidden(ip: IpAddr) -> Option<&'static str> {
+pub fn forbidden(ip: IpAddr) -> Option<&'static str> {
     forgeflow_domain::address::non_public(ip)
 }
 
@@ -109,8 +133,8 @@ mod tests {
     #[tokio::test]
     async fn schemes_credentials_and_literal_addresses_are_checked_before_any_lookup() {
         let refuse = |url: &'static str| async move {
-            match check(url, false).await {
-                Err(ForgeError::UnsafeUrl(why)) => why,
+            match check("the URL", url, false).await {
+                Err(EgressError::Unsafe(why)) => why,
                 other => panic!("{url}: {other:?}"),
             }
         };
@@ -125,8 +149,9 @@ mod tests {
         assert!(refuse("https://[::1]/").await.contains("loopback"));
         assert!(refuse("https://localhost").await.contains("loopback"));
         assert!(refuse("https://2130706433/").await.contains("loopback"));
-        let local = check("http://127.0.0.1:8080/gitlab", true).await.unwrap();
+        assert!(refuse("https://api.example.com/v1?x=1").await.contains("query"));
+        let local = check("the URL", "http://127.0.0.1:8080/gitlab", true).await.unwrap();
         assert_eq!(local.url.as_str(), "http://127.0.0.1:8080/gitlab");
-        assert!(local.pin.is_none());
+        assert!(!local.is_pinned());
     }
 }
