@@ -863,3 +863,65 @@ async fn estimate_budget_usage_and_retry_from_the_command_line() {
     assert!(json["spent"]["tokens"].as_u64().unwrap() > 0, "{json}");
     assert_eq!(json["budget"]["max_cost_usd"], 12.5);
 }
+
+#[tokio::test]
+async fn your_own_ai_key_is_stored_with_its_base_url_and_models_and_never_shown() {
+    const KEY: &str = "sk-or-v1-MyOwnCliKey0123456789";
+    let app = spawn_app_with(Options {
+        workers: false,
+        ..Options::default()
+    })
+    .await;
+    let cli = Cli::new(&app);
+    cli.sign_up().await;
+    let stored = cli
+        .run_with(
+            &[
+                "credentials",
+                "set",
+                "openai",
+                "--token-stdin",
+                "--base-url",
+                "https://openrouter.ai/api/v1",
+                "--model",
+                "openai/gpt-4o-mini",
+                "--model",
+                "anthropic/claude-3.5-haiku",
+            ],
+            &format!("{KEY}\n"),
+        )
+        .await
+        .ok();
+    assert!(stored.stdout.contains("openai key stored"), "{stored:?}");
+    assert!(
+        stored.stdout.contains("base URL https://openrouter.ai/api/v1"),
+        "{stored:?}"
+    );
+    let shown = cli.run(&["credentials", "show", "openai"]).await.ok();
+    assert!(
+        shown
+            .stdout
+            .contains("models openai/gpt-4o-mini, anthropic/claude-3.5-haiku"),
+        "{shown:?}"
+    );
+    for output in [&stored, &shown] {
+        assert!(!output.stdout.contains(KEY) && !output.stderr.contains(KEY));
+    }
+    let refused = cli
+        .run_with(
+            &[
+                "credentials",
+                "set",
+                "anthropic",
+                "--token-stdin",
+                "--base-url",
+                "https://x.example",
+            ],
+            &format!("{KEY}\n"),
+        )
+        .await;
+    assert_ne!(refused.code, 0);
+    assert!(refused.stderr.contains("base_url"), "{refused:?}");
+    let none = cli.run(&["credentials", "show", "anthropic"]).await.ok();
+    assert!(none.stdout.contains("no anthropic key"), "{none:?}");
+}

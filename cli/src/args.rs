@@ -166,25 +166,34 @@ pub struct LoginArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum CredentialsCommand {
-    /// Store a token (prompted without echo, or one line of standard input)
+    /// Store a forge token or your own AI provider key (prompted without echo, or one line of
+    /// standard input); your agents then run on it
     Set {
-        #[arg(value_parser = ["github", "gitlab"])]
-        forge: String,
-        /// Read the token from standard input instead of prompting
+        #[arg(value_parser = PROVIDERS)]
+        provider: String,
+        /// Read the token or key from standard input instead of prompting
         #[arg(long)]
         token_stdin: bool,
+        /// openai only: an OpenAI-compatible API root (default https://api.openai.com/v1)
+        #[arg(long)]
+        base_url: Option<String>,
+        /// openai and anthropic only: a model agents may use with this key (repeat; none: any)
+        #[arg(long = "model")]
+        models: Vec<String>,
     },
-    /// Whether a token is set
+    /// Whether a token or key is set, and its settings
     Show {
-        #[arg(value_parser = ["github", "gitlab"])]
-        forge: String,
+        #[arg(value_parser = PROVIDERS)]
+        provider: String,
     },
-    /// Remove the token
+    /// Remove the token or key
     Rm {
-        #[arg(value_parser = ["github", "gitlab"])]
-        forge: String,
+        #[arg(value_parser = PROVIDERS)]
+        provider: String,
     },
 }
+
+const PROVIDERS: [&str; 4] = ["github", "gitlab", "openai", "anthropic"];
 
 #[derive(Debug, Subcommand)]
 pub enum ProjectsCommand {

@@ -155,6 +155,11 @@ export class ForgeflowStack extends Stack {
     new CfnOutput(this, 'WebUrl', { value: `${this.web.origin}/`, description: 'The web page (CloudFront)' });
     new CfnOutput(this, 'TableName', { value: this.data.table.tableName, description: 'DynamoDB table' });
     new CfnOutput(this, 'BucketName', { value: this.data.bucket.bucketName, description: 'Artifacts bucket' });
+    // Where an operator puts the deployment's own provider keys (`{"key": "…"}`) after deploying.
+    for (const spec of resources.secrets.filter((s) => s.provided !== undefined)) {
+      const id = `${spec.id.charAt(0).toUpperCase()}${spec.id.slice(1)}KeySecret`;
+      new CfnOutput(this, id, { value: this.data.secrets.get(spec.id)!.secretArn, description: spec.description });
+    }
 
     // Last, once every resource exists: the checkov checks this design does not meet, each with its reason.
     applyCheckovSkips(this);
