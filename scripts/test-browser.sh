@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
-# The web page in real headless Chromium: installs Chromium and playwright-core if missing
-# (scripts/browser-env.sh), starts the local stack on a free port with its own state, runs
-# tests/browser/*.test.mjs against it (node --test) and always stops the stack.
-# The screenshot lands in target/artifacts/browser-flow.png.
+# The web page: first the unit tests of its pure modules (tests/browser/unit, plain Node, no
+# DOM), then in real headless Chromium: installs Chromium, playwright-core and axe-core if
+# missing (scripts/browser-env.sh), starts the local stack on a free port with its own state,
+# runs tests/browser/*.test.mjs against it one file at a time (one browser on a 2-core machine)
+# and always stops the stack. Screenshots of every screen at 1280 and 375 px land in
+# target/artifacts/.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
+
+echo "unit tests of the page's modules…" >&2
+node --test tests/browser/unit/
 
 bash scripts/browser-env.sh
 bash scripts/python-env.sh
@@ -17,4 +22,4 @@ state="$(mktemp -d "${TMPDIR:-/tmp}/forgeflow-browser.XXXXXX")"
 start_local_stack "$state"
 
 mkdir -p target/artifacts
-node --test tests/browser/*.test.mjs
+node --test --test-concurrency=1 tests/browser/*.test.mjs

@@ -52,6 +52,12 @@ fn content_type(path: &Path) -> &'static str {
     }
 }
 
+/// The policy CloudFront sends (infra/lib/web.ts), but `connect-src` allows any host: locally
+/// the API, the socket and the presigned downloads (moto) are on 127.0.0.1 ports.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
+    img-src 'self' data:; connect-src 'self' ws: wss: http: https:; object-src 'none'; base-uri 'self'; \
+    form-action 'self'; frame-ancestors 'none'";
+
 fn file_response(bytes: Vec<u8>, content_type: &'static str) -> Response<Full<Bytes>> {
     let mut response = Response::new(Full::new(Bytes::from(bytes)));
     *response.status_mut() = StatusCode::OK;
@@ -62,9 +68,7 @@ fn file_response(bytes: Vec<u8>, content_type: &'static str) -> Response<Full<By
     headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
     headers.insert(
         header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(
-            "default-src 'self'; connect-src 'self' ws: wss: http: https:; img-src 'self' data:; frame-ancestors 'none'",
-        ),
+        HeaderValue::from_static(CONTENT_SECURITY_POLICY),
     );
     response
 }
@@ -94,6 +98,30 @@ mod tests {
         let config: serde_json::Value = serde_json::from_slice(&body).unwrap();
         assert_eq!(config["wsUrl"], "ws://127.0.0.1:9/ws");
         assert_eq!(config["apiUrl"], "");
+    }
+
+    #[test]
+    fn serves_the_modules_in_sub_folders_with_the_strict_policy() {
+        let dir = tempfile_dir();
+        std::fs::create_dir_all(dir.join("js/views")).unwrap();
+        std::fs::write(dir.join("js/views/run.js"), "export {}").unwrap();
+        let response = serve(&dir, "/js/views/run.js", "h", "/ws").unwrap();
+        assert_eq!(
+            response.headers()[header::CONTENT_TYPE],
+            "text/javascript; charset=utf-8"
+        );
+        let policy = response.headers()[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
+        for directive in [
+            "script-src 'self'",
+            "style-src 'self'",
+            "object-src 'none'",
+            "frame-ancestors 'none'",
+        ] {
+            assert!(policy.contains(directive), "{directive} in {policy}");
+        }
+        assert!(!policy.contains("unsafe-inline"));
+        assert!(serve(&dir, "/js/../../x", "h", "/ws").is_none());
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     fn tempfile_dir() -> PathBuf {

@@ -1,191 +1,179 @@
-// The web page as a person uses it, in real headless Chromium on a phone-sized screen:
-// register, write a brief, start the workflow, watch it over the WebSocket, export, download.
+// What a person does in the page, in real headless Chromium: register, write a brief and watch
+// the run move live over the WebSocket, export and download; change the project and read the
+// diff; approve and reject a gated step; resume after a dropped socket; and a refused password.
 // Needs a running stack: FORGEFLOW_API_URL (scripts/test-browser.sh starts one).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import {
+  ARTIFACTS, PASSWORD, TIMEOUT_MS, WIDTHS, assertFitsScreen, assertText, call, checkScreen, registerUser, startBrowser,
+  stopBrowser, uniqueEmail, waitForAttribute, waitForRun, withPage,
+} from './lib.mjs';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const ARTIFACTS = path.join(ROOT, 'target', 'artifacts');
-const BASE_URL = (process.env.FORGEFLOW_API_URL ?? '').replace(/\/+$/, '');
-const CHROMIUM = process.env.FORGEFLOW_CHROMIUM ?? '/usr/bin/chromium';
-const PASSWORD = 'correct horse battery';
-const FLOW_TIMEOUT_MS = 120_000;
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+before(startBrowser);
+after(stopBrowser);
 
-let context;
-let userDataDir;
-
-before(async () => {
-  assert.ok(BASE_URL, 'FORGEFLOW_API_URL must name the running stack (scripts/test-browser.sh sets it)');
-  mkdirSync(ARTIFACTS, { recursive: true });
-  userDataDir = mkdtempSync(path.join(tmpdir(), 'forgeflow-chromium-'));
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: CHROMIUM_ARGS,
-    viewport: { width: 390, height: 844 },
-    deviceScaleFactor: 1,
-    isMobile: false,
-  });
-});
-
-after(async () => {
-  await context?.close();
-  if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
-});
-
-function uniqueEmail(label) {
-  return `${label}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}@example.com`;
-}
-
-/** A fresh tab (so a fresh sessionStorage) that records what went wrong in the page. */
-async function openPage(beforeLoad) {
-  const page = await context.newPage();
-  await beforeLoad?.(page);
-  const problems = [];
-  page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
-  page.on('console', (message) => {
-    if (message.type() === 'error') problems.push(`console: ${message.text()}`);
-  });
-  await page.goto(`${BASE_URL}/`);
-  await page.waitForSelector('body[data-ready="true"]');
-  return { page, problems };
-}
-
-/** Runs a test body; on failure saves a screenshot and prints what the page logged. */
-async function withPage(name, body, { beforeLoad } = {}) {
-  const { page, problems } = await openPage(beforeLoad);
-  try {
-    await body(page);
-    const crashes = problems.filter((problem) => problem.startsWith('page error'));
-    assert.deepEqual(crashes, [], 'the page threw');
-  } catch (err) {
-    await page.screenshot({ path: path.join(ARTIFACTS, `${name}-failure.png`), fullPage: true }).catch(() => {});
-    const state = await page.locator('main').innerText().catch(() => '(no text)');
-    err.message += `\n--- page text ---\n${state}\n--- page problems ---\n${problems.join('\n') || '(none)'}`;
-    throw err;
-  } finally {
-    await page.close();
-  }
-}
-
-async function register(page, email) {
-  await page.getByTestId('auth-email').fill(email);
-  await page.getByTestId('auth-password').fill(PASSWORD);
-  await page.getByTestId('register').click();
-  await page.getByTestId('brief-view').waitFor({ state: 'visible' });
-}
-
-async function writeBrief(page) {
-  await page.getByTestId('project-name').fill('Lending library');
-  await page
-    .getByTestId('project-brief')
-    .fill('Members borrow and return books; the library sends reminders before due dates.');
+async function writeBrief(page, name = 'Lending library') {
+  await page.getByTestId('project-name').fill(name);
+  await page.getByTestId('project-brief').fill('Members borrow and return books; the library sends reminders before due dates.');
   await page.getByTestId('project-template').selectOption('python-fastapi');
-  await page.getByTestId('format-zip').check();
 }
 
 async function stepStates(page) {
   return page.getByTestId('step').evaluateAll((rows) =>
-    rows.map((row) => ({
-      step: row.dataset.step,
-      status: row.dataset.status,
-      tokens: row.querySelector('[data-testid="step-tokens"]').textContent,
-    })),
+    rows.map((row) => ({ step: row.dataset.step, status: row.dataset.status, tokens: row.querySelector('[data-testid="step-tokens"]').textContent })),
   );
 }
 
-async function waitForAttribute(page, testId, attribute, value) {
-  await page.waitForSelector(`[data-testid="${testId}"][${attribute}="${value}"]`, { timeout: FLOW_TIMEOUT_MS });
-}
+test('a brief becomes a run that moves live, then a downloadable zip, on a phone screen', { timeout: TIMEOUT_MS * 2 }, async () => {
+  await withPage('flow-brief', { width: 'phone' }, async (page) => {
+    await page.getByTestId('auth-email').fill(uniqueEmail('flow'));
+    await page.getByTestId('auth-password').fill(PASSWORD);
+    await page.getByTestId('register').click();
+    await page.getByTestId('projects-view').waitFor();
+    await assertText(page, 'projects-empty', /No projects yet/);
+    await waitForAttribute(page, 'connection', 'data-state', 'live');
 
-test('a brief becomes a downloadable zip, with live progress, on a phone screen', { timeout: FLOW_TIMEOUT_MS * 2 }, async () => {
-  await withPage('browser-flow', async (page) => {
-    await register(page, uniqueEmail('browser-flow'));
-
+    await page.getByTestId('new-project').click();
     // An API error shows next to the field it names.
     await page.getByTestId('start').click();
     await assertText(page, 'project-name-error', /must not be empty/i);
     assert.equal(await page.getByTestId('project-name').getAttribute('aria-invalid'), 'true');
 
     await writeBrief(page);
+    // Record what the timeline shows while the run goes: it moves before the run ends.
     await page.getByTestId('start').click();
-    await page.getByTestId('run-view').waitFor({ state: 'visible' });
-    await waitForAttribute(page, 'connection', 'data-state', 'live');
-
-    // Every step of the full-project workflow succeeds, each with its token counts.
-    await waitForAttribute(page, 'execution-status', 'data-status', 'succeeded');
-    const steps = await stepStates(page);
-    assert.deepEqual(
-      steps.map((s) => s.step),
-      ['plan', 'architecture', 'code', 'tests', 'review'],
+    await page.getByTestId('run-view').waitFor();
+    const seen = await page.evaluate(
+      () =>
+        new Promise((resolve) => {
+          const statuses = new Set();
+          const look = () => {
+            for (const row of document.querySelectorAll('[data-testid="step"]')) statuses.add(row.dataset.status);
+            if (document.querySelector('[data-testid="execution-status"]')?.dataset.status === 'succeeded') resolve([...statuses]);
+            else requestAnimationFrame(look);
+          };
+          look();
+        }),
     );
+    assert.ok(seen.includes('succeeded') && seen.some((s) => s !== 'succeeded'), `the steps changed live: ${seen}`);
+    const steps = await stepStates(page);
+    assert.deepEqual(steps.map((s) => s.step), ['plan', 'architecture', 'code', 'tests', 'review']);
     for (const step of steps) {
       assert.equal(step.status, 'succeeded', `step ${step.step}`);
-      assert.match(step.tokens, /^[\d,]+ in · [\d,]+ out tokens$/, `tokens of step ${step.step}`);
+      assert.match(step.tokens, /^[\d,.k]+ in · [\d,.k]+ out$/, `tokens of step ${step.step}`);
     }
-
-    // The files progress bar fills up.
     await waitForAttribute(page, 'files-text', 'data-state', 'done');
-    const files = await page.getByTestId('files-progress').evaluate((bar) => ({ value: bar.value, max: bar.max }));
-    assert.ok(files.max > 1, `some files were written: ${JSON.stringify(files)}`);
-    assert.equal(files.value, files.max);
 
-    // The page exported the generation and offers the archive.
+    await page.getByTestId('export-zip').click();
     await waitForAttribute(page, 'export-phase', 'data-phase', 'done');
-    const download = page.getByTestId('download-link');
-    await download.waitFor({ state: 'visible' });
-    assert.equal(await page.getByTestId('repository-link').isVisible(), false);
-    const href = await download.getAttribute('href');
-    assert.ok(href, 'the download link has an address');
-
+    const href = await page.getByTestId('download-link').getAttribute('href');
     const archive = await page.request.get(href);
     assert.equal(archive.status(), 200);
-    const bytes = await archive.body();
-    assert.ok(bytes.length > 22, `a zip, not ${bytes.length} bytes`);
-    assert.equal(bytes.subarray(0, 2).toString('latin1'), 'PK', 'zip magic bytes');
+    assert.equal((await archive.body()).subarray(0, 2).toString('latin1'), 'PK', 'zip magic bytes');
+    await assertFitsScreen(page, 'run');
+    await page.screenshot({ path: path.join(ARTIFACTS, 'flow-run-375.png'), fullPage: true });
 
-    await assertFitsScreen(page);
-    await page.screenshot({ path: path.join(ARTIFACTS, 'browser-flow.png'), fullPage: true });
+    // The projects list shows it, found by search.
+    await page.getByRole('link', { name: 'Projects' }).first().click();
+    await page.getByTestId('project-search').fill('lending');
+    await assertText(page, 'project-status', /Succeeded/);
+  });
+});
 
-    // A change request runs in the same view: its steps, its diff, and a second export.
+test('a change request runs live and its diff shows what changed; exporting again reaches the same target', { timeout: TIMEOUT_MS * 2 }, async () => {
+  const user = await registerUser('flow-change');
+  const project = await call('POST', '/projects', { token: user.token, body: { name: 'Library', brief: 'Members borrow books.', template: 'python-fastapi' } });
+  const run = await call('POST', `/projects/${project.id}/executions`, { token: user.token, body: {} });
+  await withPage('flow-change', { user, hash: `#/projects/${project.id}/exports` }, async (page) => {
+    // Opened while the run still goes: the tab offers the export once the files are ready.
+    await page.getByTestId('export-tar-gz').waitFor({ timeout: TIMEOUT_MS });
+    await assertText(page, 'exports-empty', /Not exported yet/);
+    await page.getByTestId('export-again').click();
+    await assertText(page, 'again-error', /export/i);
+    await page.getByTestId('export-tar-gz').click();
+    await waitForAttribute(page, 'export-phase', 'data-phase', 'done');
+    await page.locator('[data-testid="export-row"][data-status="succeeded"]').waitFor();
+
+    await page.getByTestId('tab-link-changes').click();
     await page.getByTestId('change-request').fill('Add a field isbn to books');
     await page.getByTestId('request-change').click();
     await page.locator('[data-testid="step"][data-step="patch"]').waitFor();
     await waitForAttribute(page, 'execution-status', 'data-status', 'succeeded');
-    assert.deepEqual(
-      (await stepStates(page)).map((s) => [s.step, s.status]),
-      [['plan', 'succeeded'], ['design', 'succeeded'], ['patch', 'succeeded'], ['review', 'succeeded']],
-    );
-    await page.getByTestId('diff').waitFor({ state: 'visible' });
+    assert.deepEqual((await stepStates(page)).map((s) => s.step), ['plan', 'design', 'patch', 'review']);
+    await waitForAttribute(page, 'files-text', 'data-state', 'done');
+
+    await page.getByTestId('project-link').click();
+    await page.getByTestId('tab-link-changes').click();
     await assertText(page, 'diff-stat', /^\d+ files changed: .*modified/);
-    await assertText(page, 'diff-files', /modified \S+ \(\+\d+ −\d+\)/);
-    await waitForAttribute(page, 'export-phase', 'data-phase', 'done');
-    const second = await page.getByTestId('download-link').getAttribute('href');
-    assert.ok(second && second !== href, 'a new archive of the changed project');
-    await assertFitsScreen(page);
-    await page.screenshot({ path: path.join(ARTIFACTS, 'browser-change.png'), fullPage: true });
+    await page.getByTestId('diff-file').filter({ hasText: 'modified' }).first().locator('summary').click();
+    await page.locator('.diff-add').first().waitFor();
+
+    await page.getByTestId('tab-link-exports').click();
+    await page.getByTestId('export-again').click();
+    await page.locator('[data-testid="export-row"]').nth(1).waitFor();
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="export-row"][data-status="succeeded"]').length >= 2, null, { timeout: TIMEOUT_MS });
+    assert.match(await page.getByTestId('export-row').first().innerText(), /tar\.gz/);
   });
 });
 
-/**
- * Sits between the page and the server's /ws: passes every frame through, but ends the first
- * connection once the page has been sent the execution's third event.
- */
+test('a gated run waits: reject with feedback, then approve an edited plan', { timeout: TIMEOUT_MS * 2 }, async () => {
+  const user = await registerUser('flow-gate');
+  const project = await call('POST', '/projects', { token: user.token, body: { name: 'Gated', brief: 'Members borrow books.', template: 'rust-axum' } });
+  await withPage('flow-gate', { user, hash: `#/projects/${project.id}` }, async (page) => {
+    await assertText(page, 'estimate-total', /tokens/);
+    await page.getByTestId('run-options').locator('summary').click();
+    await page.getByTestId('gate-plan').check();
+    await page.getByTestId('budget-cost').fill('3');
+    await page.getByTestId('run-again').click();
+    await page.getByTestId('approval').waitFor({ timeout: TIMEOUT_MS });
+    await waitForAttribute(page, 'execution-status', 'data-status', 'awaiting_approval');
+    await assertText(page, 'approval-stories', /S1/);
+    await assertText(page, 'run-budget', /\$3\.00/);
+    await checkScreen(page, 'flow-approval');
+    await page.setViewportSize(WIDTHS.phone);
+    await checkScreen(page, 'flow-approval');
+    await page.setViewportSize(WIDTHS.desktop);
+
+    // Rejected: the step runs again with the feedback, then waits again.
+    await page.getByTestId('approval-feedback').fill('Split borrowing and returning into two stories.');
+    await page.getByTestId('reject').click();
+    await page.waitForFunction(() => document.querySelector('[data-testid="step"][data-step="plan"]')?.dataset.status !== 'awaiting_approval');
+    await page.getByTestId('approval').waitFor({ timeout: TIMEOUT_MS });
+
+    // A broken edit is refused on the page; a valid edit is approved and later steps run.
+    await page.getByTestId('approval-artifact').fill('{ not json');
+    await page.getByTestId('approve').click();
+    await assertText(page, 'approval-artifact-error', /not valid JSON/);
+    const artifact = JSON.parse(JSON.stringify((await call('GET', `/executions/${page.url().split('/').pop()}`, { token: user.token })).steps[0].output));
+    artifact.stories[0].title = 'Borrow a book (edited)';
+    await page.getByTestId('approval-artifact').fill(JSON.stringify(artifact, null, 2));
+    await page.getByTestId('approve').click();
+    await waitForAttribute(page, 'execution-status', 'data-status', 'succeeded');
+    assert.equal(await page.getByTestId('approval').count(), 0);
+
+    await page.getByTestId('project-link').click();
+    await page.getByTestId('tab-link-plan').click();
+    await assertText(page, 'story-title', /Borrow a book \(edited\)/);
+  });
+});
+
+test('a run over its budget stops, and a retry with a raised budget goes on', { timeout: TIMEOUT_MS * 2 }, async () => {
+  const user = await registerUser('flow-budget');
+  const project = await call('POST', '/projects', { token: user.token, body: { name: 'Budgeted', brief: 'Members borrow books.' } });
+  const run = await call('POST', `/projects/${project.id}/executions`, { token: user.token, body: { budget: { max_tokens: 600 } } });
+  await waitForRun(user, run.id, ['budget_exceeded', 'failed', 'succeeded']);
+  await withPage('flow-budget', { user, hash: `#/projects/${project.id}/runs/${run.id}` }, async (page) => {
+    await waitForAttribute(page, 'execution-status', 'data-status', 'budget_exceeded');
+    await assertText(page, 'run-status-chip', /Over budget/);
+    await page.getByTestId('retry-tokens').fill('100000');
+    await page.getByTestId('retry').click();
+    await waitForAttribute(page, 'execution-status', 'data-status', 'succeeded');
+    assert.ok((await stepStates(page)).every((s) => s.status === 'succeeded'));
+  });
+});
+
+/** Passes frames through, but ends the first connection once the page has the execution's third event. */
 function dropFirstConnection(page, record) {
   return page.routeWebSocket(/\/ws$/, (ws) => {
     const connection = record.connections.length + 1;
@@ -204,8 +192,6 @@ function dropFirstConnection(page, record) {
       const frame = JSON.parse(message);
       const third = frame.type === 'events' && frame.topic.startsWith('execution:') && frame.events.some((e) => e.seq >= 3);
       if (connection === 1 && third && !dropping) {
-        // Closed a moment after the third event is handed over, not in the same turn: a close
-        // racing the frame could reach the page first, and then it rightly never had the event.
         dropping = true;
         setTimeout(() => {
           dropped = true;
@@ -217,72 +203,48 @@ function dropFirstConnection(page, record) {
   });
 }
 
-test('a dropped socket reconnects and resumes after the last event it had', { timeout: FLOW_TIMEOUT_MS * 2 }, async () => {
+test('a dropped socket shows it is reconnecting, then resumes after the last event it had', { timeout: TIMEOUT_MS * 2 }, async () => {
+  const user = await registerUser('flow-reconnect');
   const record = { connections: [] };
-  await withPage(
-    'browser-reconnect',
-    async (page) => {
-      await register(page, uniqueEmail('browser-reconnect'));
-      await writeBrief(page);
-      await page.getByTestId('format-tar-gz').check();
-      await page.getByTestId('start').click();
-      await waitForAttribute(page, 'export-phase', 'data-phase', 'done');
-
-      assert.ok(record.connections.length >= 2, `the page connected ${record.connections.length} time(s)`);
-      const resubscribe = record.connections[1].find((m) => m.action === 'subscribe' && m.topic.startsWith('execution:'));
-      assert.ok(resubscribe, 'the second connection subscribes to the execution again');
-      assert.ok(resubscribe.after_seq >= 3, `it resumes after the events it had (after_seq ${resubscribe.after_seq})`);
-      const steps = await stepStates(page);
-      assert.equal(steps.length, 5);
-      assert.ok(steps.every((s) => s.status === 'succeeded'), JSON.stringify(steps));
-      assert.equal(await page.getByTestId('execution-status').getAttribute('data-status'), 'succeeded');
-      assert.match(await page.getByTestId('download-link').textContent(), /tar\.gz/);
-    },
-    { beforeLoad: (page) => dropFirstConnection(page, record) },
-  );
+  await withPage('flow-reconnect', { user, hash: '#/new', beforeLoad: (page) => dropFirstConnection(page, record) }, async (page) => {
+    const states = page.evaluate(
+      () =>
+        new Promise((resolve) => {
+          const seen = [];
+          const badge = document.querySelector('[data-testid="connection"]');
+          new MutationObserver(() => {
+            seen.push(badge.dataset.state);
+            if (seen.includes('reconnecting') && badge.dataset.state === 'live') resolve(seen);
+          }).observe(badge, { attributes: true });
+        }),
+    );
+    await writeBrief(page);
+    await page.getByTestId('start').click();
+    await waitForAttribute(page, 'execution-status', 'data-status', 'succeeded');
+    const badge = await states;
+    assert.ok(badge.includes('reconnecting'), `the badge said so: ${badge}`);
+    assert.equal(badge.at(-1), 'live');
+    assert.ok(record.connections.length >= 2, `the page connected ${record.connections.length} time(s)`);
+    const resubscribe = record.connections[1].find((m) => m.action === 'subscribe' && m.topic.startsWith('execution:'));
+    assert.ok(resubscribe, 'the second connection subscribes to the execution again');
+    assert.ok(resubscribe.after_seq >= 3, `it resumes after the events it had (after_seq ${resubscribe.after_seq})`);
+    assert.ok((await stepStates(page)).every((s) => s.status === 'succeeded'));
+  });
 });
 
 test('a wrong password is refused with a message and no session', async () => {
-  const email = uniqueEmail('browser-login');
-  const registered = await fetch(`${BASE_URL}/auth/register`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email, password: PASSWORD }),
-  });
-  assert.equal(registered.status, 201);
-
-  await withPage('browser-login', async (page) => {
-    await page.getByTestId('auth-email').fill(email);
+  const user = await registerUser('flow-login');
+  await withPage('flow-login', {}, async (page) => {
+    await page.getByTestId('auth-email').fill(user.email);
     await page.getByTestId('auth-password').fill('not the password');
-    await page.getByTestId('auth-password').press('Enter'); // Enter signs in: the keyboard path
+    await page.getByTestId('auth-password').press('Enter');
     await assertText(page, 'auth-error', /wrong email or password/i);
-    assert.equal(await page.getByTestId('auth-view').isVisible(), true);
-    assert.equal(await page.getByTestId('brief-view').isVisible(), false);
     assert.equal(await page.evaluate(() => sessionStorage.getItem('forgeflow.session')), null);
-
-    // The right one gets in.
     await page.getByTestId('auth-password').fill(PASSWORD);
     await page.getByTestId('login').click();
-    await page.getByTestId('brief-view').waitFor({ state: 'visible' });
-    assert.equal(await page.getByTestId('session-user').textContent(), email);
+    await page.getByTestId('projects-view').waitFor();
+    assert.equal(await page.getByTestId('session-user').textContent(), user.email);
+    await page.getByTestId('logout').click();
+    await page.getByTestId('auth-view').waitFor();
   });
 });
-
-async function assertText(page, testId, pattern) {
-  const element = page.getByTestId(testId);
-  await element.waitFor({ state: 'visible' });
-  await page.waitForFunction(
-    ({ id, source, flags }) => new RegExp(source, flags).test(document.querySelector(`[data-testid="${id}"]`)?.textContent ?? ''),
-    { id: testId, source: pattern.source, flags: pattern.flags },
-  );
-  assert.match(await element.textContent(), pattern);
-}
-
-/** Nothing sticks out sideways at 390 px: no horizontal scrolling. */
-async function assertFitsScreen(page) {
-  const widths = await page.evaluate(() => ({
-    page: document.documentElement.scrollWidth,
-    screen: document.documentElement.clientWidth,
-  }));
-  assert.ok(widths.page <= widths.screen, `page is ${widths.page}px wide on a ${widths.screen}px screen`);
-}

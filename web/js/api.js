@@ -80,7 +80,10 @@ export async function api(method, path, body) {
   }
   if (!response.ok) {
     const error = new ApiError(response.status, data?.error ?? { message: `The server answered ${response.status}.` });
-    if (response.status === 401 && session.current) session.onExpired(error);
+    if (response.status === 401 && session.current) {
+      error.sessionEnded = true;
+      session.onExpired(error);
+    }
     throw error;
   }
   return data;

@@ -76,6 +76,10 @@ function context(route) {
     route,
     params: route.params,
     navigate,
+    reload() {
+      app.mountedKey = null;
+      render();
+    },
     showPageError,
     signedIn,
     onDispose: (fn) => app.dispose.push(fn),
@@ -119,7 +123,7 @@ async function render() {
   try {
     await view.mount(root, context(route));
   } catch (err) {
-    if (err?.status !== 401) showPageError(err?.message ?? String(err));
+    if (!err?.sessionEnded) showPageError(err?.message ?? String(err));
   }
   document.body.dataset.ready = 'true';
 }

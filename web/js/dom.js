@@ -7,7 +7,9 @@ export function h(tag, props = {}, ...children) {
   for (const [key, value] of Object.entries(props ?? {})) {
     if (value === undefined || value === null || value === false) continue;
     if (key === 'class') element.className = value;
-    else if (key === 'dataset') Object.assign(element.dataset, value);
+    else if (key === 'dataset') {
+      for (const [name, data] of Object.entries(value)) if (data !== undefined && data !== null) element.dataset[name] = data;
+    }
     else if (key === 'testid') element.dataset.testid = value;
     else if (key.startsWith('on')) element.addEventListener(key.slice(2), value);
     else if (key in element && typeof value !== 'string') element[key] = value;
@@ -55,7 +57,7 @@ export function field(label, control, { hint, name } = {}) {
     h('label', { for: id }, label),
     control,
     hint ? h('p', { class: 'hint', id: hintId }, hint) : null,
-    h('p', { class: 'field-error', id: errorId, dataset: { errorFor: name ?? '' } }),
+    h('p', { class: 'field-error', id: errorId, dataset: { errorFor: name ?? '', testid: control.dataset.testid ? `${control.dataset.testid}-error` : undefined } }),
   );
 }
 

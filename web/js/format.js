@@ -58,6 +58,7 @@ export function formatWhen(iso, now = Date.now()) {
   const at = Date.parse(iso);
   if (Number.isNaN(at)) return '—';
   const seconds = Math.round((now - at) / 1000);
+  if (seconds < -45) return `in ${formatWhen(new Date(now).toISOString(), at).replace(/ ago$/, '')}`;
   if (seconds < 45) return 'just now';
   if (seconds < 3600) return `${Math.max(1, Math.round(seconds / 60))} min ago`;
   if (seconds < 86_400) return `${Math.round(seconds / 3600)} h ago`;

@@ -36,7 +36,7 @@ export async function submitting(form, work) {
   try {
     await work();
   } catch (err) {
-    if (err?.status !== 401) showFormError(form, err);
+    if (!err?.sessionEnded) showFormError(form, err);
   } finally {
     for (const button of buttons) button.disabled = false;
     form.removeAttribute('aria-busy');

@@ -114,6 +114,7 @@ export async function mount(root, ctx, project) {
     replace(history, items.length ? items.map((exp) => historyRow(ctx, exp, project.name)) : h('li', { class: 'empty', testid: 'exports-empty' }, 'Not exported yet.'));
   };
   await load();
+  if (!latest) ctx.watch(`project:${project.id}`, (event) => event.kind === 'generation_ready' && ctx.reload());
   let timer = null;
   ctx.onDispose(() => clearTimeout(timer));
   ctx.watch(`project:${project.id}`, (event) => {

@@ -46,7 +46,7 @@ export async function mount(root, ctx, project) {
   const generations = (await listAll(`/projects/${project.id}/generations`, 100)).filter((g) => g.status === 'ready');
   if (generations.length === 0) {
     root.append(h('p', { class: 'empty', testid: 'files-empty' }, 'No files yet: they appear once a run has finished.'));
-    ctx.watch(`project:${project.id}`, (e) => e.kind === 'generation_ready' && ctx.navigate('project', { id: project.id, tab: 'files' }));
+    ctx.watch(`project:${project.id}`, (e) => e.kind === 'generation_ready' && ctx.reload());
     return;
   }
   const picker = h('select', { id: 'files-gen', testid: 'generation-picker' }, generations.map((g, i) => h('option', { value: g.id }, `${i === 0 ? 'Latest · ' : ''}${formatWhen(g.created_at)} · ${g.file_count} files${g.parent ? ' · change' : ''}`)));

@@ -33,7 +33,7 @@ export async function mount(root, ctx) {
     h(
       'section',
       { class: 'page', testid: 'run-view', dataset: { run: runId } },
-      h('p', { class: 'crumbs' }, h('a', { href: routeHref('projects') }, 'Projects'), ' / ', h('a', { href: routeHref('project', { id: projectId }) }, project.name)),
+      h('p', { class: 'crumbs' }, h('a', { href: routeHref('projects') }, 'Projects'), ' / ', h('a', { href: routeHref('project', { id: projectId }), testid: 'project-link' }, project.name)),
       h('h1', { id: 'run-title', tabindex: '-1', testid: 'run-title' }, `${project.name}: ${execution.workflow?.name ?? 'run'}`),
       status,
       facts,
@@ -65,8 +65,9 @@ export async function mount(root, ctx) {
     renderTimeline(steps, execution);
     drawActions();
     const waiting = waitingStep(execution);
-    if (waiting && approval.dataset.step !== waiting.id) {
-      approval.dataset.step = waiting.id;
+    const key = waiting ? `${waiting.id}:${waiting.output ? 'output' : ''}:${waiting.rejections ?? 0}` : '';
+    if (waiting && approval.dataset.step !== key) {
+      approval.dataset.step = key;
       replace(approval, approvalPanel(execution, waiting, { onDone: reload }));
     } else if (!waiting && approval.dataset.step) {
       delete approval.dataset.step;
@@ -161,6 +162,8 @@ export async function mount(root, ctx) {
   ctx.watch(`execution:${runId}`, (event) => {
     execution = applyExecutionEvent(execution, event);
     draw();
+    // The artifact to approve is not in the event: the run has it.
+    if (event.kind === 'approval_requested') reload().catch(() => {});
     if (event.kind === 'execution_finished') announce(`Run ${statusLabel(event.status).toLowerCase()}.`);
     if (execution.status === 'succeeded') watchGeneration();
   });
