@@ -17,6 +17,10 @@ bash scripts/python-env.sh
 echo "building the local stack…" >&2
 cargo binaries --quiet
 
+# Nothing leaves the machine: GitHub on a port nothing listens on (an export there keeps
+# delivering, which the page shows live).
+export FORGEFLOW_GITHUB_API_URL="http://127.0.0.1:9"
+
 state="$(mktemp -d "${TMPDIR:-/tmp}/forgeflow-browser.XXXXXX")"
 . scripts/lib/local-stack.sh
 start_local_stack "$state"
