@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Match } from 'aws-cdk-lib/assertions';
-import { manifests, template } from '../helpers';
+import { manifests, taggedFunctions, template } from '../helpers';
 
 describe('data', () => {
   const t = template();
@@ -79,6 +79,18 @@ describe('data', () => {
           ? { GenerateSecretString: Match.objectLike({ PasswordLength: secret.length }) }
           : { SecretString: '{"key":""}' }),
       });
+    }
+  });
+
+  it('gives no function a provider key in its environment, only the ids of the secrets that hold them', () => {
+    const provided = secrets.filter((s) => s.provided !== undefined);
+    for (const [id, fn] of taggedFunctions(t)) {
+      const names = Object.keys(fn.Environment?.Variables ?? {});
+      for (const spec of provided) {
+        assert.ok(!names.includes(spec.provided!), `${id} has ${spec.provided} in its environment`);
+        assert.ok(names.includes(spec.env), `${id} lacks ${spec.env}`);
+      }
+      assert.ok(!names.some((name) => /_API_KEY$|_TOKEN$/.test(name)), `${id}: ${names.join(', ')}`);
     }
   });
 });
