@@ -4,18 +4,9 @@
 //! a deadline cancels the wait.
 
 use chrono::{Duration, Utc};
-use forgeflow_tests::{TestApp, User, spawn_app, sqs_batch};
+use forgeflow_tests::{TestApp, User, spawn_app, sqs_batch, step};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-
-fn step<'a>(execution: &'a Value, id: &str) -> &'a Value {
-    execution["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["id"] == id)
-        .unwrap()
-}
 
 async fn gated(app: &TestApp, user: &User, body: Value) -> (String, String) {
     let project = app.create_project(user, "Gated").await["id"]

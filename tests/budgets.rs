@@ -4,18 +4,9 @@
 //! without paying twice for finished steps.
 
 use forgeflow_tests::ai_server::{AiServer, Reply};
-use forgeflow_tests::{Options, TestApp, User, spawn_app_with};
+use forgeflow_tests::{Options, TestApp, User, spawn_app_with, step};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-
-fn step<'a>(execution: &'a Value, id: &str) -> &'a Value {
-    execution["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["id"] == id)
-        .unwrap()
-}
 
 /// plan (offline) → audit → recheck, both on `provider`'s default model.
 async fn audited(app: &TestApp, user: &User, provider: &str) -> (String, String) {

@@ -2,18 +2,9 @@ use std::collections::BTreeMap;
 
 use forgeflow_domain::Id;
 use forgeflow_domain::execution::{Execution, StepRun, StepStatus};
-use forgeflow_tests::{Options, spawn_app, spawn_app_with};
+use forgeflow_tests::{Options, spawn_app, spawn_app_with, step};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-
-fn step<'a>(execution: &'a Value, id: &str) -> &'a Value {
-    execution["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["id"] == id)
-        .unwrap_or_else(|| panic!("no step {id}"))
-}
 
 #[tokio::test]
 async fn the_full_project_workflow_succeeds_offline_and_plans_the_project() {

@@ -3,20 +3,11 @@
 //! Secrets Manager. Against moto and the local AI servers, in process and as Lambda processes.
 
 use forgeflow_tests::ai_server::{API_KEY, AiServer, Reply};
-use forgeflow_tests::{Options, TestApp, User, spawn_app_with};
+use forgeflow_tests::{Options, TestApp, User, spawn_app_with, step};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 const OWN_KEY: &str = "sk-own-key-of-the-user-42";
-
-fn step<'a>(execution: &'a Value, id: &str) -> &'a Value {
-    execution["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["id"] == id)
-        .unwrap()
-}
 
 /// A one-step workflow whose agent runs `model` on `provider`.
 async fn review_workflow(app: &TestApp, user: &User, provider: &str, model: &str) -> String {

@@ -1,18 +1,9 @@
 //! Workflow steps whose agent calls a real provider wire format (the local AI server).
 
 use forgeflow_tests::ai_server::{AiServer, Reply};
-use forgeflow_tests::{Options, TestApp, User, spawn_app_with};
+use forgeflow_tests::{Options, TestApp, User, spawn_app_with, step};
 use reqwest::{Method, StatusCode};
-use serde_json::{Value, json};
-
-fn step<'a>(execution: &'a Value, id: &str) -> &'a Value {
-    execution["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["id"] == id)
-        .unwrap()
-}
+use serde_json::json;
 
 /// plan (offline product manager) → audit (a user's agent on the OpenAI-compatible provider).
 async fn audit_workflow(app: &TestApp, user: &User, provider: &str) -> String {

@@ -103,6 +103,14 @@ impl TestResponse {
     }
 }
 
+/// The step `id` of an execution's view.
+pub fn step<'a>(execution: &'a Value, id: &str) -> &'a Value {
+    execution["steps"]
+        .as_array()
+        .and_then(|steps| steps.iter().find(|s| s["id"] == id))
+        .unwrap_or_else(|| panic!("no step {id} in {execution}"))
+}
+
 /// A signed-in test user.
 pub struct User {
     pub id: String,
