@@ -44,6 +44,12 @@ test('a brief becomes a run that moves live, then a downloadable zip, on a phone
     // Record what the timeline shows while the run goes: it moves before the run ends.
     await page.getByTestId('start').click();
     await page.getByTestId('run-view').waitFor();
+    // From here the run, its steps and its files arrive over the socket only: no HTTP polling.
+    const calls = [];
+    const record = (request) => {
+      if (!request.url().startsWith('ws')) calls.push(`${request.method()} ${new URL(request.url()).pathname}`);
+    };
+    page.on('request', record);
     const seen = await page.evaluate(
       () =>
         new Promise((resolve) => {
@@ -64,6 +70,8 @@ test('a brief becomes a run that moves live, then a downloadable zip, on a phone
       assert.match(step.tokens, /^[\d,.k]+ in · [\d,.k]+ out$/, `tokens of step ${step.step}`);
     }
     await waitForAttribute(page, 'files-text', 'data-state', 'done');
+    page.off('request', record);
+    assert.deepEqual(calls, [], 'the page polled while the socket was up');
 
     await page.getByTestId('export-zip').click();
     await waitForAttribute(page, 'export-phase', 'data-phase', 'done');
@@ -138,8 +146,7 @@ test('a gated run waits: reject with feedback, then approve an edited plan', { t
     // Rejected: the step runs again with the feedback, then waits again.
     await page.getByTestId('approval-feedback').fill('Split borrowing and returning into two stories.');
     await page.getByTestId('reject').click();
-    await page.waitForFunction(() => document.querySelector('[data-testid="step"][data-step="plan"]')?.dataset.status !== 'awaiting_approval');
-    await page.getByTestId('approval').waitFor({ timeout: TIMEOUT_MS });
+    await assertText(page, 'approval-round', /^Written again after 1 rejection\.$/);
 
     // A broken edit is refused on the page; a valid edit is approved and later steps run.
     await page.getByTestId('approval-artifact').fill('{ not json');

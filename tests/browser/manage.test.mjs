@@ -4,6 +4,9 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import {
   BASE_URL, TIMEOUT_MS, WIDTHS, assertText, call, checkScreen, registerUser, startBrowser, stopBrowser, waitForAttribute,
   waitForGeneration, waitForRun, withPage,
@@ -144,4 +147,35 @@ test('usage: the monthly budget is saved and shown', async () => {
     await assertText(page, 'budget-error', /\S/);
     await waitForAttribute(page, 'connection', 'data-state', 'live');
   });
+});
+
+test('a project imported from an uploaded archive shows its files, history kept', { timeout: TIMEOUT_MS * 2 }, async () => {
+  // The archive: this user's first project exported as a zip (files plus .git).
+  const generations = await call('GET', `/projects/${project.id}/generations`, { token: user.token });
+  let exp = await call('POST', `/generations/${generations.items[0].id}/exports`, { token: user.token, body: { target: { type: 'zip' } } });
+  while (exp.status !== 'succeeded') {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    exp = await call('GET', `/exports/${exp.id}`, { token: user.token });
+  }
+  const dir = mkdtempSync(path.join(tmpdir(), 'forgeflow-import-'));
+  const archive = path.join(dir, 'tool-library.zip');
+  writeFileSync(archive, Buffer.from(await (await fetch(exp.result.download_url)).arrayBuffer()));
+  try {
+    await withPage('manage-import', { user, hash: '#/new' }, async (page) => {
+      await page.getByTestId('project-name').fill('Imported tools');
+      await page.getByTestId('project-brief').fill('The tool library, brought in from its archive.');
+      await page.getByTestId('start-import').check();
+      // Without an archive the form says what is missing, next to the field.
+      await page.getByTestId('start').click();
+      await assertText(page, 'import-file-error', /choose an archive/i);
+      await page.getByTestId('import-file').setInputFiles(archive);
+      await page.getByTestId('start').click();
+      await page.getByTestId('tab-files').waitFor();
+      await assertText(page, 'viewer-path', /^README\.md$/);
+      await assertText(page, 'code', /Tool library/);
+      await checkScreen(page, 'manage-import');
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -35,6 +35,7 @@ export function applyExecutionEvent(execution, event) {
       next = withStep(execution, event.step, (step) => ({
         status: 'running',
         error: null,
+        output: undefined,
         started_at: step.status === 'running' && step.started_at ? step.started_at : event.at,
         finished_at: null,
       }));
@@ -67,7 +68,12 @@ export function applyExecutionEvent(execution, event) {
       next.status = 'running';
       break;
     case 'approval_rejected':
-      next = withStep(execution, event.step, (step) => ({ status: 'queued', rejections: (step.rejections || 0) + 1, feedback: event.feedback }));
+      next = withStep(execution, event.step, (step) => ({
+        status: 'queued',
+        rejections: (step.rejections || 0) + 1,
+        feedback: event.feedback,
+        output: undefined,
+      }));
       next.status = 'running';
       break;
     case 'execution_finished':

@@ -41,7 +41,9 @@ test('approvals: requested, rejected, given', () => {
   e = applyExecutionEvent(e, { kind: 'approval_requested', step: 'plan', deadline: at(59) });
   assert.equal(e.status, 'awaiting_approval');
   assert.equal(waitingStep(e).id, 'plan');
+  e = { ...e, steps: e.steps.map((s) => (s.id === 'plan' ? { ...s, output: { stories: [] } } : s)) };
   e = applyExecutionEvent(e, { kind: 'approval_rejected', step: 'plan', feedback: 'more' });
+  assert.equal(e.steps[0].output, undefined, 'the rejected artifact is gone: the step writes a new one');
   assert.equal(e.status, 'running');
   assert.equal(e.steps[0].rejections, 1);
   assert.equal(waitingStep(e), null);

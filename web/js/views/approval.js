@@ -63,6 +63,7 @@ export function approvalPanel(execution, step, { onDone }) {
     'section',
     { class: 'card approval', testid: 'approval', dataset: { step: step.id }, 'aria-labelledby': 'approval-title' },
     h('h2', { id: 'approval-title' }, `Step “${step.id}” waits for your approval`),
+    step.rejections ? h('p', { testid: 'approval-round' }, `Written again after ${step.rejections} rejection${step.rejections === 1 ? '' : 's'}.`) : null,
     h('p', { class: 'hint' }, execution.approval_deadline ? `Without an answer the run is cancelled at ${new Date(execution.approval_deadline).toUTCString()} (${formatWhen(execution.approval_deadline)}).` : ''),
     preview(step.output),
     approveForm,

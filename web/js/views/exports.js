@@ -14,13 +14,23 @@ export function forgeTargetFields(prefix) {
   const branch = h('input', { type: 'text', placeholder: 'main', testid: `${prefix}-branch`, autocomplete: 'off' });
   const baseUrl = h('input', { type: 'url', placeholder: 'https://gitlab.com', testid: `${prefix}-base-url` });
   const review = h('input', { type: 'checkbox', testid: `${prefix}-review` });
+  const baseUrlField = field('GitLab address (self-hosted only)', baseUrl, { name: 'base_url' });
+  baseUrlField.hidden = true;
+  type.addEventListener('change', () => {
+    baseUrlField.hidden = type.value !== 'gitlab';
+    repository.placeholder = type.value === 'gitlab' ? 'group/name' : 'owner/name';
+  });
   const element = h(
     'div',
     {},
-    field('Where', type, { name: 'type' }),
-    field('Repository (owner/name or group/name)', repository, { name: 'repository' }),
-    field('Branch', branch, { name: 'branch' }),
-    field('GitLab address (self-hosted only)', baseUrl, { name: 'base_url' }),
+    h(
+      'div',
+      { class: 'field-row' },
+      field('Where', type, { name: 'type' }),
+      field('Repository', repository, { name: 'repository', hint: 'owner/name on GitHub, group/name on GitLab' }),
+      field('Branch', branch, { name: 'branch', hint: 'Default: the repository’s default branch' }),
+      baseUrlField,
+    ),
     h('label', { class: 'choice' }, review, ' Open a pull / merge request instead of committing to the branch'),
   );
   const read = () => {

@@ -64,7 +64,9 @@ export async function mount(root, ctx) {
     );
     renderTimeline(steps, execution);
     drawActions();
-    const waiting = waitingStep(execution);
+    // The artifact is not in the event: the panel waits for the run's reload, which has it.
+    const found = waitingStep(execution);
+    const waiting = found?.output ? found : null;
     const key = waiting ? `${waiting.id}:${waiting.output ? 'output' : ''}:${waiting.rejections ?? 0}` : '';
     if (waiting && approval.dataset.step !== key) {
       approval.dataset.step = key;
