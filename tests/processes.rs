@@ -414,3 +414,112 @@ async fn gates_and_budgets_work_with_every_function_in_its_own_processes() {
     assert_eq!(usage.status, StatusCode::OK, "{}", usage.body);
     assert_eq!(usage.body["spent"]["tokens"], done["spent"]["tokens"], "{}", usage.body);
 }
+
+/// Polls `path` until its `status` is one of `done`.
+async fn poll_status(app: &TestApp, token: &str, path: &str, done: &[&str]) -> Value {
+    let mut body = Value::Null;
+    for _ in 0..300 {
+        body = app.call(reqwest::Method::GET, path, Some(token), None).await.body;
+        if body["status"].as_str().is_some_and(|status| done.contains(&status)) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    body
+}
+
+/// The schedule rule's tick as Lambda runs it: the export-scheduler's own process under its own
+/// role gets EventBridge's scheduled event for a slot a day ahead. It finds the nightly schedule
+/// due and queues its export, which the export-worker's process delivers, and it cancels the run
+/// whose approval deadline passed in that slot.
+#[tokio::test]
+async fn the_schedule_tick_runs_as_its_own_process() {
+    use reqwest::{Method, StatusCode};
+
+    let app = spawn_app_with(Options {
+        processes: true,
+        ..Options::default()
+    })
+    .await;
+    let user = app.register().await;
+    let project = app.create_project(&user, "Nightly processes").await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let generation = app.start_execution(&user, &project, None).await;
+    assert_eq!(app.wait_for_execution(&user, &generation).await["status"], "succeeded");
+    let ready = poll_status(
+        &app,
+        &user.token,
+        &format!("/generations/{generation}"),
+        &["ready", "failed"],
+    )
+    .await;
+    assert_eq!(ready["status"], "ready", "{ready}");
+    let schedule = app
+        .call(
+            Method::PUT,
+            &format!("/projects/{project}/export-schedule"),
+            Some(&user.token),
+            Some(json!({"expression": "0 3 * * *", "target": {"type": "zip"}})),
+        )
+        .await;
+    assert_eq!(schedule.status, StatusCode::OK, "{}", schedule.body);
+    let gated = app
+        .call(
+            Method::POST,
+            &format!("/projects/{project}/executions"),
+            Some(&user.token),
+            Some(json!({"approvals": ["plan"], "approval_hours": 1})),
+        )
+        .await;
+    assert_eq!(gated.status, StatusCode::ACCEPTED, "{}", gated.body);
+    let gated = gated.body["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        app.wait_for_execution(&user, &gated).await["status"],
+        "awaiting_approval"
+    );
+
+    let scheduler = FunctionProcesses::new(FunctionSpec {
+        name: "export-scheduler".into(),
+        binary: debug_binary("export-scheduler"),
+        env: environment(&app, "export-scheduler", "").await,
+        memory_mb: 256,
+        timeout: Duration::from_secs(60),
+        concurrency: 1,
+    });
+    let sample =
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../events/eventbridge-export-scheduler.json");
+    let mut event: Value = serde_json::from_str(&std::fs::read_to_string(sample).unwrap()).unwrap();
+    let tomorrow = chrono::Utc::now() + chrono::Duration::days(1);
+    event["time"] = json!(tomorrow.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+    let report = body(scheduler.invoke(event.to_string()).await.unwrap());
+    assert_eq!(report, json!({"due": 1, "enqueued": 1, "expired": 1}));
+
+    let exports = app
+        .call(
+            Method::GET,
+            &format!("/projects/{project}/exports"),
+            Some(&user.token),
+            None,
+        )
+        .await;
+    let export = exports.body["items"][0]["id"]
+        .as_str()
+        .expect("the scheduled export")
+        .to_owned();
+    let export = poll_status(
+        &app,
+        &user.token,
+        &format!("/exports/{export}"),
+        &["succeeded", "failed"],
+    )
+    .await;
+    assert_eq!(export["status"], "succeeded", "{export}");
+    let cancelled = app
+        .call(Method::GET, &format!("/executions/{gated}"), Some(&user.token), None)
+        .await
+        .body;
+    assert_eq!(cancelled["status"], "cancelled", "{cancelled}");
+    assert!(cancelled["error"].as_str().unwrap().contains("deadline"), "{cancelled}");
+}

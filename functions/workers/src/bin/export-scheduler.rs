@@ -23,8 +23,13 @@ async fn main() -> Result<(), Error> {
     lambda_runtime::run(service_fn(|event: LambdaEvent<EventBridgeEvent>| {
         let scheduler = &scheduler;
         async move {
-            let report = handler(scheduler, event.payload, Utc::now()).await?;
-            Ok::<_, Error>(serde_json::json!({"due": report.due, "enqueued": report.enqueued}))
+            // The slot EventBridge scheduled (its `time`), not when this invocation happens to run:
+            // a late or repeated delivery of one tick works on the same slot.
+            let now = event.payload.time.unwrap_or_else(Utc::now);
+            let report = handler(scheduler, event.payload, now).await?;
+            Ok::<_, Error>(
+                serde_json::json!({"due": report.due, "enqueued": report.enqueued, "expired": report.expired}),
+            )
         }
     }))
     .await
