@@ -164,8 +164,9 @@ fn check_edit(execution: &Execution, step_id: &str, output: &Value) -> Result<()
         .step(step_id)
         .and_then(|step| execution.agent(&step.agent))
         .ok_or(ApiError::NotFound("step"))?;
-    // Contracts are checked at creation: only local references, nothing is ever fetched.
-    let validator = jsonschema::validator_for(&agent.output_contract)
+    // The draft the step-worker checks answers with (forgeflow-agents' `Contract`, which API
+    // functions do not link); contracts were checked at creation: only local references.
+    let validator = jsonschema::draft202012::new(&agent.output_contract)
         .map_err(|err| ApiError::bad_request("output", format!("the agent's contract cannot be used: {err}")))?;
     if let Some(error) = validator.iter_errors(output).next() {
         return Err(ApiError::bad_request(
