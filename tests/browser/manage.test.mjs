@@ -179,3 +179,93 @@ test('a project imported from an uploaded archive shows its files, history kept'
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a project is edited (a stale edit is refused) and deleted', async () => {
+  const other = await call('POST', '/projects', { token: user.token, body: { name: 'Scratch', brief: 'A project to edit and delete.' } });
+  await withPage('manage-project-settings', { user, hash: `#/projects/${other.id}/settings` }, async (page) => {
+    await page.getByTestId('edit-name').fill('Scratch pad');
+    await page.getByTestId('edit-auto-export').check();
+    await page.getByTestId('edit-save').click();
+    await assertText(page, 'edit-saved', /^Saved \(version 2\)\.$/);
+    await assertText(page, 'project-title', /^Scratch pad$/);
+    const stored = await call('GET', `/projects/${other.id}`, { token: user.token });
+    assert.equal(stored.name, 'Scratch pad');
+    assert.equal(stored.settings.auto_export, true);
+    await checkScreen(page, 'manage-project-settings');
+
+    // Changed elsewhere meanwhile: this page's version is stale.
+    await call('PATCH', `/projects/${other.id}`, { token: user.token, body: { version: 2, brief: 'Edited in another tab.' } });
+    await page.getByTestId('edit-name').fill('Scratch pad 2');
+    await page.getByTestId('edit-save').click();
+    await assertText(page, 'edit-error', /changed this project meanwhile/);
+
+    await page.getByTestId('delete-project').click();
+    await page.getByTestId('delete-confirm').click();
+    await page.getByTestId('projects-view').waitFor();
+    await page.getByTestId('project-row').first().waitFor();
+    const names = await page.getByTestId('project-row').locator('.project-name').allTextContents();
+    assert.ok(!names.some((n) => n.startsWith('Scratch')), `deleted project still listed: ${names}`);
+  });
+});
+
+test('the projects list follows a run started elsewhere, live', { timeout: TIMEOUT_MS * 2 }, async () => {
+  const fresh = await call('POST', '/projects', { token: user.token, body: { name: 'Watched', brief: 'Members borrow books.' } });
+  await withPage('manage-live-list', { user }, async (page) => {
+    const row = page.locator(`[data-testid="project-row"][data-project="${fresh.id}"]`);
+    await row.getByText('Not run yet').waitFor();
+    await waitForAttribute(page, 'connection', 'data-state', 'live');
+    await new Promise((resolve) => setTimeout(resolve, 300)); // the row's subscription is confirmed
+    await call('POST', `/projects/${fresh.id}/executions`, { token: user.token, body: {} });
+    await page.locator(`[data-testid="project-row"][data-project="${fresh.id}"][data-status="succeeded"]`).waitFor({ timeout: TIMEOUT_MS });
+  });
+});
+
+test('agents and workflows: a new agent and a workflow, then a run of that workflow with a gate and a cancel', { timeout: TIMEOUT_MS * 2 }, async () => {
+  await withPage('manage-agents', { user, hash: '#/agents' }, async (page) => {
+    await page.locator('[data-testid="workflow"][data-workflow="full-project"]').waitFor();
+    await checkScreen(page, 'screen-agents');
+    await page.setViewportSize(WIDTHS.phone);
+    await checkScreen(page, 'screen-agents');
+    await page.setViewportSize(WIDTHS.desktop);
+
+    await page.getByTestId('agent-name').fill('Summariser');
+    await page.getByTestId('agent-prompt').fill('Summarise the brief in one sentence.');
+    await page.getByTestId('agent-contract').fill('{ "type": ');
+    await page.getByTestId('agent-create').click();
+    await assertText(page, 'agent-contract-error', /not valid JSON/);
+    await page.getByTestId('agent-contract').fill(JSON.stringify({ type: 'object', required: ['summary'], properties: { summary: { type: 'string' } } }));
+    await page.getByTestId('agent-create').click();
+    await page.getByTestId('agent').filter({ hasText: 'Summariser' }).waitFor();
+
+    await page.getByTestId('workflow-name').fill('Plan only');
+    await page.getByTestId('workflow-steps').fill(JSON.stringify([{ id: 'plan', agent: 'product-manager' }, { id: 'check', agent: 'reviewer', depends_on: ['nope'] }]));
+    await page.getByTestId('workflow-create').click();
+    await assertText(page, 'workflow-error', /nope|depend/i);
+    await page.getByTestId('workflow-steps').fill(JSON.stringify([{ id: 'plan', agent: 'product-manager' }, { id: 'architecture', agent: 'architect', depends_on: ['plan'] }]));
+    await page.getByTestId('workflow-create').click();
+    await page.getByTestId('workflow').filter({ hasText: 'Plan only' }).waitFor();
+
+    await page.goto(`${BASE_URL}/#/projects/${project.id}`);
+    await page.getByTestId('run-options').locator('summary').click();
+    await page.getByTestId('run-workflow').selectOption({ label: 'Plan only' });
+    await page.getByTestId('gate-architecture').check();
+    await page.getByTestId('run-again').click();
+    await waitForAttribute(page, 'execution-status', 'data-status', 'awaiting_approval');
+    assert.deepEqual(await page.getByTestId('step').evaluateAll((rows) => rows.map((r) => r.dataset.step)), ['plan', 'architecture']);
+    await page.getByTestId('cancel-run').click();
+    await waitForAttribute(page, 'execution-status', 'data-status', 'cancelled');
+    await page.getByTestId('retry-form').waitFor();
+  });
+});
+
+test('generate again with another template, and the audit log in Settings', { timeout: TIMEOUT_MS * 2 }, async () => {
+  await withPage('manage-regenerate', { user, hash: `#/projects/${project.id}/files` }, async (page) => {
+    await assertText(page, 'viewer-path', /README\.md/);
+    await page.getByTestId('regen-template').selectOption('react-vite');
+    await page.getByTestId('regenerate').click();
+    await page.locator('[data-testid="tree-file"][data-path="package.json"]').waitFor({ timeout: TIMEOUT_MS });
+    await page.getByTestId('tab-link-settings').count();
+    await page.goto(`${BASE_URL}/#/settings`);
+    await page.getByTestId('audit-entry').filter({ hasText: 'POST /projects/{id}/generations' }).first().waitFor();
+  });
+});

@@ -157,10 +157,22 @@ test('settings: tokens for forges and AI providers', async () => {
   });
 });
 
+test('project settings: edit and delete', async () => {
+  await withPage('screen-project-settings', { user, hash: `#/projects/${project.id}/settings` }, async (page) => {
+    assert.equal(await page.getByTestId('edit-name').inputValue(), 'Lending library');
+    assert.equal(await page.getByTestId('edit-template').inputValue(), 'python-fastapi');
+    await checkBothWidths(page, 'screen-project-settings');
+  });
+});
+
 test('new project screen', async () => {
   await withPage('screen-new', { user, hash: '#/new' }, async (page) => {
     await page.getByTestId('brief-view').waitFor();
     await page.getByTestId('run-options').locator('summary').click();
+    await page.getByTestId('run-workflow').locator('option', { hasText: 'Full project' }).waitFor({ state: 'attached' });
     await checkBothWidths(page, 'screen-new');
+    await page.getByTestId('start-import').check();
+    await page.getByTestId('import-file').waitFor();
+    await checkBothWidths(page, 'screen-new-import');
   });
 });

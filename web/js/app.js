@@ -5,6 +5,7 @@ import { api, loadConfig, session } from './api.js';
 import { byTestId, replace } from './dom.js';
 import { LiveFeed } from './live.js';
 import { parseRoute, routeHref } from './routes.js';
+import * as agents from './views/agents.js';
 import * as auth from './views/auth.js';
 import * as newProject from './views/new-project.js';
 import * as project from './views/project.js';
@@ -13,7 +14,7 @@ import * as run from './views/run.js';
 import * as settings from './views/settings.js';
 import * as usage from './views/usage.js';
 
-const VIEWS = { login: auth, projects, new: newProject, project, run, settings, usage };
+const VIEWS = { login: auth, projects, new: newProject, project, run, settings, usage, agents };
 
 const app = { feed: null, dispose: [], mountedKey: null };
 

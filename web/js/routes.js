@@ -1,7 +1,7 @@
 // The page's addresses: hash routes, so a static host (S3 + CloudFront) serves every screen from
 // index.html. Pure (tests/browser/unit/routes.test.mjs).
 
-export const PROJECT_TABS = ['runs', 'plan', 'files', 'changes', 'exports', 'automation'];
+export const PROJECT_TABS = ['runs', 'plan', 'files', 'changes', 'exports', 'automation', 'settings'];
 
 /** "#/projects/p1/files?gen=g&path=src%2Fmain.rs" → {name: 'project', params: {...}}. */
 export function parseRoute(hash) {
@@ -12,6 +12,7 @@ export function parseRoute(hash) {
   if (parts.length === 0 || parts[0] === 'projects' && parts.length === 1) return { name: 'projects', params: query };
   if (parts[0] === 'login') return { name: 'login', params: {} };
   if (parts[0] === 'settings' && parts.length === 1) return { name: 'settings', params: {} };
+  if (parts[0] === 'agents' && parts.length === 1) return { name: 'agents', params: {} };
   if (parts[0] === 'usage' && parts.length === 1) return { name: 'usage', params: query };
   if (parts[0] === 'new' && parts.length === 1) return { name: 'new', params: {} };
   if (parts[0] === 'projects' && parts.length >= 2) {
@@ -35,6 +36,8 @@ export function routeHref(name, params = {}) {
       return '#/login';
     case 'settings':
       return '#/settings';
+    case 'agents':
+      return '#/agents';
     case 'usage':
       return `#/usage${suffix}`;
     case 'new':

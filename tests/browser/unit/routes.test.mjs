@@ -9,6 +9,8 @@ test('parses every screen', () => {
   assert.deepEqual(parseRoute('#/settings'), { name: 'settings', params: {} });
   assert.deepEqual(parseRoute('#/usage?month=2026-05'), { name: 'usage', params: { month: '2026-05' } });
   assert.deepEqual(parseRoute('#/new'), { name: 'new', params: {} });
+  assert.deepEqual(parseRoute('#/agents'), { name: 'agents', params: {} });
+  assert.deepEqual(parseRoute('#/projects/p1/settings'), { name: 'project', params: { id: 'p1', tab: 'settings' } });
   assert.deepEqual(parseRoute('#/projects/p1'), { name: 'project', params: { id: 'p1', tab: 'runs' } });
   assert.deepEqual(parseRoute('#/projects/p1/plan'), { name: 'project', params: { id: 'p1', tab: 'plan' } });
   assert.deepEqual(parseRoute('#/projects/p1/files?gen=g1&path=src%2Fmain.rs'), {
@@ -24,6 +26,8 @@ test('builds the addresses it parses', () => {
   const cases = [
     ['projects', {}],
     ['settings', {}],
+    ['agents', {}],
+    ['project', { id: 'p1', tab: 'settings' }],
     ['usage', { month: '2026-05' }],
     ['project', { id: 'p1', tab: 'runs' }],
     ['project', { id: 'p1', tab: 'exports' }],

@@ -54,9 +54,11 @@ export async function mount(root, ctx, project) {
   const viewer = h('div', { class: 'viewer', testid: 'viewer' });
   const newer = h('p', { class: 'notice-info', testid: 'newer-generation', hidden: true });
   const archive = h('div', { class: 'archive' });
+  const regenerate = regenerateForm(ctx, project, () => current?.generation);
   root.append(
     newer,
     h('div', { class: 'field field-inline' }, h('label', { for: 'files-gen' }, 'Generation'), picker),
+    regenerate,
     h('div', { class: 'files-layout' }, tree, viewer),
     h('h2', {}, 'Download the whole project'),
     archive,
@@ -108,4 +110,29 @@ export async function update(params) {
   state.ctx.onDispose(() => URL.revokeObjectURL(blob));
   head.append(h('a', { class: 'button button-quiet', href: blob, download: file.path.split('/').pop(), testid: 'download-file' }, 'Download file'));
   replace(state.viewer, head, highlighted(text, languageFor(file.path)));
+}
+
+/** "Generate again" from the shown generation's run, possibly with another template; shown once ready. */
+function regenerateForm(ctx, project, shown) {
+  const template = h('select', { id: 'regen-template', testid: 'regen-template' }, ['rust-axum', 'python-fastapi', 'react-vite'].map((t) => h('option', { value: t, selected: t === project.template }, t)));
+  const status = h('span', { role: 'status', testid: 'regen-status' });
+  const button = h('button', { type: 'button', class: 'button button-quiet', testid: 'regenerate' }, 'Generate again');
+  button.addEventListener('click', async () => {
+    button.disabled = true;
+    try {
+      const generation = await api('POST', `/projects/${project.id}/generations`, { execution_id: shown().execution_id, template: template.value });
+      status.textContent = 'Generating…';
+      ctx.watch(`generation:${generation.id}`, (event) => {
+        if (event.kind !== 'generation_ready') return;
+        ctx.navigate('project', { id: project.id, tab: 'files', gen: generation.id });
+        ctx.reload();
+        if (event.kind === 'generation_failed') status.textContent = `Failed: ${event.error}`;
+      });
+    } catch (err) {
+      status.textContent = err.message;
+    } finally {
+      button.disabled = false;
+    }
+  });
+  return h('div', { class: 'field field-inline' }, h('label', { for: 'regen-template' }, 'Template'), template, button, status);
 }

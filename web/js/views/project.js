@@ -9,10 +9,11 @@ import * as changes from './changes.js';
 import * as exportsTab from './exports.js';
 import * as files from './files.js';
 import * as plan from './plan.js';
+import * as projectSettings from './project-settings.js';
 import * as runs from './runs.js';
 
-const TABS = { runs, plan, files, changes, exports: exportsTab, automation };
-const TAB_LABELS = { runs: 'Runs', plan: 'Plan', files: 'Files', changes: 'Changes', exports: 'Exports', automation: 'Automation' };
+const TABS = { runs, plan, files, changes, exports: exportsTab, automation, settings: projectSettings };
+const TAB_LABELS = { runs: 'Runs', plan: 'Plan', files: 'Files', changes: 'Changes', exports: 'Exports', automation: 'Automation', settings: 'Settings' };
 
 let mounted = null;
 

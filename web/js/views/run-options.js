@@ -1,7 +1,8 @@
 // How a run starts: a budget (cost and tokens) and the steps to stop at for approval. Shared by
 // the new-project form and the project's "Run again"; `retry` reuses the budget fields.
 
-import { field, h } from '../dom.js';
+import { listAll } from '../api.js';
+import { field, h, replace } from '../dom.js';
 
 export const FULL_PROJECT_STEPS = [
   ['plan', 'Plan (stories and sprints)'],
@@ -33,20 +34,35 @@ export function readBudget(form) {
   return Object.keys(budget).length ? budget : undefined;
 }
 
+const gate = (id, label) =>
+  h('label', { class: 'choice' }, h('input', { type: 'checkbox', name: 'approvals', value: id, testid: `gate-${id}` }), ` ${label}`);
+
 export function runOptions() {
-  const gates = FULL_PROJECT_STEPS.map(([id, label]) =>
-    h('label', { class: 'choice' }, h('input', { type: 'checkbox', name: 'approvals', value: id, testid: `gate-${id}` }), ` ${label}`),
-  );
+  const gates = h('div', { class: 'choices' }, FULL_PROJECT_STEPS.map(([id, label]) => gate(id, label)));
+  const workflow = h('select', { name: 'workflow', testid: 'run-workflow' }, h('option', { value: 'full-project' }, 'Full project'));
+  // Your own workflows (Agents) too; the gates follow the chosen workflow's steps.
+  listAll('/workflows', 200)
+    .then((flows) => {
+      const usable = flows.filter((flow) => flow.id !== 'change');
+      replace(workflow, usable.map((flow) => h('option', { value: flow.id }, flow.name)));
+      workflow.value = 'full-project';
+      workflow.addEventListener('change', () => {
+        const flow = usable.find((f) => f.id === workflow.value);
+        replace(gates, (flow?.steps ?? []).map((step) => gate(step.id, `${step.id} (${step.agent})`)));
+      });
+    })
+    .catch(() => {});
   const element = h(
     'details',
     { class: 'options', testid: 'run-options' },
-    h('summary', {}, 'Budget and approvals'),
+    h('summary', {}, 'Budget, approvals and workflow'),
+    field('Workflow', workflow, { name: 'workflow' }),
     budgetFields(),
     h(
       'fieldset',
       { class: 'field' },
       h('legend', {}, 'Stop for my approval after'),
-      h('div', { class: 'choices' }, gates),
+      gates,
       h('p', { class: 'field-error', dataset: { errorFor: 'approvals' } }),
     ),
     h('p', { class: 'field-error', dataset: { errorFor: 'budget' } }),
@@ -57,6 +73,8 @@ export function runOptions() {
 /** The body of `POST /projects/{id}/executions` from the options' fields. */
 export function readRunOptions(form) {
   const body = {};
+  const workflow = form.elements.workflow?.value;
+  if (workflow && workflow !== 'full-project') body.workflow = workflow;
   const budget = readBudget(form);
   if (budget) body.budget = budget;
   const approvals = [...form.querySelectorAll('input[name="approvals"]:checked')].map((box) => box.value);

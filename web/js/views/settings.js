@@ -72,8 +72,26 @@ function providerCard(provider) {
   return { form, load };
 }
 
+function auditSection() {
+  const list = h('ul', { class: 'audit-list', testid: 'audit-list' });
+  const more = h('button', { type: 'button', class: 'button button-quiet', testid: 'audit-more', hidden: true }, 'Older entries');
+  let cursor = null;
+  const load = async () => {
+    const page = await api('GET', `/audit?limit=20${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+    for (const entry of page.items ?? []) {
+      list.append(h('li', { testid: 'audit-entry' }, h('strong', {}, entry.action), h('span', {}, `${entry.status}`), h('span', { class: 'muted' }, `${formatWhen(entry.at)} from ${entry.source_ip ?? '?'}`)));
+    }
+    cursor = page.next_cursor;
+    more.hidden = !cursor;
+  };
+  more.addEventListener('click', () => load().catch(() => {}));
+  const element = h('section', { class: 'card', 'aria-labelledby': 'audit-title' }, h('h2', { id: 'audit-title' }, 'Audit log'), h('p', { class: 'hint' }, 'Every change made with your account, newest first.'), list, more);
+  return { element, load };
+}
+
 export async function mount(root) {
   const cards = PROVIDERS.map(providerCard);
+  const audit = auditSection();
   root.append(
     h(
       'section',
@@ -81,7 +99,8 @@ export async function mount(root) {
       h('h1', { id: 'settings-title' }, 'Settings'),
       h('p', { class: 'lead' }, 'Tokens are stored encrypted and never shown again; replace or remove them here.'),
       h('div', { class: 'cards' }, cards.map((c) => c.form)),
+      audit.element,
     ),
   );
-  await Promise.all(cards.map((c) => c.load()));
+  await Promise.all([...cards.map((c) => c.load()), audit.load()]);
 }
