@@ -1,4 +1,4 @@
-// The web page (web/: index.html, app.js, style.css): a private S3 bucket behind CloudFront. Only the
+// The web page (web/: index.html, style.css, the ES modules in js/): a private S3 bucket behind CloudFront. Only the
 // distribution reads the bucket (Origin Access Control, a bucket policy naming this distribution); viewers
 // are redirected to HTTPS and get security headers (HSTS, CSP, nosniff, frame denial, referrer policy).
 // `deploy` uploads the page plus a generated `config.json` ({"apiUrl", "wsUrl"}) with a BucketDeployment
@@ -146,7 +146,7 @@ export class WebHosting extends Construct {
     if (web.placeholderReason !== undefined) {
       Annotations.of(this).addWarningV2(
         'forgeflow:web-placeholder',
-        `${web.placeholderReason}: deploying a placeholder index.html (the page is web/index.html, app.js, style.css).`,
+        `${web.placeholderReason}: deploying a placeholder index.html (the page is web/index.html, style.css and js/).`,
       );
     }
     this._deployment = new s3deploy.BucketDeployment(this, 'Deploy', {

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { Match } from 'aws-cdk-lib/assertions';
 import { DEFAULT_SETTINGS, withWebOrigin } from '../../lib/forgeflow-stack';
-import { CONFIG_OBJECT, webSources } from '../../lib/web';
+import { CONFIG_OBJECT, webDir, webSources } from '../../lib/web';
 import {
   actionsOf,
   actionsOn,
@@ -139,6 +139,13 @@ describe('web page', () => {
     const others = dirs.filter((_, i) => i !== configIndex);
     assert.ok(others.some((dir) => existsSync(path.join(dir, 'index.html'))), 'some source holds index.html');
     for (const dir of others) assert.ok(!existsSync(path.join(dir, CONFIG_OBJECT)), `${dir} has no config.json`);
+    // The page's ES modules (web/js/, imported by relative path) go along with index.html.
+    if (existsSync(path.join(webDir(), 'js', 'app.js'))) {
+      assert.ok(
+        others.some((dir) => existsSync(path.join(dir, 'js', 'app.js')) && existsSync(path.join(dir, 'js', 'views', 'run.js'))),
+        'the modules in web/js/ are deployed',
+      );
+    }
   });
 
   it('lets the deployment handler write and prune only the web bucket (plus read CDK assets)', () => {
