@@ -134,33 +134,19 @@ impl ConnectionStore {
 
     /// The ids of the connections listening to `topic`.
     pub async fn listeners(&self, topic: &Topic) -> Result<Vec<String>, StoreError> {
-        let mut ids = Vec::new();
-        let mut start = None;
-        loop {
-            let output = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("pk = :pk")
-                .expression_attribute_values(":pk", s(format!("SUBS#{topic}")))
-                .projection_expression("connection_id")
-                .consistent_read(true)
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(|err| StoreError::backend("find listeners", aws_sdk_dynamodb::Error::from(err)))?;
-            ids.extend(
-                output
-                    .items
-                    .unwrap_or_default()
-                    .iter()
-                    .filter_map(|item| string_attr(item, "connection_id").map(str::to_owned)),
-            );
-            start = output.last_evaluated_key;
-            if start.is_none() {
-                return Ok(ids);
-            }
-        }
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk")
+            .expression_attribute_values(":pk", s(format!("SUBS#{topic}")))
+            .projection_expression("connection_id")
+            .consistent_read(true);
+        let items = crate::item::query_all(query, "find listeners").await?;
+        Ok(items
+            .iter()
+            .filter_map(|item| string_attr(item, "connection_id").map(str::to_owned))
+            .collect())
     }
 
     /// Removes the connection and every subscription it had; closing a closed one is a no-op.

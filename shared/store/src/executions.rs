@@ -82,30 +82,19 @@ impl ExecutionStore {
     pub async fn load(&self, id: Id<Execution>) -> Result<Option<Run>, StoreError> {
         let mut execution = None;
         let mut steps = BTreeMap::new();
-        let mut start = None;
-        loop {
-            let output = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("pk = :pk")
-                .expression_attribute_values(":pk", s(partition(id)))
-                .consistent_read(true)
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(|err| StoreError::backend("load execution", err))?;
-            for item in output.items.unwrap_or_default() {
-                if string_attr(&item, "sk") == Some(EXEC_SK) {
-                    execution = Some(item::from_item::<Execution>(item)?);
-                } else {
-                    let step: StepRun = item::from_item(item)?;
-                    steps.insert(step.step_id.clone(), step);
-                }
-            }
-            start = output.last_evaluated_key;
-            if start.is_none() {
-                break;
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk")
+            .expression_attribute_values(":pk", s(partition(id)))
+            .consistent_read(true);
+        for item in item::query_all(query, "load execution").await? {
+            if string_attr(&item, "sk") == Some(EXEC_SK) {
+                execution = Some(item::from_item::<Execution>(item)?);
+            } else {
+                let step: StepRun = item::from_item(item)?;
+                steps.insert(step.step_id.clone(), step);
             }
         }
         Ok(execution.map(|execution| (execution, steps)))
@@ -320,34 +309,23 @@ impl ExecutionStore {
 
     /// Executions whose gate's deadline is at or before `now`.
     pub async fn expired_approvals(&self, now: DateTime<Utc>) -> Result<Vec<Id<Execution>>, StoreError> {
-        let mut ids = Vec::new();
-        let mut start = None;
-        loop {
-            let output = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .index_name("gsi2")
-                .key_condition_expression("gsi2pk = :index AND gsi2sk <= :now")
-                .expression_attribute_values(":index", s(APPROVALS_INDEX))
-                .expression_attribute_values(":now", s(now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)))
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(|err| StoreError::backend("list expired approvals", err))?;
-            for item in output.items.unwrap_or_default() {
-                if let Some(id) = string_attr(&item, "pk")
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name("gsi2")
+            .key_condition_expression("gsi2pk = :index AND gsi2sk <= :now")
+            .expression_attribute_values(":index", s(APPROVALS_INDEX))
+            .expression_attribute_values(":now", s(now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)));
+        let items = item::query_all(query, "list expired approvals").await?;
+        Ok(items
+            .iter()
+            .filter_map(|item| {
+                string_attr(item, "pk")
                     .and_then(|pk| pk.strip_prefix("EXEC#"))
                     .and_then(|id| id.parse().ok())
-                {
-                    ids.push(id);
-                }
-            }
-            start = output.last_evaluated_key;
-            if start.is_none() {
-                return Ok(ids);
-            }
-        }
+            })
+            .collect())
     }
 
     /// Replaces the execution's budget while it is in one of `from` (stopped): `Conflict` if not.

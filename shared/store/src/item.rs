@@ -79,6 +79,22 @@ pub fn from_item<T: DeserializeOwned>(item: Item) -> Result<T, StoreError> {
     Ok(serde_dynamo::from_item(item)?)
 }
 
+/// Every item `query` matches, across all its pages (the SDK's paginator follows
+/// `LastEvaluatedKey`). For reads that need the whole set; a listing shown a page at a time uses
+/// [`crate::index::page`].
+pub async fn query_all(
+    query: aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder,
+    operation: &'static str,
+) -> Result<Vec<Item>, StoreError> {
+    query
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(|err| StoreError::backend(operation, aws_sdk_dynamodb::Error::from(err)))
+}
+
 pub fn string_attr<'a>(item: &'a Item, name: &str) -> Option<&'a str> {
     item.get(name).and_then(|value| value.as_s().ok()).map(String::as_str)
 }

@@ -82,33 +82,24 @@ impl Purge {
     /// The keys of the rows whose `attribute` (the partition key of `index`, or of the table) is
     /// `value`.
     async fn keys_where(&self, index: Option<&str>, attribute: &str, value: &str) -> Result<Vec<Item>, StoreError> {
-        let mut keys = Vec::new();
-        let mut start = None;
-        loop {
-            let query = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("#k = :v")
-                .expression_attribute_names("#k", attribute)
-                .expression_attribute_values(":v", AttributeValue::S(value.to_owned()))
-                .projection_expression("pk, sk")
-                .set_index_name(index.map(str::to_owned))
-                .set_exclusive_start_key(start);
-            let output = query
-                .send()
-                .await
-                .map_err(|err| StoreError::backend("list a project's rows", aws_sdk_dynamodb::Error::from(err)))?;
-            keys.extend(output.items.unwrap_or_default().into_iter().map(|item| {
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("#k = :v")
+            .expression_attribute_names("#k", attribute)
+            .expression_attribute_values(":v", AttributeValue::S(value.to_owned()))
+            .projection_expression("pk, sk")
+            .set_index_name(index.map(str::to_owned));
+        let items = crate::item::query_all(query, "list a project's rows").await?;
+        Ok(items
+            .into_iter()
+            .map(|item| {
                 item.into_iter()
                     .filter(|(name, _)| name == "pk" || name == "sk")
                     .collect::<Item>()
-            }));
-            start = output.last_evaluated_key;
-            if start.is_none() {
-                return Ok(keys);
-            }
-        }
+            })
+            .collect())
     }
 
     async fn delete_partition(&self, partition: &str) -> Result<usize, StoreError> {

@@ -85,30 +85,20 @@ impl ScheduleStore {
 
     /// Enabled schedules of one shard whose next run is at or before `now`.
     pub async fn due(&self, shard_index: u32, now: DateTime<Utc>) -> Result<Vec<ExportSchedule>, StoreError> {
-        let mut schedules = Vec::new();
-        let mut start = None;
-        loop {
-            let output = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .index_name("gsi2")
-                .key_condition_expression("gsi2pk = :shard AND gsi2sk <= :now")
-                .expression_attribute_values(":shard", s(format!("DUE#{shard_index:x}")))
-                // `~` sorts after every id character, so a slot at exactly `now` is included.
-                .expression_attribute_values(":now", s(format!("{}#~", instant(now))))
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(|err| StoreError::backend("query due schedules", err))?;
-            for row in output.items.unwrap_or_default() {
-                schedules.push(item::from_item(row)?);
-            }
-            start = output.last_evaluated_key;
-            if start.is_none() {
-                return Ok(schedules);
-            }
-        }
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name("gsi2")
+            .key_condition_expression("gsi2pk = :shard AND gsi2sk <= :now")
+            .expression_attribute_values(":shard", s(format!("DUE#{shard_index:x}")))
+            // `~` sorts after every id character, so a slot at exactly `now` is included.
+            .expression_attribute_values(":now", s(format!("{}#~", instant(now))));
+        item::query_all(query, "query due schedules")
+            .await?
+            .into_iter()
+            .map(item::from_item)
+            .collect()
     }
 
     /// Moves a schedule to its next run if nobody did since `read` was read: two overlapping

@@ -320,41 +320,31 @@ impl SpendingStore {
     /// A month's total and its lines by project and model.
     pub async fn month(&self, owner: Id<User>, month: &str) -> Result<MonthUsage, StoreError> {
         let mut usage = MonthUsage::default();
-        let mut start = None;
-        loop {
-            let output = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("pk = :pk AND begins_with(sk, :month)")
-                .expression_attribute_values(":pk", s(usage_partition(owner)))
-                .expression_attribute_values(":month", s(month_sk(month)))
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(|err| StoreError::backend("read usage", err))?;
-            for item in output.items.unwrap_or_default() {
-                let sk = crate::item::string_attr(&item, "sk").unwrap_or_default().to_owned();
-                if sk == month_sk(month) {
-                    usage.spent = Spend::new(dollars(&item, "spent_nano_usd"), number(&item, "spent_tokens") as u64);
-                } else if let (Some(project), Some(model)) = (
-                    crate::item::string_attr(&item, "project_id").and_then(|id| id.parse().ok()),
-                    crate::item::string_attr(&item, "model"),
-                ) {
-                    usage.lines.push(UsageLine {
-                        project_id: project,
-                        model: model.to_owned(),
-                        cost_usd: dollars(&item, "nano_usd"),
-                        tokens: number(&item, "tokens") as u64,
-                        calls: number(&item, "calls") as u64,
-                    });
-                }
-            }
-            start = output.last_evaluated_key;
-            if start.is_none() {
-                return Ok(usage);
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk AND begins_with(sk, :month)")
+            .expression_attribute_values(":pk", s(usage_partition(owner)))
+            .expression_attribute_values(":month", s(month_sk(month)));
+        for item in crate::item::query_all(query, "read usage").await? {
+            let sk = crate::item::string_attr(&item, "sk").unwrap_or_default().to_owned();
+            if sk == month_sk(month) {
+                usage.spent = Spend::new(dollars(&item, "spent_nano_usd"), number(&item, "spent_tokens") as u64);
+            } else if let (Some(project), Some(model)) = (
+                crate::item::string_attr(&item, "project_id").and_then(|id| id.parse().ok()),
+                crate::item::string_attr(&item, "model"),
+            ) {
+                usage.lines.push(UsageLine {
+                    project_id: project,
+                    model: model.to_owned(),
+                    cost_usd: dollars(&item, "nano_usd"),
+                    tokens: number(&item, "tokens") as u64,
+                    calls: number(&item, "calls") as u64,
+                });
             }
         }
+        Ok(usage)
     }
 }
 
