@@ -126,6 +126,14 @@ async function render() {
   } catch (err) {
     if (!err?.sessionEnded) showPageError(err?.message ?? String(err));
   }
+  // A new screen: screen readers start at its heading, unless the view focused a field.
+  if (!document.activeElement || document.activeElement === document.body) {
+    const heading = root.querySelector('h1');
+    if (heading) {
+      heading.tabIndex = -1;
+      heading.focus({ preventScroll: true });
+    }
+  }
   document.body.dataset.ready = 'true';
 }
 
