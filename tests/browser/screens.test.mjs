@@ -123,6 +123,11 @@ test('changes: the request form and the diff against the parent', async () => {
     await page.getByTestId('diff-file').first().locator('summary').click();
     await page.locator('.diff-add').first().waitFor();
     await checkBothWidths(page, 'screen-changes');
+    // The first generation has no parent; compared with the change it shows the same files.
+    await page.getByTestId('diff-generation').selectOption(run.id);
+    await assertText(page, 'diff-empty', /has no parent/);
+    await page.getByTestId('diff-against').selectOption(change.id);
+    await assertText(page, 'diff-stat', /^\d+ files changed: .*modified/);
   });
 });
 

@@ -64,13 +64,24 @@ export async function mount(root, ctx, project) {
     if (!target.value) return;
     const query = against.value ? `&against=${encodeURIComponent(against.value)}` : '';
     try {
-      const diff = await api('GET', `/generations/${target.value}/diff?limit=50${query}`);
+      const base = `/generations/${target.value}/diff?limit=50${query}`;
+      const diff = await api('GET', base);
       const { stat } = diff;
       const kinds = ['added', 'modified', 'deleted', 'renamed'].filter((k) => stat[k] > 0);
+      const list = h('ul', { class: 'diff-files', testid: 'diff-files' }, diff.files.map(diffFile));
+      const more = h('button', { type: 'button', class: 'button button-quiet', testid: 'diff-more', hidden: !diff.next_cursor }, 'More files');
+      let cursor = diff.next_cursor;
+      more.addEventListener('click', async () => {
+        const page = await api('GET', `${base}&cursor=${encodeURIComponent(cursor)}`);
+        list.append(...page.files.map(diffFile));
+        cursor = page.next_cursor;
+        more.hidden = !cursor;
+      });
       replace(
         result,
         h('p', { testid: 'diff-stat' }, `${formatCount(stat.files_changed)} files changed${kinds.length ? `: ${kinds.map((k) => `${stat[k]} ${k}`).join(', ')}` : ''}`),
-        h('ul', { class: 'diff-files', testid: 'diff-files' }, diff.files.map(diffFile)),
+        list,
+        more,
       );
     } catch (err) {
       replace(result, h('p', { class: 'empty', testid: 'diff-empty' }, err.code === 'no_parent' || err.status === 409 || err.status === 400 ? 'This generation has no parent: pick another one to compare it with.' : err.message));
