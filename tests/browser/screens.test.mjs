@@ -87,6 +87,8 @@ test('project runs with the estimate', async () => {
   await withPage('screen-runs', { user, hash: `#/projects/${project.id}` }, async (page) => {
     await page.getByTestId('run-row').nth(1).waitFor();
     assert.equal(await page.getByTestId('run-row').count(), 2);
+    // Each run's steps on its own time axis: four bars for the change, five for the full run.
+    assert.deepEqual(await page.getByTestId('run-timeline').evaluateAll((strips) => strips.map((s) => s.children.length)), [4, 5]);
     await assertText(page, 'run-cost', /^\$/);
     await assertText(page, 'estimate-total', /tokens, \$/);
     await checkBothWidths(page, 'screen-runs');

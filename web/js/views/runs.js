@@ -7,8 +7,23 @@ import { chip, h, replace } from '../dom.js';
 import { durationBetween, formatCost, formatDuration, formatTokens, formatWhen, statusLabel } from '../format.js';
 import { submitting } from '../forms.js';
 import { routeHref } from '../routes.js';
-import { applyExecutionEvent, isFinished } from '../state.js';
+import { applyExecutionEvent, isFinished, timeline } from '../state.js';
 import { readRunOptions, runOptions } from './run-options.js';
+
+/** The run's steps as one strip of bars on its time axis (the run page has the full timeline). */
+function miniTimeline(run) {
+  if (!run.steps?.length) return null;
+  return h(
+    'span',
+    { class: 'mini-timeline', testid: 'run-timeline', 'aria-hidden': 'true' },
+    timeline(run).map((bar) => {
+      const fill = h('span', { class: 'bar-fill', dataset: { status: bar.status } });
+      fill.style.left = `${bar.left}%`;
+      fill.style.width = `${bar.width}%`;
+      return fill;
+    }),
+  );
+}
 
 function runRow(projectId, run) {
   const t = run.totals ?? {};
@@ -17,6 +32,7 @@ function runRow(projectId, run) {
     { class: 'run-row', testid: 'run-row', dataset: { run: run.id, status: run.status } },
     h('a', { href: routeHref('run', { id: projectId, run: run.id }) }, `${run.workflow?.name ?? 'Run'} · ${formatWhen(run.created_at)}`),
     chip(run.status, statusLabel(run.status), 'run-status'),
+    miniTimeline(run),
     h(
       'span',
       { class: 'run-facts' },
@@ -87,9 +103,14 @@ export async function mount(root, ctx, project) {
     }
   };
   await load();
-  api('GET', `/projects/${project.id}/estimate`)
-    .then((estimate) => replace(estimateSlot, estimateView(estimate)))
-    .catch(() => {});
+  const estimate = (workflow = 'full-project') =>
+    api('GET', `/projects/${project.id}/estimate?workflow=${encodeURIComponent(workflow)}`)
+      .then((answer) => replace(estimateSlot, estimateView(answer)))
+      .catch(() => replace(estimateSlot));
+  estimate();
+  form.addEventListener('change', (event) => {
+    if (event.target.name === 'workflow') estimate(event.target.value);
+  });
   let timer = null;
   ctx.onDispose(() => clearTimeout(timer));
   ctx.watch(`project:${project.id}`, (event) => {
