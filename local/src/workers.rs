@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use forgeflow_agents::Agents;
 use forgeflow_progress::Publisher;
-use forgeflow_store::{Clients, ExecutionStore, ExportStore, GenerationStore, JobQueue, Resources, ScheduleStore};
+use forgeflow_store::{Clients, Resources};
 use forgeflow_workers::deletion::{self, ProjectDeleter};
 use forgeflow_workers::export::{self, ExportWorker, ForgeSettings};
 use forgeflow_workers::generate::{self, GenerateWorker};
@@ -156,12 +156,5 @@ pub async fn start(clients: &Clients, stack: &Stack, agents: Agents, settings: &
 
 /// The export-scheduler as its Lambda builds it (`progress`: where a cancelled run is announced).
 pub fn scheduler(clients: &Clients, resources: &Resources, progress: Publisher) -> Scheduler {
-    Scheduler {
-        executions: ExecutionStore::new(clients.dynamo.clone(), &resources.table),
-        progress,
-        schedules: ScheduleStore::new(clients.dynamo.clone(), &resources.table),
-        generations: GenerationStore::new(clients.dynamo.clone(), &resources.table),
-        exports: ExportStore::new(clients.dynamo.clone(), &resources.table),
-        exports_queue: JobQueue::new(clients.sqs.clone(), &resources.exports_queue),
-    }
+    Scheduler::from_clients(clients, resources, progress)
 }

@@ -9,6 +9,7 @@ pub mod export;
 pub mod generate;
 pub mod import;
 pub mod keys;
+pub mod lambda;
 pub mod meter;
 pub mod scheduler;
 pub mod step;

@@ -14,7 +14,9 @@ use forgeflow_domain::progress::{ProgressEvent, Topic};
 use forgeflow_domain::schedule::slot_key;
 use forgeflow_progress::Publisher;
 use forgeflow_store::schedules::SHARDS;
-use forgeflow_store::{ExecutionStore, ExportStore, GenerationStore, JobQueue, ScheduleStore, StoreError};
+use forgeflow_store::{
+    Clients, ExecutionStore, ExportStore, GenerationStore, JobQueue, Resources, ScheduleStore, StoreError,
+};
 
 pub struct Scheduler {
     pub executions: ExecutionStore,
@@ -24,6 +26,20 @@ pub struct Scheduler {
     pub generations: GenerationStore,
     pub exports: ExportStore,
     pub exports_queue: JobQueue,
+}
+
+impl Scheduler {
+    /// The scheduler as its Lambda builds it.
+    pub fn from_clients(clients: &Clients, resources: &Resources, progress: Publisher) -> Self {
+        Self {
+            executions: ExecutionStore::new(clients.dynamo.clone(), &resources.table),
+            progress,
+            schedules: ScheduleStore::new(clients.dynamo.clone(), &resources.table),
+            generations: GenerationStore::new(clients.dynamo.clone(), &resources.table),
+            exports: ExportStore::new(clients.dynamo.clone(), &resources.table),
+            exports_queue: JobQueue::new(clients.sqs.clone(), &resources.exports_queue),
+        }
+    }
 }
 
 /// What one tick did, for logs and tests.

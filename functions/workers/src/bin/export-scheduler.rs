@@ -1,25 +1,16 @@
+// The scheduler's handler future nests deeper than rustc's default layout query depth.
+#![recursion_limit = "256"]
+
 use aws_lambda_events::eventbridge::EventBridgeEvent;
 use chrono::Utc;
-use forgeflow_progress::Publisher;
-use forgeflow_store::{Clients, Env, ExecutionStore, ExportStore, GenerationStore, JobQueue, ScheduleStore};
-use forgeflow_workers::config::WorkerConfig;
+use forgeflow_workers::lambda::Container;
 use forgeflow_workers::scheduler::{Scheduler, handler};
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    forgeflow_store::telemetry::init();
-    let config = WorkerConfig::from_env(&Env::process())?;
-    let clients = Clients::from_env().await;
-    let resources = config.resources;
-    let scheduler = Scheduler {
-        executions: ExecutionStore::new(clients.dynamo.clone(), &resources.table),
-        progress: Publisher::at(&clients, &resources.table, config.ws_endpoint.as_deref()),
-        schedules: ScheduleStore::new(clients.dynamo.clone(), &resources.table),
-        generations: GenerationStore::new(clients.dynamo.clone(), &resources.table),
-        exports: ExportStore::new(clients.dynamo.clone(), &resources.table),
-        exports_queue: JobQueue::new(clients.sqs.clone(), &resources.exports_queue),
-    };
+    let container = Container::init().await?;
+    let scheduler = Scheduler::from_clients(&container.clients, &container.config.resources, container.publisher());
     lambda_runtime::run(service_fn(|event: LambdaEvent<EventBridgeEvent>| {
         let scheduler = &scheduler;
         async move {
