@@ -255,3 +255,14 @@ test('a wrong password is refused with a message and no session', async () => {
     await page.getByTestId('auth-view').waitFor();
   });
 });
+
+test('a session the server no longer accepts ends with a message and the sign-in form', async () => {
+  const user = await registerUser('flow-expired');
+  const forged = { ...user, token: `${user.token.slice(0, -4)}AAAA` };
+  await withPage('flow-expired', { user: forged }, async (page) => {
+    await page.getByTestId('auth-view').waitFor();
+    await assertText(page, 'page-error', /session has ended/i);
+    assert.equal(await page.evaluate(() => sessionStorage.getItem('forgeflow.session')), null);
+    assert.equal(await page.getByTestId('connection').getAttribute('data-state'), 'offline');
+  });
+});

@@ -61,6 +61,7 @@ export async function api(method, path, body) {
   const headers = { accept: 'application/json' };
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (session.current) headers.authorization = `Bearer ${session.current.token}`;
+  const hadSession = Boolean(session.current);
   let response;
   try {
     response = await fetch(session.config.apiUrl + path, {
@@ -80,9 +81,10 @@ export async function api(method, path, body) {
   }
   if (!response.ok) {
     const error = new ApiError(response.status, data?.error ?? { message: `The server answered ${response.status}.` });
-    if (response.status === 401 && session.current) {
+    if (response.status === 401 && hadSession) {
+      // Several calls can fail at once: the first one signs out, all of them say so.
       error.sessionEnded = true;
-      session.onExpired(error);
+      if (session.current) session.onExpired(error);
     }
     throw error;
   }

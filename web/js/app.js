@@ -16,7 +16,7 @@ import * as usage from './views/usage.js';
 
 const VIEWS = { login: auth, projects, new: newProject, project, run, settings, usage, agents };
 
-const app = { feed: null, dispose: [], mountedKey: null };
+const app = { feed: null, dispose: [], mountedKey: null, notice: '' };
 
 const CONNECTION_TEXT = { connecting: 'Connecting…', live: 'Live', reconnecting: 'Reconnecting…', offline: 'Offline' };
 
@@ -35,8 +35,10 @@ function startFeed() {
 
 export function navigate(name, params) {
   const href = routeHref(name, params);
-  if (window.location.hash === href) render();
-  else window.location.hash = href;
+  if (window.location.hash === href) {
+    app.notice = '';
+    render();
+  } else window.location.hash = href;
 }
 
 export function showPageError(message) {
@@ -48,6 +50,7 @@ export function showPageError(message) {
 function signedIn(answer) {
   session.set({ token: answer.token, email: answer.user.email, expiresAt: answer.expires_at });
   startFeed();
+  app.notice = '';
   showPageError('');
   navigate('projects');
 }
@@ -57,6 +60,8 @@ function signOut(message = '') {
   app.feed = null;
   session.set(null);
   showConnection('offline');
+  // Shown once the sign-in screen is up (a change of screen clears old errors).
+  app.notice = message;
   showPageError(message);
   navigate('login');
 }
@@ -143,7 +148,8 @@ async function main() {
   session.load();
   byTestId('logout').addEventListener('click', () => signOut());
   window.addEventListener('hashchange', () => {
-    showPageError('');
+    showPageError(app.notice);
+    app.notice = '';
     render();
   });
   if (session.current) startFeed();
