@@ -132,11 +132,13 @@ test('a gated run waits: reject with feedback, then approve an edited plan', { t
     await assertText(page, 'estimate-total', /tokens/);
     await page.getByTestId('run-options').locator('summary').click();
     await page.getByTestId('gate-plan').check();
+    await page.getByTestId('approval-hours').fill('24');
     await page.getByTestId('budget-cost').fill('3');
     await page.getByTestId('run-again').click();
     await page.getByTestId('approval').waitFor({ timeout: TIMEOUT_MS });
     await waitForAttribute(page, 'execution-status', 'data-status', 'awaiting_approval');
     await assertText(page, 'approval-stories', /S1/);
+    await assertText(page, 'approval', /cancelled at .* \(in (1 d|2[34] h)\)/);
     await assertText(page, 'run-budget', /\$3\.00/);
     await checkScreen(page, 'flow-approval');
     await page.setViewportSize(WIDTHS.phone);

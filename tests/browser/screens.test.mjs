@@ -152,6 +152,8 @@ test('usage of the month', async () => {
   await withPage('screen-usage', { user, hash: '#/usage' }, async (page) => {
     await page.getByTestId('usage-projects').getByText('Lending library').waitFor();
     await assertText(page, 'usage-cost', /^\$/);
+    await page.getByTestId('prices').locator('summary').click();
+    await page.getByTestId('prices').getByText('gpt-4o-mini…').waitFor();
     await checkBothWidths(page, 'screen-usage');
   });
 });

@@ -65,6 +65,7 @@ export function runOptions() {
       gates,
       h('p', { class: 'field-error', dataset: { errorFor: 'approvals' } }),
     ),
+    field('Hours to answer an approval', h('input', { type: 'number', min: '1', step: '1', placeholder: '72', testid: 'approval-hours' }), { name: 'approval_hours', hint: 'After that the run is cancelled.' }),
     h('p', { class: 'field-error', dataset: { errorFor: 'budget' } }),
   );
   return { element };
@@ -79,5 +80,7 @@ export function readRunOptions(form) {
   if (budget) body.budget = budget;
   const approvals = [...form.querySelectorAll('input[name="approvals"]:checked')].map((box) => box.value);
   if (approvals.length) body.approvals = approvals;
+  const hours = form.elements.approval_hours?.value;
+  if (approvals.length && hours) body.approval_hours = Number(hours);
   return body;
 }

@@ -2,7 +2,7 @@
 // (OpenAI-compatible with its base URL and models, Anthropic). Tokens are write-only: the page
 // shows whether one is set and when, never the token.
 
-import { api } from '../api.js';
+import { api, session } from '../api.js';
 import { field, h, replace } from '../dom.js';
 import { formatWhen } from '../format.js';
 import { submitting } from '../forms.js';
@@ -100,6 +100,7 @@ export async function mount(root) {
       h('p', { class: 'lead' }, 'Tokens are stored encrypted and never shown again; replace or remove them here.'),
       h('div', { class: 'cards' }, cards.map((c) => c.form)),
       audit.element,
+      h('p', { class: 'hint' }, 'Scripts and other tools: the ', h('a', { href: `${session.config.apiUrl}/openapi.json`, testid: 'openapi-link' }, 'API description (OpenAPI 3.1)'), ' and the forgeflow command line.'),
     ),
   );
   await Promise.all([...cards.map((c) => c.load()), audit.load()]);

@@ -21,6 +21,7 @@ export async function mount(root, ctx) {
   const month = h('input', { type: 'month', id: 'usage-month', testid: 'usage-month', value: ctx.params.month ?? new Date().toISOString().slice(0, 7) });
   const summary = h('div', { testid: 'usage-summary' });
   const tables = h('div', { class: 'usage-tables' });
+  const prices = h('details', { class: 'card', testid: 'prices' }, h('summary', {}, 'List prices'));
   const budgetStatus = h('p', { testid: 'budget-status', role: 'status' });
   const form = h(
     'form',
@@ -41,8 +42,18 @@ export async function mount(root, ctx) {
       summary,
       tables,
       form,
+      prices,
     ),
   );
+  api('GET', '/prices')
+    .then((list) =>
+      replace(
+        prices,
+        h('summary', {}, `List prices (${list.currency} per million tokens, as of ${list.updated})`),
+        table('What budgets and estimates count with', ['Model', 'Input', 'Output'], list.models.map((m) => h('tr', {}, h('th', { scope: 'row' }, `${m.prefix}…`), h('td', {}, formatCost(m.input_per_million)), h('td', {}, formatCost(m.output_per_million)))), 'prices'),
+      ),
+    )
+    .catch(() => {});
   const names = new Map((await listAll('/projects', 500)).map((p) => [p.id, p.name]));
 
   const load = async () => {
