@@ -119,7 +119,9 @@ async function render() {
   }
   unmount();
   app.mountedKey = key;
-  const root = replace(byTestId('view'));
+  // A fresh container per screen: a slow screen left behind fills a detached element, never the next one.
+  const root = document.createElement('div');
+  replace(byTestId('view'), root);
   document.body.dataset.route = route.name;
   if (!view) {
     root.append(Object.assign(document.createElement('h1'), { textContent: 'Nothing here' }));
