@@ -66,6 +66,14 @@ test('an export to GitHub is started with the saved token and followed in the hi
     await row.getByText('GitHub ada/tool-library (main)').waitFor();
     // The stack's GitHub is unreachable on purpose: the export shows it is delivering, live.
     await page.waitForSelector('[data-testid="export-row"] [data-testid="export-phase"][data-phase="delivering"]', { timeout: TIMEOUT_MS });
+
+    // GitLab asks for its address; a plain-http one is refused next to that field.
+    await page.getByTestId('forge-type').selectOption('gitlab');
+    await page.getByTestId('forge-repository').fill('group/tool-library');
+    await page.getByTestId('forge-base-url').fill('http://gitlab.example.com');
+    await page.getByTestId('forge-export').click();
+    await assertText(page, 'forge-base-url-error', /https/);
+    assert.equal(await page.getByTestId('forge-base-url').getAttribute('aria-invalid'), 'true');
   });
 });
 
@@ -144,7 +152,7 @@ test('usage: the monthly budget is saved and shown', async () => {
     await page.getByTestId('usage-projects').getByText('Tool library').waitFor();
     await page.getByTestId('monthly-cost').fill('0');
     await page.getByTestId('budget-save').click();
-    await assertText(page, 'budget-error', /\S/);
+    await assertText(page, 'monthly-cost-error', /^Max cost \(USD\) must be/);
     await waitForAttribute(page, 'connection', 'data-state', 'live');
   });
 });

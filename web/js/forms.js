@@ -8,14 +8,18 @@ export function clearErrors(form) {
   for (const input of form.querySelectorAll('[aria-invalid]')) input.removeAttribute('aria-invalid');
 }
 
-function errorField(err) {
-  if (err.field) return err.field.split('.')[0];
-  if (err.code === 'email_taken') return 'email';
-  return '';
+/** The names a field could have in the form: "target.base_url" → base_url, then target. */
+function errorFields(err) {
+  if (err.field) {
+    const parts = err.field.split('.');
+    return [...new Set([err.field, parts[parts.length - 1], parts[0]])];
+  }
+  if (err.code === 'email_taken') return ['email'];
+  return [];
 }
 
 export function showFormError(form, err) {
-  const name = errorField(err);
+  const name = errorFields(err).find((candidate) => form.querySelector(`[data-error-for="${CSS.escape(candidate)}"]`)) ?? '';
   const slot = (name && form.querySelector(`[data-error-for="${CSS.escape(name)}"]`)) || form.querySelector('[data-error-for=""]');
   if (!slot) return;
   const input = slot.dataset.errorFor ? form.elements[name] : null;
