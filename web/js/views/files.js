@@ -2,7 +2,7 @@
 // a download of the file; the whole project downloads as an archive (export). `?gen=&path=`
 // name what is shown, so a file has an address; a new generation (`project:{id}`) is offered.
 
-import { api, fetchText, listAll } from '../api.js';
+import { api, fetchText, listAll, session } from '../api.js';
 import { h, replace } from '../dom.js';
 import { formatBytes, formatWhen } from '../format.js';
 import { languageFor, tokenize } from '../highlight.js';
@@ -11,6 +11,7 @@ import { ancestors, buildTree } from '../tree.js';
 import { exportButtons } from './export-panel.js';
 
 const MAX_VIEW_BYTES = 512 * 1024;
+const BINARY = /\.(png|jpe?g|gif|webp|ico|woff2?|ttf|otf|zip|gz|tgz|pdf|wasm|jar)$/i;
 
 function treeList(nodes, params, open) {
   return h(
@@ -100,8 +101,10 @@ export async function update(params) {
     h('h3', { testid: 'viewer-path' }, file.path),
     h('span', { class: 'muted' }, `${formatBytes(file.size)} · ${file.source ?? ''}`),
   );
-  if (file.size > MAX_VIEW_BYTES) {
-    replace(state.viewer, head, h('p', {}, 'Too large to show here; download it.'));
+  if (file.size > MAX_VIEW_BYTES || BINARY.test(file.path)) {
+    const reason = file.size > MAX_VIEW_BYTES ? 'Too large to show here' : 'A binary file';
+    head.append(h('a', { class: 'button button-quiet', href: '#', testid: 'download-file', onclick: (event) => downloadBinary(event, genId, file) }, 'Download file'));
+    replace(state.viewer, head, h('p', { class: 'empty' }, `${reason}; download it.`));
     return;
   }
   const text = await fetchText(`/generations/${genId}/files/${file.path.split('/').map(encodeURIComponent).join('/')}`);
@@ -110,6 +113,20 @@ export async function update(params) {
   state.ctx.onDispose(() => URL.revokeObjectURL(blob));
   head.append(h('a', { class: 'button button-quiet', href: blob, download: file.path.split('/').pop(), testid: 'download-file' }, 'Download file'));
   replace(state.viewer, head, highlighted(text, languageFor(file.path)));
+}
+
+/** A file the viewer does not show: fetched with the token, then saved. */
+async function downloadBinary(event, genId, file) {
+  event.preventDefault();
+  const headers = session.current ? { authorization: `Bearer ${session.current.token}` } : {};
+  const response = await fetch(`${session.config.apiUrl}/generations/${genId}/files/${file.path.split('/').map(encodeURIComponent).join('/')}`, { headers });
+  if (!response.ok) return;
+  const url = URL.createObjectURL(await response.blob());
+  const link = h('a', { href: url, download: file.path.split('/').pop() });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
 /** "Generate again" from the shown generation's run, possibly with another template; shown once ready. */
