@@ -169,7 +169,13 @@ async fn every_sample_runs_through_its_handler() {
             ("exports-list", 200),
             ("exports-again", 202),
         ],
-        &[("hooks-create", 201), ("hooks-rotate", 200), ("hooks-receive", 202)],
+        &[
+            ("hooks-create", 201),
+            ("hooks-list", 200),
+            ("hooks-rotate", 200),
+            ("hooks-receive", 202),
+            ("hooks-delete", 204),
+        ],
         &[
             ("executions-create", 202),
             ("executions-cancel", 200),

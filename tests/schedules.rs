@@ -265,6 +265,71 @@ async fn a_signed_webhook_exports_once_and_bad_or_stale_signatures_enqueue_nothi
     assert_eq!(theirs.status, StatusCode::NOT_FOUND);
 }
 
+/// The owner finds a project's hooks later (never their secrets) and removes one: its URL then
+/// refuses even a well-signed call. Another user sees and removes nothing.
+#[tokio::test]
+async fn hooks_are_listed_without_secrets_and_a_removed_one_refuses_calls() {
+    let app = spawn_app().await;
+    let user = app.register().await;
+    let project = generated_project(&app, &user, json!({})).await;
+    let (first, first_secret) = hook(&app, &user, &project).await;
+    let (second, _) = hook(&app, &user, &project).await;
+    let listed = app
+        .call(
+            Method::GET,
+            &format!("/projects/{project}/hooks"),
+            Some(&user.token),
+            None,
+        )
+        .await;
+    assert_eq!(listed.status, StatusCode::OK, "{}", listed.body);
+    let ids: Vec<&str> = listed.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, [first.as_str(), second.as_str()], "oldest first");
+    assert_eq!(listed.body["items"][0]["url"], format!("/hooks/{first}"));
+    assert!(!listed.body.to_string().contains(&first_secret), "{}", listed.body);
+    assert!(listed.body["items"][0].get("secret").is_none());
+
+    let stranger = app.register().await;
+    for (method, path) in [
+        (Method::GET, format!("/projects/{project}/hooks")),
+        (Method::DELETE, format!("/hooks/{first}")),
+    ] {
+        let theirs = app.call(method, &path, Some(&stranger.token), None).await;
+        assert_eq!(theirs.status, StatusCode::NOT_FOUND, "{path}");
+    }
+
+    let removed = app
+        .call(Method::DELETE, &format!("/hooks/{first}"), Some(&user.token), None)
+        .await;
+    assert_eq!(removed.status, StatusCode::NO_CONTENT, "{}", removed.body);
+    let body = r#"{"after":"removal"}"#;
+    let signature = forgeflow_domain::webhook::sign(first_secret.as_bytes(), Utc::now().timestamp(), body.as_bytes());
+    assert_eq!(
+        deliver(&app, &first, body, &signature).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert!(exports_of(&app, &user, &project).await.is_empty(), "nothing enqueued");
+    let again = app
+        .call(Method::DELETE, &format!("/hooks/{first}"), Some(&user.token), None)
+        .await;
+    assert_eq!(again.status, StatusCode::NOT_FOUND);
+    let left = app
+        .call(
+            Method::GET,
+            &format!("/projects/{project}/hooks"),
+            Some(&user.token),
+            None,
+        )
+        .await;
+    assert_eq!(left.body["items"].as_array().unwrap().len(), 1);
+    assert_eq!(left.body["items"][0]["id"], second.as_str());
+}
+
 /// A delivered request, re-sent with its header spelled another way or carrying another
 /// secret's signature too, is the same delivery: refused, and nothing more is enqueued.
 #[tokio::test]

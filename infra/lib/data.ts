@@ -11,8 +11,8 @@ import type { ResourcesSpec } from './manifest';
 
 export interface DataProps {
   readonly resources: ResourcesSpec;
-  /** Origins allowed to GET objects from the bucket with presigned URLs (browser downloads). */
-  readonly downloadOrigins: string[];
+  /** Origins whose pages use the bucket's presigned URLs: GET (downloads) and PUT (archive uploads). */
+  readonly pageOrigins: string[];
 }
 
 /** How long an overwritten object of the artifacts bucket stays recoverable (a noncurrent version). */
@@ -78,9 +78,18 @@ export class Data extends Construct {
       cors: [
         {
           allowedMethods: [s3.HttpMethods.GET, s3.HttpMethods.HEAD],
-          allowedOrigins: props.downloadOrigins,
+          allowedOrigins: props.pageOrigins,
           allowedHeaders: ['*'],
           exposedHeaders: ['Content-Length', 'Content-Type', 'Content-Disposition', 'ETag'],
+          maxAge: 3600,
+        },
+        // The page uploads an archive to import with the presigned PUT the API hands out (signed for
+        // one key and one size; CORS only lets the browser send it).
+        {
+          allowedMethods: [s3.HttpMethods.PUT],
+          allowedOrigins: props.pageOrigins,
+          allowedHeaders: ['*'],
+          exposedHeaders: ['ETag'],
           maxAge: 3600,
         },
       ],

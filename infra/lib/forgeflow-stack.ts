@@ -80,7 +80,7 @@ export class ForgeflowStack extends Stack {
     this.web = new WebHosting(this, 'Web');
     const corsOrigins = withWebOrigin(settings.corsOrigins, this.web.origin);
 
-    this.data = new Data(this, 'Data', { resources, downloadOrigins: corsOrigins });
+    this.data = new Data(this, 'Data', { resources, pageOrigins: corsOrigins });
     this.queues = new WorkerQueues(this, 'Queues', { queues: resources.queues });
     this.webSocket = new WebSocketApi(this, 'WebSocket', { spec: websocket, throttle });
 

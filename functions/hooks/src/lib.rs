@@ -11,10 +11,14 @@ use forgeflow_domain::webhook;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+pub mod manage;
+
 /// This crate's functions, by the names the manifests give them.
 pub const FUNCTIONS: &[forgeflow_api::HttpFunction] = &[
     forgeflow_api::http_function!("hooks-create", create),
+    forgeflow_api::http_function!("hooks-list", manage::list),
     forgeflow_api::http_function!("hooks-rotate", rotate),
+    forgeflow_api::http_function!("hooks-delete", manage::delete),
     forgeflow_api::http_function!("hooks-receive", receive, keyless),
 ];
 

@@ -66,7 +66,13 @@ describe('data', () => {
           }),
         ]),
       },
-      CorsConfiguration: { CorsRules: [Match.objectLike({ AllowedMethods: Match.arrayWith(['GET']) })] },
+      CorsConfiguration: {
+        CorsRules: [
+          Match.objectLike({ AllowedMethods: Match.arrayWith(['GET']) }),
+          // The page's presigned upload of an archive to import.
+          Match.objectLike({ AllowedMethods: ['PUT'] }),
+        ],
+      },
     });
   });
 

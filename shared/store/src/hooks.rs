@@ -49,4 +49,32 @@ impl HookStore {
     pub async fn get(&self, id: Id<Hook>) -> Result<Option<Hook>, StoreError> {
         item::get(&self.client, &self.table, hook_key(id), "get hook").await
     }
+
+    /// A project's hooks, oldest first (a project has a handful).
+    pub async fn for_project(&self, project: Id<Project>) -> Result<Vec<Hook>, StoreError> {
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name("gsi1")
+            .key_condition_expression("gsi1pk = :pk")
+            .expression_attribute_values(":pk", item::s(project_index(project)));
+        item::query_all(query, "list hooks")
+            .await?
+            .into_iter()
+            .map(item::from_item)
+            .collect()
+    }
+
+    /// Removes the hook; its URL stops accepting calls at once. Removing it again is no error.
+    pub async fn delete(&self, id: Id<Hook>) -> Result<(), StoreError> {
+        self.client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(hook_key(id)))
+            .send()
+            .await
+            .map_err(|err| StoreError::backend("delete hook", aws_sdk_dynamodb::Error::from(err)))?;
+        Ok(())
+    }
 }
