@@ -17,12 +17,24 @@ bash scripts/python-env.sh
 echo "building the local stack…" >&2
 cargo binaries --quiet
 
-# Nothing leaves the machine: GitHub on a port nothing listens on (an export there keeps
-# delivering, which the page shows live).
-export FORGEFLOW_GITHUB_API_URL="http://127.0.0.1:9"
-
 state="$(mktemp -d "${TMPDIR:-/tmp}/forgeflow-browser.XXXXXX")"
 . scripts/lib/local-stack.sh
+
+# Nothing leaves the machine: GitHub is the tests crate's fake forge (tests/support/forge_server.rs,
+# the forge-server binary) on a free loopback port; the stack's export-worker delivers to it.
+# GitLab stays untested here: the API accepts only https GitLab addresses.
+"${CARGO_TARGET_DIR:-target}/debug/forge-server" >"$state/forge.url" 2>"$state/forge.log" &
+stack_companions+=("$!")
+trap 'kill "${stack_companions[@]}" 2>/dev/null || true; rm -rf "$state"' EXIT
+for _ in $(seq 1 100); do
+  [ -s "$state/forge.url" ] && break
+  sleep 0.1
+done
+FORGEFLOW_GITHUB_API_URL="$(head -n 1 "$state/forge.url")"
+[ -n "$FORGEFLOW_GITHUB_API_URL" ] || { echo "the fake forge did not start" >&2; cat "$state/forge.log" >&2; exit 1; }
+export FORGEFLOW_GITHUB_API_URL
+echo "fake GitHub at $FORGEFLOW_GITHUB_API_URL" >&2
+
 start_local_stack "$state"
 
 mkdir -p target/artifacts

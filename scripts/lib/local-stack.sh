@@ -2,10 +2,12 @@
 # test-api-contract.sh). `start_local_stack DIR` starts the built forgeflow-local on a free port
 # with its state in DIR, waits until it serves, exports its stack.env (FORGEFLOW_API_URL, …) and
 # arranges for the stack to stop and DIR to go when the script exits — showing the stack's log
-# and errors if the script failed.
+# and errors if the script failed. Processes in `stack_companions` stop with it.
 
 stack_pid=""
 stack_state=""
+# Helper processes started before the stack (a fake forge): stopped with it.
+stack_companions=()
 
 stop_local_stack() {
   local status=$?
@@ -13,6 +15,9 @@ stop_local_stack() {
     kill "$stack_pid" 2>/dev/null || true
     wait "$stack_pid" 2>/dev/null || true
   fi
+  for companion in "${stack_companions[@]}"; do
+    kill "$companion" 2>/dev/null || true
+  done
   if [ "$status" -ne 0 ] && [ -s "$stack_state/stack.log" ]; then
     echo "--- last lines of the local stack's log, and its errors ---" >&2
     tail -n 30 "$stack_state/stack.log" >&2

@@ -14,6 +14,12 @@ export const ARTIFACTS = path.join(ROOT, 'target', 'artifacts');
 export const BASE_URL = (process.env.FORGEFLOW_API_URL ?? '').replace(/\/+$/, '');
 export const PASSWORD = 'correct horse battery';
 export const TIMEOUT_MS = 120_000;
+/**
+ * The fake GitHub the stack delivers to (scripts/test-browser.sh starts the tests crate's
+ * forge-server): its URL, and the one token it accepts and that token's user (TOKEN and USER in
+ * tests/support/forge_server.rs).
+ */
+export const FORGE = { url: (process.env.FORGEFLOW_GITHUB_API_URL ?? '').replace(/\/+$/, ''), token: 'forge-test-token-5f2c9a7e1b04', user: 'forgeflow-bot' };
 export const WIDTHS = { desktop: { width: 1280, height: 900 }, phone: { width: 375, height: 812 } };
 const CHROMIUM = process.env.FORGEFLOW_CHROMIUM ?? '/usr/bin/chromium';
 const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');

@@ -1,6 +1,6 @@
 // Managing a project and an account in the page: provider tokens in Settings, the export
-// schedule and a webhook (whose URL and secret, copied from the page, really export), an export
-// to GitHub followed in the history, and the monthly budget.
+// schedule and webhooks (whose URL and secret, copied from the page, really export; one made
+// elsewhere is listed, rotated and removed), an export to the fake GitHub followed to success, and the monthly budget.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
-  BASE_URL, TIMEOUT_MS, WIDTHS, assertText, call, checkScreen, registerUser, startBrowser, stopBrowser, waitForAttribute,
+  BASE_URL, FORGE, TIMEOUT_MS, WIDTHS, assertText, call, checkBothWidths, checkScreen, registerUser, startBrowser, stopBrowser, waitForAttribute,
   waitForGeneration, waitForRun, withPage,
 } from './lib.mjs';
 
@@ -56,16 +56,25 @@ test('settings: a GitHub token and AI provider keys are saved, shown as set, and
   });
 });
 
-test('an export to GitHub is started with the saved token and followed in the history', async () => {
-  await call('PUT', '/credentials/github', { token: user.token, body: { token: 'ghp_example_token' } });
+test('an export to GitHub is started with the saved token and followed live to its repository', { timeout: TIMEOUT_MS * 2 }, async () => {
+  await call('PUT', '/credentials/github', { token: user.token, body: { token: FORGE.token } });
   await withPage('manage-github', { user, hash: `#/projects/${project.id}/exports` }, async (page) => {
-    await page.getByTestId('forge-repository').fill('ada/tool-library');
+    const repository = `${FORGE.user}/tool-library`;
+    await page.getByTestId('forge-repository').fill(repository);
     await page.getByTestId('forge-branch').fill('main');
     await page.getByTestId('forge-export').click();
     const row = page.getByTestId('export-row').first();
-    await row.getByText('GitHub ada/tool-library (main)').waitFor();
-    // The stack's GitHub is unreachable on purpose: the export shows it is delivering, live.
-    await page.waitForSelector('[data-testid="export-row"] [data-testid="export-phase"][data-phase="delivering"]', { timeout: TIMEOUT_MS });
+    await row.getByText(`GitHub ${repository} (main)`).waitFor();
+    // The stack's GitHub is the fake forge: followed live (no reload) until it succeeds, the row
+    // links to the repository the fake made.
+    const done = page.locator('[data-testid="export-row"][data-status="succeeded"]').filter({ hasText: `GitHub ${repository} (main)` });
+    await done.waitFor({ timeout: TIMEOUT_MS });
+    assert.equal(await done.getByTestId('export-status').textContent(), 'Succeeded');
+    const link = done.getByTestId('repository-link');
+    assert.equal(await link.textContent(), 'Open repository');
+    assert.equal(await link.getAttribute('href'), `${FORGE.url}/${repository}`);
+    await page.reload();
+    assert.equal(await done.getByTestId('repository-link').getAttribute('href'), `${FORGE.url}/${repository}`);
 
     // GitLab asks for its address; a plain-http one is refused next to that field.
     await page.getByTestId('forge-type').selectOption('gitlab');
@@ -140,6 +149,47 @@ test('a webhook: its URL and secret are shown once, work, and a rotated secret r
       null,
       { timeout: TIMEOUT_MS },
     );
+  });
+});
+
+test('a webhook made through the API is listed, rotated and removed (with a confirm); its URL then refuses', async () => {
+  const made = await call('POST', `/projects/${project.id}/hooks`, { token: user.token, body: { target: { type: 'tar.gz' } } });
+  const hookUrl = new URL(made.url, BASE_URL).toString();
+  await withPage('manage-hooks-list', { user, hash: `#/projects/${project.id}/automation` }, async (page) => {
+    const row = page.locator(`[data-testid="hook-row"][data-hook="${made.id}"]`);
+    await row.waitFor();
+    assert.match(await row.innerText(), /tar\.gz, created just now/);
+    assert.equal(await row.getByTestId('hook-row-url').textContent(), hookUrl);
+    assert.ok(await page.getByTestId('hook-row').count() >= 2, 'the hook made in the page earlier is listed too');
+    assert.ok(!(await row.innerText()).includes(made.secret), 'the list never shows a secret');
+
+    await row.getByTestId('hook-rotate').click();
+    await page.waitForFunction((old) => {
+      const shown = document.querySelector('[data-testid="hook-secret-value"]')?.textContent;
+      return shown && shown !== old;
+    }, made.secret);
+    assert.equal(await page.getByTestId('hook-url').textContent(), hookUrl, 'the rotated hook keeps its URL');
+    const rotated = await page.getByTestId('hook-secret-value').textContent();
+    await row.getByText(/secret rotated just now/).waitFor();
+    const signed = (secret, body) => fetch(hookUrl, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forgeflow-signature': sign(secret, body) }, body });
+    assert.equal((await signed(made.secret, '{"n":1}')).status, 401, 'the old secret stopped working');
+    assert.equal((await signed(rotated, '{"n":2}')).status, 202, 'the rotated secret works');
+
+    // Remove asks first; confirmed, the row goes and the URL refuses even a well-signed call.
+    await row.getByTestId('hook-remove').click();
+    const confirm = row.getByTestId('hook-remove-confirm');
+    await confirm.waitFor();
+    await checkBothWidths(page, 'manage-hooks-list');
+    assert.equal((await signed(rotated, '{"n":3}')).status, 202, 'nothing is removed before the confirm');
+    await confirm.click();
+    await row.waitFor({ state: 'detached' });
+    assert.equal(await page.getByTestId('hook-secret').count(), 0, 'the removed hook\'s secret is no longer shown');
+    assert.equal((await signed(rotated, '{"n":4}')).status, 401, 'a removed hook refuses every call');
+    const listed = await call('GET', `/projects/${project.id}/hooks`, { token: user.token });
+    assert.ok(!listed.items.some((hook) => hook.id === made.id));
+    await page.reload();
+    await page.getByTestId('hook-row').first().waitFor();
+    assert.equal(await row.count(), 0, 'still gone after a reload');
   });
 });
 

@@ -1,13 +1,12 @@
 // Automation: the export schedule (cron or rate, time zone, target, on/off) and webhooks
-// (create, rotate; the URL and secret are shown once, with copy buttons).
+// as the API lists them, made here or elsewhere (create, rotate, remove with a confirm; a secret
+// is shown once, with copy buttons).
 
 import { api, session } from '../api.js';
-import { copyText, field, h, replace } from '../dom.js';
+import { announce, copyText, field, h, replace } from '../dom.js';
 import { describeTarget, formatWhen } from '../format.js';
 import { submitting } from '../forms.js';
 import { forgeTargetFields } from './exports.js';
-
-const HOOKS_KEY = (projectId) => `forgeflow.hooks.${projectId}`;
 
 function targetPicker(prefix) {
   const kind = h('select', { testid: `${prefix}-kind` }, h('option', { value: 'zip' }, 'zip'), h('option', { value: 'tar.gz' }, 'tar.gz'), h('option', { value: 'forge' }, 'GitHub or GitLab'));
@@ -33,7 +32,7 @@ function secretLine(label, value, testid) {
 }
 
 function shownOnce(hook) {
-  const url = new URL(hook.url, session.config.apiUrl || window.location.origin).toString();
+  const url = absolute(hook.url);
   return h(
     'div',
     { class: 'notice-info', testid: 'hook-secret', role: 'status' },
@@ -99,26 +98,58 @@ function scheduleSection(project) {
   return { element: form, load };
 }
 
+const absolute = (url) => new URL(url, session.config.apiUrl || window.location.origin).toString();
+
+function hookRow(hook, { rotate, remove }) {
+  const rotateButton = h('button', { type: 'button', class: 'button button-quiet', testid: 'hook-rotate', 'aria-label': `Rotate the secret of hook ${hook.id.slice(0, 13)}` }, 'Rotate secret');
+  const removeButton = h('button', { type: 'button', class: 'button button-secondary', testid: 'hook-remove', 'aria-label': `Remove hook ${hook.id.slice(0, 13)}` }, 'Remove');
+  const confirm = h('button', { type: 'button', class: 'button button-danger', testid: 'hook-remove-confirm', hidden: true }, 'Yes, remove: its URL stops working');
+  rotateButton.addEventListener('click', () => rotate(hook));
+  removeButton.addEventListener('click', () => {
+    confirm.hidden = false;
+    confirm.focus();
+  });
+  confirm.addEventListener('click', () => remove(hook));
+  const when = `created ${formatWhen(hook.created_at)}${hook.rotated_at ? `, secret rotated ${formatWhen(hook.rotated_at)}` : ''}`;
+  return h(
+    'li',
+    { testid: 'hook-row', dataset: { hook: hook.id } },
+    h('div', { class: 'hook-what' }, h('code', {}, hook.id.slice(0, 13)), ` → ${describeTarget(hook.target)}, `, h('span', { testid: 'hook-when' }, when)),
+    h('code', { class: 'hook-url', testid: 'hook-row-url' }, absolute(hook.url)),
+    h('div', { class: 'actions' }, rotateButton, removeButton, confirm),
+  );
+}
+
+/** Webhooks as the API lists them (made here or elsewhere): create, rotate a secret, remove. */
 function hooksSection(project) {
-  const known = () => JSON.parse(localStorage.getItem(HOOKS_KEY(project.id)) ?? '[]');
-  const remember = (hook) => localStorage.setItem(HOOKS_KEY(project.id), JSON.stringify([{ id: hook.id, target: hook.target, created: new Date().toISOString() }, ...known().filter((k) => k.id !== hook.id)]));
+  localStorage.removeItem(`forgeflow.hooks.${project.id}`); // what older pages remembered
   const secretSlot = h('div');
-  const list = h('ul', { class: 'hook-list', testid: 'hook-list' });
+  const list = h('ul', { class: 'hook-list', testid: 'hook-list', 'aria-label': 'Webhooks of this project' });
+  const empty = h('p', { class: 'hint', testid: 'hook-empty', hidden: true }, 'No webhooks yet.');
   const target = targetPicker('hook');
-  const drawList = () =>
-    replace(
-      list,
-      known().map((hook) => {
-        const rotate = h('button', { type: 'button', class: 'button button-quiet', testid: 'hook-rotate' }, 'Rotate secret');
-        rotate.addEventListener('click', () =>
-          submitting(form, async () => {
-            const fresh = await api('POST', `/hooks/${hook.id}/rotate`);
-            replace(secretSlot, shownOnce({ ...hook, ...fresh }));
-          }),
-        );
-        return h('li', { testid: 'hook-row', dataset: { hook: hook.id } }, h('code', {}, hook.id.slice(0, 13)), ` → ${describeTarget(hook.target)}, created ${formatWhen(hook.created)} `, rotate);
-      }),
-    );
+  let shownFor = null;
+  const show = (hook) => {
+    shownFor = hook.id;
+    replace(secretSlot, shownOnce({ signature_header: 'x-forgeflow-signature', ...hook }));
+  };
+  const load = async () => {
+    const hooks = (await api('GET', `/projects/${project.id}/hooks`))?.items ?? [];
+    empty.hidden = hooks.length > 0;
+    replace(list, hooks.map((hook) => hookRow(hook, { rotate, remove })));
+  };
+  const rotate = (hook) =>
+    submitting(form, async () => {
+      const fresh = await api('POST', `/hooks/${hook.id}/rotate`);
+      show({ ...hook, ...fresh });
+      await load();
+    });
+  const remove = (hook) =>
+    submitting(form, async () => {
+      await api('DELETE', `/hooks/${hook.id}`);
+      if (shownFor === hook.id) replace(secretSlot);
+      await load();
+      announce(`Webhook ${hook.id.slice(0, 13)} removed.`);
+    });
   const form = h(
     'form',
     { class: 'card', testid: 'hook-form', novalidate: true, 'aria-labelledby': 'hooks-title' },
@@ -128,23 +159,22 @@ function hooksSection(project) {
     h('p', { class: 'form-error', role: 'alert', testid: 'hook-error', dataset: { errorFor: '' } }),
     h('button', { type: 'submit', class: 'button', testid: 'hook-create' }, 'Create webhook'),
     secretSlot,
+    empty,
     list,
   );
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     submitting(form, async () => {
-      const hook = await api('POST', `/projects/${project.id}/hooks`, { target: target.read() });
-      remember(hook);
-      replace(secretSlot, shownOnce(hook));
-      drawList();
+      show(await api('POST', `/projects/${project.id}/hooks`, { target: target.read() }));
+      await load();
     });
   });
-  drawList();
-  return form;
+  return { element: form, load };
 }
 
 export async function mount(root, ctx, project) {
   const schedule = scheduleSection(project);
-  root.append(schedule.element, hooksSection(project));
-  await schedule.load();
+  const hooks = hooksSection(project);
+  root.append(schedule.element, hooks.element);
+  await Promise.all([schedule.load(), hooks.load()]);
 }
