@@ -180,6 +180,9 @@ async fn a_run_streams_its_events_in_order_and_files_coalesced() {
     let steps = deduplicated(&frames, &execution_topic);
     let seqs: Vec<u64> = steps.keys().copied().collect();
     assert_eq!(seqs, (1..=seqs.len() as u64).collect::<Vec<_>>());
+    let first = steps.values().next().unwrap();
+    assert_eq!(first["kind"], "execution_started", "{first}");
+    assert_eq!(first["project_id"], project.as_str());
     let last = steps.values().last().unwrap();
     assert_eq!(last["kind"], "execution_finished");
     assert_eq!(last["status"], "succeeded");
@@ -215,10 +218,10 @@ async fn a_run_streams_its_events_in_order_and_files_coalesced() {
     let counts: Vec<u64> = written.iter().map(|e| e["written"].as_u64().unwrap()).collect();
     assert!(counts.windows(2).all(|pair| pair[0] < pair[1]), "{counts:?}");
 
-    // The project's topic carries the outcomes only.
+    // The project's topic carries a run's start and the outcomes only.
     let outcomes = deduplicated(&frames, &project_topic);
     let kinds: Vec<&str> = outcomes.values().map(|e| e["kind"].as_str().unwrap()).collect();
-    assert_eq!(kinds, ["execution_finished", "generation_ready"]);
+    assert_eq!(kinds, ["execution_started", "execution_finished", "generation_ready"]);
 }
 
 #[tokio::test]

@@ -1,7 +1,7 @@
 use aws_sdk_dynamodb::types::AttributeValue;
 use forgeflow_tests::spawn_app;
 use reqwest::{Method, StatusCode};
-use serde_json::json;
+use serde_json::{Value, json};
 
 #[tokio::test]
 async fn a_created_project_can_be_read_back_and_is_in_dynamodb() {
@@ -85,6 +85,38 @@ async fn listing_pages_through_every_project_newest_first_without_repeats() {
     assert_eq!(pages, 3);
     created.reverse();
     assert_eq!(seen, created, "newest first, each exactly once");
+}
+
+/// A dashboard's one request: each listed project carries its newest run with what it spent.
+#[tokio::test]
+async fn the_list_carries_each_projects_newest_run() {
+    let app = spawn_app().await;
+    let user = app.register().await;
+    let idle = app.create_project(&user, "Idle").await;
+    let busy = app.create_project(&user, "Busy").await;
+    let busy_id = busy["id"].as_str().unwrap();
+    let first = app.start_execution(&user, busy_id, None).await;
+    app.wait_for_execution(&user, &first).await;
+    let second = app.start_execution(&user, busy_id, None).await;
+    let done = app.wait_for_execution(&user, &second).await;
+    let listed = app.call(Method::GET, "/projects", Some(&user.token), None).await;
+    assert_eq!(listed.status, StatusCode::OK, "{}", listed.body);
+    let item = |id: &Value| {
+        listed.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| &p["id"] == id)
+            .cloned()
+            .unwrap()
+    };
+    assert!(item(&idle["id"])["last_run"].is_null());
+    let last = item(&busy["id"])["last_run"].clone();
+    assert_eq!(last["id"], second.as_str(), "the newest run: {last}");
+    assert_eq!(last["status"], done["status"]);
+    assert_eq!(last["spent"], done["spent"]);
+    assert_eq!(last["workflow"]["id"], "full-project");
+    assert_eq!(item(&busy["id"])["name"], "Busy", "the project's own fields stay");
 }
 
 #[tokio::test]

@@ -6,6 +6,7 @@ use forgeflow_domain::Id;
 use forgeflow_domain::budget::Budget;
 use forgeflow_domain::change::ChangeRequest;
 use forgeflow_domain::execution::{self, Execution, ExecutionStatus, Spending, StartExecution};
+use forgeflow_domain::progress::{ProgressEvent, Topic};
 use forgeflow_domain::project::Project;
 use forgeflow_domain::workflow::FULL_PROJECT;
 
@@ -129,6 +130,14 @@ pub async fn start(
     run.check_size(forgeflow_store::item::entity_size(&run)?)?;
     let steps = execution::initial_steps(&run.workflow);
     ctx.engine.executions.create(&run, &steps).await?;
+    // Before its first step is queued, so it is the first event of the run's topic; its
+    // project's listeners (a dashboard) see it start, not only finish.
+    let started = ProgressEvent::ExecutionStarted {
+        execution_id: run.id.as_uuid(),
+        project_id: run.project.as_uuid(),
+        workflow: run.workflow.name.clone(),
+    };
+    ctx.progress.publish(Topic::execution(run.id), started).await;
     for root in run.workflow.roots() {
         if let Err(err) = ctx.engine.send_step(&run, &root.id).await {
             // Without its first message the run could never move: say so on the execution.

@@ -1,24 +1,9 @@
-use chrono::{DateTime, Utc};
 use forgeflow_api::{ApiContext, ApiResult, Request, cursor, request, response};
 use forgeflow_domain::Id;
-use forgeflow_domain::execution::{Execution, ExecutionStatus};
+use forgeflow_domain::execution::ExecutionSummary;
 use forgeflow_domain::project::Project;
 use serde::Serialize;
 use utoipa::ToSchema;
-
-use crate::view::WorkflowRef;
-
-/// An execution in a listing: what it ran and how it ended, without its steps.
-#[derive(Serialize, ToSchema)]
-pub struct ExecutionSummary {
-    #[schema(value_type = uuid::Uuid)]
-    pub id: Id<Execution>,
-    pub workflow: WorkflowRef,
-    pub status: ExecutionStatus,
-    pub error: Option<String>,
-    pub created_at: DateTime<Utc>,
-    pub finished_at: Option<DateTime<Utc>>,
-}
 
 #[derive(Serialize, ToSchema)]
 pub struct ExecutionPage {
@@ -49,21 +34,7 @@ pub async fn handler(ctx: &ApiContext, req: Request) -> ApiResult {
     let cursor::PageRequest { limit, after } = cursor::page_request(&req)?;
     ctx.owned_project(owner, project_id).await?;
     let page = ctx.engine.executions.list_for_project(project_id, limit, after).await?;
-    let items = page
-        .items
-        .into_iter()
-        .map(|execution| ExecutionSummary {
-            id: execution.id,
-            workflow: WorkflowRef {
-                id: execution.workflow.id,
-                name: execution.workflow.name,
-            },
-            status: execution.status,
-            error: execution.error,
-            created_at: execution.created_at,
-            finished_at: execution.finished_at,
-        })
-        .collect();
+    let items: Vec<ExecutionSummary> = page.items.into_iter().map(ExecutionSummary::from).collect();
     response::ok(&ExecutionPage {
         items,
         next_cursor: page.next.map(|id| cursor::encode(&id)),

@@ -36,11 +36,7 @@ pub struct ExecutionView {
     pub approval_deadline: Option<DateTime<Utc>>,
 }
 
-#[derive(Serialize, ToSchema)]
-pub struct WorkflowRef {
-    pub id: String,
-    pub name: String,
-}
+pub use forgeflow_domain::execution::WorkflowRef;
 
 #[derive(Serialize, ToSchema)]
 pub struct StepView {

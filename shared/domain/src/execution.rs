@@ -120,6 +120,44 @@ fn default_approval_hours() -> u32 {
     DEFAULT_APPROVAL_HOURS
 }
 
+/// The workflow an execution ran, by id and name.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct WorkflowRef {
+    pub id: String,
+    pub name: String,
+}
+
+/// An execution in a listing: what it ran, how it ended and what it spent, without its steps.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct ExecutionSummary {
+    #[schema(value_type = uuid::Uuid)]
+    pub id: Id<Execution>,
+    pub workflow: WorkflowRef,
+    pub status: ExecutionStatus,
+    pub error: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+    /// What its provider calls used.
+    pub spent: Spend,
+}
+
+impl From<Execution> for ExecutionSummary {
+    fn from(execution: Execution) -> Self {
+        Self {
+            id: execution.id,
+            spent: execution.spending.spent(),
+            workflow: WorkflowRef {
+                id: execution.workflow.id,
+                name: execution.workflow.name,
+            },
+            status: execution.status,
+            error: execution.error,
+            created_at: execution.created_at,
+            finished_at: execution.finished_at,
+        }
+    }
+}
+
 /// What a run has spent, and committed (spent plus what calls in flight reserved). Top-level
 /// attributes of the row, so the store adds to them atomically under a budget's condition; money
 /// in whole nano-dollars, so the sums are exact.

@@ -47,6 +47,12 @@ pub enum ProgressEvent {
         step: String,
         feedback: String,
     },
+    /// A run (or a change request's run) was accepted and its first steps queued.
+    ExecutionStarted {
+        execution_id: Uuid,
+        project_id: Uuid,
+        workflow: String,
+    },
     ExecutionFinished {
         execution_id: Uuid,
         project_id: Uuid,
@@ -139,7 +145,8 @@ impl ProgressEvent {
     /// Events the project's topic carries besides their own: the outcomes worth a dashboard line.
     pub fn concerns_project(&self) -> Option<Uuid> {
         match self {
-            Self::ExecutionFinished { project_id, .. }
+            Self::ExecutionStarted { project_id, .. }
+            | Self::ExecutionFinished { project_id, .. }
             | Self::GenerationReady { project_id, .. }
             | Self::GenerationFailed { project_id, .. }
             | Self::ExportDone { project_id, .. }
