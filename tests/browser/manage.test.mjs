@@ -266,15 +266,37 @@ test('a project is edited (a stale edit is refused) and deleted', async () => {
   });
 });
 
-test('the projects list follows a run started elsewhere, live', { timeout: TIMEOUT_MS * 2 }, async () => {
+test('the projects list comes in one request and shows a run started elsewhere as running, then done, live', { timeout: TIMEOUT_MS * 2 }, async () => {
   const fresh = await call('POST', '/projects', { token: user.token, body: { name: 'Watched', brief: 'Members borrow books.' } });
-  await withPage('manage-live-list', { user }, async (page) => {
-    const row = page.locator(`[data-testid="project-row"][data-project="${fresh.id}"]`);
+  const perProject = [];
+  const beforeLoad = (page) =>
+    page.on('request', (request) => {
+      if (/\/projects\/[^/?]+\/executions/.test(new URL(request.url()).pathname)) perProject.push(`${request.method()} ${request.url()}`);
+    });
+  await withPage('manage-live-list', { user, beforeLoad }, async (page) => {
+    const selector = `[data-testid="project-row"][data-project="${fresh.id}"]`;
+    const row = page.locator(selector);
     await row.getByText('Not run yet').waitFor();
+    // The other projects' last runs came with the list.
+    await page.locator(`[data-testid="project-row"][data-project="${project.id}"][data-status="succeeded"]`).waitFor();
     await waitForAttribute(page, 'connection', 'data-state', 'live');
-    await new Promise((resolve) => setTimeout(resolve, 300)); // the row's subscription is confirmed
-    await call('POST', `/projects/${fresh.id}/executions`, { token: user.token, body: {} });
-    await page.locator(`[data-testid="project-row"][data-project="${fresh.id}"][data-status="succeeded"]`).waitFor({ timeout: TIMEOUT_MS });
+    await new Promise((resolve) => setTimeout(resolve, 500)); // the rows' subscriptions are confirmed
+    // Every status the row shows from now on, however briefly.
+    await page.evaluate((sel) => {
+      window.__statuses = [];
+      const list = document.querySelector('[data-testid="project-list"]');
+      new MutationObserver(() => {
+        const status = document.querySelector(sel)?.dataset.status;
+        if (status && window.__statuses.at(-1) !== status) window.__statuses.push(status);
+      }).observe(list, { subtree: true, childList: true, attributes: true });
+    }, selector);
+    const run = await call('POST', `/projects/${fresh.id}/executions`, { token: user.token, body: {} });
+    await page.locator(`${selector}[data-status="succeeded"]`).waitFor({ timeout: TIMEOUT_MS });
+    const statuses = await page.evaluate(() => window.__statuses);
+    assert.ok(statuses.indexOf('running') >= 0 && statuses.indexOf('running') < statuses.indexOf('succeeded'), `the row showed ${statuses.join(' → ')}`);
+    assert.equal((await waitForRun(user, run.id)).status, 'succeeded');
+    assert.match(await row.getByTestId('project-last-run').textContent(), /just now/);
+    assert.deepEqual(perProject, [], 'no request per project for its runs');
   });
 });
 

@@ -119,3 +119,20 @@ export function filterProjects(rows, { query = '', status = '' } = {}) {
 export function waitingStep(execution) {
   return (execution.steps ?? []).find((step) => step.status === 'awaiting_approval') ?? null;
 }
+
+/**
+ * A project's last run (an item of `GET /projects/{id}/executions`, or null) after one
+ * `project:{id}` event: a newer run's `execution_started` makes it that run, running; its
+ * `execution_finished` sets its status. A replayed older event changes nothing.
+ */
+export function applyProjectEvent(lastRun, event) {
+  const at = event.at ?? new Date().toISOString();
+  if (event.kind === 'execution_started') {
+    if (lastRun && (lastRun.id === event.execution_id || Date.parse(lastRun.created_at) >= Date.parse(at))) return lastRun;
+    return { id: event.execution_id, status: 'running', created_at: at, updated_at: at };
+  }
+  if (event.kind === 'execution_finished' && lastRun?.id === event.execution_id && !isFinished(lastRun.status)) {
+    return { ...lastRun, status: event.status, updated_at: at };
+  }
+  return lastRun;
+}

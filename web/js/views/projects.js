@@ -1,11 +1,12 @@
 // The projects list: search, a status filter, and per project its last run and this month's cost.
-// Each row listens on `project:{id}`, so a run finishing elsewhere shows here without a reload.
+// One request lists every project with its last run; each row listens on `project:{id}`, so a run
+// starting or finishing elsewhere shows here without a reload.
 
 import { api, listAll } from '../api.js';
 import { chip, field, h, replace } from '../dom.js';
 import { formatCost, formatTokens, formatWhen, statusLabel } from '../format.js';
 import { routeHref } from '../routes.js';
-import { filterProjects } from '../state.js';
+import { applyProjectEvent, filterProjects } from '../state.js';
 
 const STATUSES = ['', 'running', 'awaiting_approval', 'succeeded', 'failed', 'cancelled', 'budget_exceeded', 'none'];
 
@@ -57,16 +58,22 @@ export async function mount(root, ctx) {
     ),
   );
 
-  const [projects, usage] = await Promise.all([listAll('/projects'), api('GET', '/usage').catch(() => null)]);
-  const spent = new Map((usage?.by_project ?? []).map((p) => [p.project_id, p]));
-  const rows = await Promise.all(
-    projects.map(async (p) => ({
-      ...p,
-      lastRun: await lastRun(p.id).catch(() => null),
-      cost: spent.get(p.id)?.cost_usd ?? 0,
-      tokens: spent.get(p.id)?.tokens ?? 0,
-    })),
-  );
+  const rows = [];
+  // One request for every row: each project carries its `last_run` (an older API without it:
+  // one request per project).
+  const fetchAll = async () => {
+    const [projects, usage] = await Promise.all([listAll('/projects'), api('GET', '/usage').catch(() => null)]);
+    const spent = new Map((usage?.by_project ?? []).map((p) => [p.project_id, p]));
+    return Promise.all(
+      projects.map(async (p) => ({
+        ...p,
+        lastRun: 'last_run' in p ? p.last_run : await lastRun(p.id).catch(() => null),
+        cost: spent.get(p.id)?.cost_usd ?? 0,
+        tokens: spent.get(p.id)?.tokens ?? 0,
+      })),
+    );
+  };
+  rows.push(...(await fetchAll()));
 
   const draw = () => {
     const shown = filterProjects(rows, { query: search.value, status: status.value });
@@ -83,17 +90,29 @@ export async function mount(root, ctx) {
   status.addEventListener('change', draw);
   draw();
 
-  // A replay brings a day of events at once: one reload per project and burst.
+  // A run's start or end shows at once from the event; then, once per burst (a subscribe replays
+  // a day of events), the whole list is fetched again for costs and the runs' details.
+  let timer = null;
+  ctx.onDispose(() => clearTimeout(timer));
+  const refresh = () => {
+    if (timer) return;
+    timer = setTimeout(async () => {
+      timer = null;
+      const fresh = new Map((await fetchAll().catch(() => [])).map((p) => [p.id, p]));
+      for (const project of rows) {
+        const latest = fresh.get(project.id);
+        if (latest) Object.assign(project, { lastRun: latest.lastRun, cost: latest.cost, tokens: latest.tokens });
+      }
+      draw();
+    }, 300);
+  };
   for (const project of rows) {
-    let timer = null;
-    ctx.onDispose(() => clearTimeout(timer));
     ctx.watch(`project:${project.id}`, (event) => {
-      if (!['execution_finished', 'generation_ready', 'export_done'].includes(event.kind) || timer) return;
-      timer = setTimeout(async () => {
-        timer = null;
-        project.lastRun = await lastRun(project.id).catch(() => project.lastRun);
-        draw();
-      }, 150);
+      if (!['execution_started', 'execution_finished', 'generation_ready', 'export_done'].includes(event.kind)) return;
+      const before = project.lastRun;
+      project.lastRun = applyProjectEvent(project.lastRun, event);
+      if (project.lastRun !== before) draw();
+      refresh();
     });
   }
 }
