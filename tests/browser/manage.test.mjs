@@ -75,6 +75,11 @@ test('an export to GitHub is started with the saved token and followed live to i
     assert.equal(await link.getAttribute('href'), `${FORGE.url}/${repository}`);
     await page.reload();
     assert.equal(await done.getByTestId('repository-link').getAttribute('href'), `${FORGE.url}/${repository}`);
+    // The commit the export made on the fake GitHub, by its short sha.
+    const exportId = await done.getAttribute('data-export');
+    const exported = await call('GET', `/exports/${exportId}`, { token: user.token });
+    assert.match(exported.result.commit_sha, /^[0-9a-f]{40}$/);
+    assert.equal(await done.getByTestId('export-commit').textContent(), exported.result.commit_sha.slice(0, 10));
 
     // GitLab asks for its address; a plain-http one is refused next to that field.
     await page.getByTestId('forge-type').selectOption('gitlab');

@@ -57,7 +57,7 @@ function historyRow(ctx, exp, projectName) {
     h('span', { class: 'export-target' }, describeTarget(exp.target)),
     chip(exp.status, statusLabel(exp.status), 'export-status'),
     h('span', { class: 'muted' }, formatWhen(exp.created_at)),
-    exp.result?.commit ? h('code', {}, exp.result.commit.slice(0, 10)) : null,
+    exp.result?.commit_sha ? h('code', { testid: 'export-commit', title: exp.result.commit_sha }, exp.result.commit_sha.slice(0, 10)) : null,
     running ? followExport(ctx, exp, projectName) : h('span', { class: 'links' }, resultLinks(exp, projectName)),
     exp.status === 'failed' && exp.error ? h('span', { class: 'step-error' }, sentence(exp.error)) : null,
   );
