@@ -39,7 +39,13 @@ async fn main() {
              query each, awaited so their numbers follow the step's order). The throughput run also pays the \
              API guard's rate counter on every status poll; moto serialises these writes, so it halves \
              executions/min here (114 before, 44–54 in two runs since) and adds about 25 ms per step \
-             (41.6 → 65–67 ms).",
+             (41.6 → 65–67 ms). Since budgets ([5/6]) every provider call is metered, the offline one \
+             included: the owner's monthly budget is read once per step, and each call reserves (a \
+             conditional `ADD` on the run and on the month) and settles (two `ADD`s and the usage line, \
+             sent at once): six more DynamoDB calls per step, not in the raw baseline. A step took 66.9 ms \
+             before them and about 100–110 ms with them here, where moto serialises the calls; asking the \
+             counters' `ADD` for the counters only, not the run's whole row, took 14 ms of that back \
+             (113 → 99 ms in one run), and executions/min fell from 44 to about 30.",
             machine(),
             throughput.0.as_secs_f64(),
             throughput.1,

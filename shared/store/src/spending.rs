@@ -146,33 +146,37 @@ impl SpendingStore {
     ) -> Result<Spend, StoreError> {
         let delta = Spend::new(used.cost_usd - reserved.cost_usd, 0);
         let token_delta = used.tokens as i64 - reserved.tokens as i64;
-        let after = self
-            .add_signed(key(partition(execution.id), EXEC_SK), delta.cost_usd, token_delta, used)
-            .await?;
-        self.add_signed(
-            key(usage_partition(execution.owner), month_sk(month)),
-            delta.cost_usd,
-            token_delta,
-            used,
-        )
-        .await?;
         let line = key(
             usage_partition(execution.owner),
             format!("{}#PROJECT#{}#MODEL#{model}", month_sk(month), execution.project),
         );
-        self.client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(line))
-            .update_expression("ADD nano_usd :c, tokens :t, calls :one SET project_id = :p, model = :m")
-            .expression_attribute_values(":c", usd(used.cost_usd))
-            .expression_attribute_values(":t", n(used.tokens))
-            .expression_attribute_values(":one", n(1))
-            .expression_attribute_values(":p", s(execution.project.to_string()))
-            .expression_attribute_values(":m", s(model))
-            .send()
-            .await
-            .map_err(|err| dynamo("count usage", "usage line", err))?;
+        let count_line = async {
+            self.client
+                .update_item()
+                .table_name(&self.table)
+                .set_key(Some(line))
+                .update_expression("ADD nano_usd :c, tokens :t, calls :one SET project_id = :p, model = :m")
+                .expression_attribute_values(":c", usd(used.cost_usd))
+                .expression_attribute_values(":t", n(used.tokens))
+                .expression_attribute_values(":one", n(1))
+                .expression_attribute_values(":p", s(execution.project.to_string()))
+                .expression_attribute_values(":m", s(model))
+                .send()
+                .await
+                .map_err(|err| dynamo("count usage", "usage line", err))
+        };
+        // Three counters, independent of each other: written at once, one round trip per call.
+        let (after, _, _) = futures_util::future::try_join3(
+            self.add_signed(key(partition(execution.id), EXEC_SK), delta.cost_usd, token_delta, used),
+            self.add_signed(
+                key(usage_partition(execution.owner), month_sk(month)),
+                delta.cost_usd,
+                token_delta,
+                used,
+            ),
+            count_line,
+        )
+        .await?;
         Ok(Spend::new(
             dollars(&after, "spent_nano_usd"),
             number(&after, "spent_tokens") as u64,
@@ -243,7 +247,9 @@ impl SpendingStore {
             .expression_attribute_values(":ct", n(committed_tokens))
             .expression_attribute_values(":sc", usd(spent.cost_usd))
             .expression_attribute_values(":st", n(spent.tokens))
-            .return_values(ReturnValue::AllNew);
+            // Only the counters: the run's row also holds its workflow snapshot, tens of KB that
+            // every provider call would otherwise read back.
+            .return_values(ReturnValue::UpdatedNew);
         if let Some(&Within {
             room: (cost_room, token_room),
             must_exist,
