@@ -7,6 +7,7 @@ use forgeflow_domain::Id;
 use forgeflow_domain::export::{Export, ExportStatus, ExportTarget};
 use forgeflow_domain::hook::{CreateHook, Hook, SIGNATURE_HEADER};
 use forgeflow_domain::project::Project;
+use forgeflow_domain::user::User;
 use forgeflow_domain::webhook;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -56,6 +57,14 @@ pub struct HookDelivery {
     #[schema(value_type = uuid::Uuid)]
     pub export_id: Id<Export>,
     pub status: ExportStatus,
+}
+
+/// The caller's hook; anyone else's, like a missing one, is 404.
+async fn owned_hook(ctx: &ApiContext, owner: Id<User>, id: Id<Hook>) -> Result<Hook, ApiError> {
+    match ctx.hooks.get(id).await? {
+        Some(hook) if hook.owner == owner => Ok(hook),
+        _ => Err(ApiError::NotFound("hook")),
+    }
 }
 
 fn new_secret() -> Result<String, ApiError> {
@@ -120,11 +129,7 @@ pub async fn create(ctx: &ApiContext, req: Request) -> ApiResult {
 )]
 pub async fn rotate(ctx: &ApiContext, req: Request) -> ApiResult {
     let owner = ctx.tokens().await?.authenticate(&req)?;
-    let id: Id<Hook> = request::path_param(&req, "id")?;
-    let mut hook = match ctx.hooks.get(id).await? {
-        Some(hook) if hook.owner == owner => hook,
-        _ => return Err(ApiError::NotFound("hook")),
-    };
+    let mut hook = owned_hook(ctx, owner, request::path_param(&req, "id")?).await?;
     hook.secret = new_secret()?;
     hook.rotated_at = Utc::now();
     ctx.hooks.put(&hook).await?;

@@ -2,7 +2,7 @@
 //! creation and rotation), and removed.
 
 use chrono::{DateTime, Utc};
-use forgeflow_api::{ApiContext, ApiError, ApiResult, Request, request, response};
+use forgeflow_api::{ApiContext, ApiResult, Request, request, response};
 use forgeflow_domain::Id;
 use forgeflow_domain::export::ExportTarget;
 use forgeflow_domain::hook::Hook;
@@ -80,11 +80,7 @@ pub async fn list(ctx: &ApiContext, req: Request) -> ApiResult {
 )]
 pub async fn delete(ctx: &ApiContext, req: Request) -> ApiResult {
     let owner = ctx.tokens().await?.authenticate(&req)?;
-    let id: Id<Hook> = request::path_param(&req, "id")?;
-    match ctx.hooks.get(id).await? {
-        Some(hook) if hook.owner == owner => {}
-        _ => return Err(ApiError::NotFound("hook")),
-    }
-    ctx.hooks.delete(id).await?;
+    let hook = crate::owned_hook(ctx, owner, request::path_param(&req, "id")?).await?;
+    ctx.hooks.delete(hook.id).await?;
     response::no_content()
 }
