@@ -180,9 +180,15 @@ test('a webhook made through the API is listed, rotated and removed (with a conf
     assert.equal((await signed(made.secret, '{"n":1}')).status, 401, 'the old secret stopped working');
     assert.equal((await signed(rotated, '{"n":2}')).status, 202, 'the rotated secret works');
 
-    // Remove asks first; confirmed, the row goes and the URL refuses even a well-signed call.
+    // Remove asks first, and can be taken back; confirmed, the row goes and the URL refuses even a
+    // well-signed call.
     await row.getByTestId('hook-remove').click();
     const confirm = row.getByTestId('hook-remove-confirm');
+    await confirm.waitFor();
+    await row.getByTestId('hook-remove-confirm-cancel').click();
+    await confirm.waitFor({ state: 'hidden' });
+    assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), 'hook-remove', 'focus goes back to Remove');
+    await row.getByTestId('hook-remove').click();
     await confirm.waitFor();
     await checkBothWidths(page, 'manage-hooks-list');
     assert.equal((await signed(rotated, '{"n":3}')).status, 202, 'nothing is removed before the confirm');
@@ -262,6 +268,10 @@ test('a project is edited (a stale edit is refused) and deleted', async () => {
     await page.getByTestId('edit-save').click();
     await assertText(page, 'edit-error', /changed this project meanwhile/);
 
+    await page.getByTestId('delete-project').click();
+    await page.getByTestId('delete-confirm-cancel').click();
+    await page.getByTestId('delete-confirm').waitFor({ state: 'hidden' });
+    assert.equal(await call('GET', `/projects/${other.id}`, { token: user.token }).then((p) => p.id), other.id, 'cancelled: nothing deleted');
     await page.getByTestId('delete-project').click();
     await page.getByTestId('delete-confirm').click();
     await page.getByTestId('projects-view').waitFor();

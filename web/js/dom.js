@@ -81,3 +81,21 @@ export async function copyText(button, text) {
     button.textContent = 'Select and copy';
   }
 }
+
+/**
+ * A destructive action asked twice: `trigger` reveals a danger button (`label`, `testid`) and a
+ * Cancel that hides both again and gives focus back to `trigger`. Returns the two buttons.
+ */
+export function confirmation(trigger, { label, testid, onConfirm }) {
+  const confirm = h('button', { type: 'button', class: 'button button-danger', testid, hidden: true }, label);
+  const cancel = h('button', { type: 'button', class: 'button button-quiet', testid: `${testid}-cancel`, hidden: true }, 'Cancel');
+  const show = (open) => {
+    confirm.hidden = !open;
+    cancel.hidden = !open;
+    (open ? confirm : trigger).focus();
+  };
+  trigger.addEventListener('click', () => show(true));
+  cancel.addEventListener('click', () => show(false));
+  confirm.addEventListener('click', () => onConfirm(confirm));
+  return [confirm, cancel];
+}

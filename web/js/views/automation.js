@@ -3,7 +3,7 @@
 // is shown once, with copy buttons).
 
 import { api, session } from '../api.js';
-import { announce, copyText, field, h, replace } from '../dom.js';
+import { announce, confirmation, copyText, field, h, replace } from '../dom.js';
 import { describeTarget, formatWhen } from '../format.js';
 import { submitting } from '../forms.js';
 import { forgeTargetFields } from './exports.js';
@@ -103,20 +103,19 @@ const absolute = (url) => new URL(url, session.config.apiUrl || window.location.
 function hookRow(hook, { rotate, remove }) {
   const rotateButton = h('button', { type: 'button', class: 'button button-quiet', testid: 'hook-rotate', 'aria-label': `Rotate the secret of hook ${hook.id.slice(0, 13)}` }, 'Rotate secret');
   const removeButton = h('button', { type: 'button', class: 'button button-secondary', testid: 'hook-remove', 'aria-label': `Remove hook ${hook.id.slice(0, 13)}` }, 'Remove');
-  const confirm = h('button', { type: 'button', class: 'button button-danger', testid: 'hook-remove-confirm', hidden: true }, 'Yes, remove: its URL stops working');
-  rotateButton.addEventListener('click', () => rotate(hook));
-  removeButton.addEventListener('click', () => {
-    confirm.hidden = false;
-    confirm.focus();
+  const [confirm, cancel] = confirmation(removeButton, {
+    label: 'Yes, remove: its URL stops working',
+    testid: 'hook-remove-confirm',
+    onConfirm: () => remove(hook),
   });
-  confirm.addEventListener('click', () => remove(hook));
+  rotateButton.addEventListener('click', () => rotate(hook));
   const when = `created ${formatWhen(hook.created_at)}${hook.rotated_at ? `, secret rotated ${formatWhen(hook.rotated_at)}` : ''}`;
   return h(
     'li',
     { testid: 'hook-row', dataset: { hook: hook.id } },
     h('div', { class: 'hook-what' }, h('code', {}, hook.id.slice(0, 13)), ` → ${describeTarget(hook.target)}, `, h('span', { testid: 'hook-when' }, when)),
     h('code', { class: 'hook-url', testid: 'hook-row-url' }, absolute(hook.url)),
-    h('div', { class: 'actions' }, rotateButton, removeButton, confirm),
+    h('div', { class: 'actions' }, rotateButton, removeButton, confirm, cancel),
   );
 }
 
@@ -140,8 +139,8 @@ function hooksSection(project) {
   const rotate = (hook) =>
     submitting(form, async () => {
       const fresh = await api('POST', `/hooks/${hook.id}/rotate`);
-      show({ ...hook, ...fresh });
       await load();
+      show({ ...hook, ...fresh });
     });
   const remove = (hook) =>
     submitting(form, async () => {
@@ -165,8 +164,10 @@ function hooksSection(project) {
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     submitting(form, async () => {
-      show(await api('POST', `/projects/${project.id}/hooks`, { target: target.read() }));
+      // Listed first, so the new hook's row is there when its secret shows.
+      const created = await api('POST', `/projects/${project.id}/hooks`, { target: target.read() });
       await load();
+      show(created);
     });
   });
   return { element: form, load };

@@ -2,7 +2,7 @@
 // read, so a change made meanwhile elsewhere is refused, not overwritten), and deleting it.
 
 import { api } from '../api.js';
-import { field, h } from '../dom.js';
+import { confirmation, field, h } from '../dom.js';
 import { sentence } from '../format.js';
 import { submitting } from '../forms.js';
 
@@ -55,21 +55,20 @@ export async function mount(root, ctx, project) {
   });
 
   const danger = h('p', { class: 'form-error', role: 'alert', testid: 'delete-error' });
-  const confirm = h('button', { type: 'button', class: 'button button-danger', testid: 'delete-confirm', hidden: true }, `Yes, delete “${project.name}”`);
   const remove = h('button', { type: 'button', class: 'button button-secondary', testid: 'delete-project' }, 'Delete project');
-  remove.addEventListener('click', () => {
-    confirm.hidden = false;
-    confirm.focus();
-  });
-  confirm.addEventListener('click', async () => {
-    confirm.disabled = true;
-    try {
-      await api('DELETE', `/projects/${project.id}`);
-      ctx.navigate('projects');
-    } catch (err) {
-      danger.textContent = sentence(err.message);
-      confirm.disabled = false;
-    }
+  const [confirm, cancel] = confirmation(remove, {
+    label: `Yes, delete “${project.name}”`,
+    testid: 'delete-confirm',
+    onConfirm: async (button) => {
+      button.disabled = true;
+      try {
+        await api('DELETE', `/projects/${project.id}`);
+        ctx.navigate('projects');
+      } catch (err) {
+        danger.textContent = sentence(err.message);
+        button.disabled = false;
+      }
+    },
   });
   root.append(
     form,
@@ -78,7 +77,7 @@ export async function mount(root, ctx, project) {
       { class: 'card', 'aria-labelledby': 'delete-title' },
       h('h2', { id: 'delete-title' }, 'Delete'),
       h('p', { class: 'hint' }, 'Its runs, generations, files, exports and git history go; its schedule and webhooks stop at once.'),
-      h('div', { class: 'actions' }, remove, confirm),
+      h('div', { class: 'actions' }, remove, confirm, cancel),
       danger,
     ),
   );
