@@ -141,17 +141,8 @@ pub async fn start(
     for root in run.workflow.roots() {
         if let Err(err) = ctx.engine.send_step(&run, &root.id).await {
             // Without its first message the run could never move: say so on the execution.
-            let reason = "could not queue the first steps; retry the execution";
-            let _ = ctx
-                .engine
-                .executions
-                .transition(
-                    run.id,
-                    &[ExecutionStatus::Running],
-                    ExecutionStatus::Failed,
-                    Some(reason),
-                    Utc::now(),
-                )
+            ctx.engine
+                .fail_unqueued(run.id, "could not queue the first steps; retry the execution")
                 .await;
             return Err(err.into());
         }

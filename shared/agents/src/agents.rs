@@ -254,13 +254,13 @@ impl Agents {
                 client: self.client().clone(),
             });
         };
-        if !endpoint.allows(model) {
+        if !endpoint.settings.allows(model) {
             return Err(AgentError::ModelNotAllowed {
                 provider: name,
                 model: model.to_owned(),
             });
         }
-        let Some(own_url) = &endpoint.base_url else {
+        let Some(own_url) = &endpoint.settings.base_url else {
             return Ok(Target {
                 name,
                 base_url: config.base_url.clone(),

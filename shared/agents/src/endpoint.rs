@@ -10,22 +10,15 @@ use crate::config::ApiKey;
 pub struct Endpoint {
     pub(crate) provider: Provider,
     pub(crate) key: ApiKey,
-    /// An owner's own API root: called only after the egress checks, through a pinned client.
-    /// `None`: the deployment's URL for the provider.
-    pub(crate) base_url: Option<String>,
-    /// The models the key may run; `None` for any.
-    pub(crate) models: Option<Vec<String>>,
+    /// An owner's base URL (called only after the egress checks, through a pinned client; none:
+    /// the deployment's URL for the provider) and the models the key may run (none: any).
+    pub(crate) settings: CredentialSettings,
 }
 
 impl Endpoint {
     /// The deployment's own key for `provider`, at the deployment's URL, for any model.
     pub fn deployment(provider: Provider, key: ApiKey) -> Self {
-        Endpoint {
-            provider,
-            key,
-            base_url: None,
-            models: None,
-        }
+        Self::owner(provider, key, CredentialSettings::default())
     }
 
     /// An owner's key with its settings: its base URL (an `openai` key's) and allowed models.
@@ -33,14 +26,7 @@ impl Endpoint {
         Endpoint {
             provider,
             key,
-            base_url: settings.base_url,
-            models: settings.models,
+            settings,
         }
-    }
-
-    pub(crate) fn allows(&self, model: &str) -> bool {
-        self.models
-            .as_ref()
-            .is_none_or(|models| models.iter().any(|m| m == model))
     }
 }

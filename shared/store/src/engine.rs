@@ -245,23 +245,31 @@ impl Engine {
     /// if that finished the run. `Conflict` unless the step was awaiting its gate.
     pub async fn approve(&self, execution: &Execution, step_id: &str) -> Result<bool, StoreError> {
         self.executions.decide(execution.id, step_id, None).await?;
-        match self.resume(execution.id, step_id, false).await {
-            Ok(finished) => Ok(finished),
-            Err(error) => {
-                // Never a run left `running` with nothing queued: failed, a retry sends what is owed.
-                let _ = self
-                    .executions
-                    .transition(
-                        execution.id,
-                        &[ExecutionStatus::Running],
-                        ExecutionStatus::Failed,
-                        Some("could not queue the steps after the approved one; retry the execution"),
-                        Utc::now(),
-                    )
-                    .await;
-                Err(error)
-            }
+        let resumed = self.resume(execution.id, step_id, false).await;
+        if resumed.is_err() {
+            self.fail_unqueued(
+                execution.id,
+                "could not queue the steps after the approved one; retry the execution",
+            )
+            .await;
         }
+        resumed
+    }
+
+    /// A running execution whose next message could not be sent: failed with `reason`, so it
+    /// never sits `running` with nothing queued (a retry sends what is owed). Best effort: the
+    /// caller reports the send's own error.
+    pub async fn fail_unqueued(&self, id: Id<Execution>, reason: &str) {
+        let _ = self
+            .executions
+            .transition(
+                id,
+                &[ExecutionStatus::Running],
+                ExecutionStatus::Failed,
+                Some(reason),
+                Utc::now(),
+            )
+            .await;
     }
 
     /// The owner rejected `step_id` with `feedback`: it runs again, told why. A lost message
@@ -274,16 +282,11 @@ impl Engine {
                 .executions
                 .transition_step(execution.id, step_id, &[StepStatus::Queued], StepStatus::Failed)
                 .await;
-            let _ = self
-                .executions
-                .transition(
-                    execution.id,
-                    &[ExecutionStatus::Running],
-                    ExecutionStatus::Failed,
-                    Some("could not queue the rejected step again; retry the execution"),
-                    Utc::now(),
-                )
-                .await;
+            self.fail_unqueued(
+                execution.id,
+                "could not queue the rejected step again; retry the execution",
+            )
+            .await;
             return Err(error);
         }
         Ok(())
