@@ -5,8 +5,10 @@ use std::time::Duration;
 
 use forgeflow_local::processes::{FunctionProcesses, FunctionSpec, StartError};
 use forgeflow_local::runtime_api::Outcome;
+use forgeflow_tests::forge_server::ForgeServer;
 use forgeflow_tests::lambda::{debug_binary, environment};
 use forgeflow_tests::{Options, TestApp, spawn_app_with};
+use forgeflow_workers::export::ForgeSettings;
 use serde_json::{Value, json};
 
 fn hello(timeout: Duration, concurrency: usize) -> FunctionProcesses {
@@ -143,12 +145,17 @@ async fn the_main_job_works_with_every_function_in_its_own_processes() {
     use forgeflow_tests::ws::{WsClient, has_kind};
     use reqwest::{Method, StatusCode};
 
+    let forge = ForgeServer::start().await;
     let app = spawn_app_with(Options {
         processes: true,
+        forges: ForgeSettings {
+            github_api_url: Some(forge.url()),
+            gitlab_allow_private_network: true,
+        },
         ..Options::default()
     })
     .await;
-    let user = app.register().await;
+    let user = crate::exports::user_with_token(&app, "github").await;
     let me = app.call(Method::GET, "/me", Some(&user.token), None).await;
     assert_eq!(me.body["email"], user.email.as_str(), "{}", me.body);
     let project = app.create_project(&user, "Processes").await;
@@ -188,6 +195,30 @@ async fn the_main_job_works_with_every_function_in_its_own_processes() {
     let url = export["result"]["download_url"].as_str().expect("a download URL");
     let archive = reqwest::get(url).await.unwrap().bytes().await.unwrap();
     assert_eq!(&archive[..2], &[0x1f, 0x8b], "a gzip stream");
+
+    // The export-worker's process reaches the (local) GitHub with the owner's token, decrypted
+    // through KMS under its own role, and commits the generation there.
+    let repository = format!("{}/processes", forgeflow_tests::forge_server::USER);
+    let generation = crate::generations::wait_for_generation(&app, &user, &execution).await;
+    let pushed = crate::exports::export(
+        &app,
+        &user,
+        &generation,
+        json!({"type": "github", "repository": repository}),
+    )
+    .await;
+    assert_eq!(pushed["status"], "succeeded", "{pushed}");
+    let branch = pushed["result"]["branch"].as_str().unwrap();
+    assert_eq!(
+        forge.head(&repository, branch).as_deref(),
+        pushed["result"]["commit_sha"].as_str(),
+        "the branch points at the export's commit"
+    );
+    assert_eq!(
+        forge.tree_of(&repository, branch).len(),
+        crate::exports::generation_files(&generation).len(),
+        "the branch holds the generation's files"
+    );
 
     let hook = app
         .call(

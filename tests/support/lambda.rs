@@ -174,6 +174,14 @@ pub fn process_environment(
     ] {
         env.push((name.to_owned(), value));
     }
+    // Where the (fake) forges are, as an operator would point a deployment at GitHub Enterprise.
+    let forges = &options.forges;
+    if let Some(url) = &forges.github_api_url {
+        env.push(("FORGEFLOW_GITHUB_API_URL".to_owned(), url.clone()));
+    }
+    if forges.gitlab_allow_private_network {
+        env.push(("FORGEFLOW_GITLAB_ALLOW_PRIVATE_NETWORK".to_owned(), "1".to_owned()));
+    }
     env
 }
 

@@ -49,8 +49,10 @@ pub fn check(schema: &Value) -> Result<(), ContractError> {
     let Some(root) = schema.as_object() else {
         return Err(ContractError::NotAnObjectSchema);
     };
+    // Without `"type": "object"` a schema may still admit no object at all (`{"const": 5}`,
+    // `{"not": {}}`), and no step could ever meet it.
     let describes_object = match root.get("type") {
-        None => true,
+        None => false,
         Some(Value::String(kind)) => kind == "object",
         Some(Value::Array(kinds)) => kinds.iter().any(|kind| kind == "object"),
         Some(_) => false,
@@ -222,6 +224,8 @@ mod tests {
             (json!("object"), ContractError::NotAnObjectSchema),
             (json!([]), ContractError::NotAnObjectSchema),
             (json!({"type": "string"}), ContractError::NotAnObjectSchema),
+            (json!({"const": 5}), ContractError::NotAnObjectSchema),
+            (json!({"not": {}}), ContractError::NotAnObjectSchema),
             (
                 json!({"type": "object", "properties": {"a": {"$ref": "#/$defs/missing"}}}),
                 ContractError::MissingReference("#/$defs/missing".into()),
