@@ -325,36 +325,14 @@ async fn big_agents_are_listed_in_pages_that_fit_a_lambda_response() {
         assert_eq!(response.status, StatusCode::CREATED, "{}", response.body);
         created.insert(response.body["id"].as_str().unwrap().to_owned());
     }
-    let mut listed = Vec::new();
-    let mut cursor: Option<String> = None;
-    let mut pages = 0;
-    loop {
-        let path = match &cursor {
-            Some(cursor) => format!("/agents?limit=100&cursor={cursor}"),
-            None => "/agents?limit=100".to_owned(),
-        };
-        let response = app
-            .raw(Method::GET, &path)
-            .bearer_auth(&user.token)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), StatusCode::OK);
-        let bytes = response.bytes().await.unwrap();
-        assert!(bytes.len() < 6 * 1000 * 1000, "page {pages} is {} bytes", bytes.len());
-        let page: Value = serde_json::from_slice(&bytes).unwrap();
-        pages += 1;
-        for agent in page["items"].as_array().unwrap() {
-            if agent["owner"].is_string() {
-                listed.push(agent["id"].as_str().unwrap().to_owned());
-            }
-        }
-        match page["next_cursor"].as_str() {
-            Some(next) => cursor = Some(next.to_owned()),
-            None => break,
-        }
-    }
-    assert!(pages >= 2, "one page cannot hold them all");
+    let pages = app.pages(&user, "/agents?limit=100").await;
+    let listed: Vec<String> = pages
+        .iter()
+        .flatten()
+        .filter(|agent| agent["owner"].is_string())
+        .map(|agent| agent["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(pages.len() >= 2, "one page cannot hold them all");
     assert_eq!(listed.len(), created.len(), "each agent once");
     assert_eq!(listed.into_iter().collect::<std::collections::BTreeSet<_>>(), created);
 }

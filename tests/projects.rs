@@ -287,3 +287,37 @@ async fn bad_ids_limits_and_cursors_are_400s_naming_them() {
     assert_eq!(update.status, StatusCode::BAD_REQUEST);
     assert_eq!(update.error_field(), "version");
 }
+
+/// Briefs are up to 20,000 characters: a page of 100 such projects would not fit one Lambda
+/// response, so a page ends early and its cursor continues after the last project sent.
+#[tokio::test]
+async fn projects_with_long_briefs_are_listed_in_pages_that_fit_a_lambda_response() {
+    let app = spawn_app().await;
+    let user = app.register().await;
+    // Four bytes of UTF-8 per character: 80 KB per project.
+    let brief = "𝄞".repeat(forgeflow_domain::project::BRIEF_MAX_CHARS);
+    let mut created = std::collections::BTreeSet::new();
+    for i in 0..55 {
+        let response = app
+            .call(
+                Method::POST,
+                "/projects",
+                Some(&user.token),
+                Some(json!({"name": format!("Long {i}"), "brief": brief})),
+            )
+            .await;
+        assert_eq!(response.status, StatusCode::CREATED, "{}", response.body);
+        created.insert(response.body["id"].as_str().unwrap().to_owned());
+    }
+    let pages = app.pages(&user, "/projects?limit=100").await;
+    assert!(pages.len() >= 2, "one page cannot hold them all");
+    let listed: Vec<&str> = pages.iter().flatten().map(|p| p["id"].as_str().unwrap()).collect();
+    assert_eq!(listed.len(), created.len(), "each project once");
+    assert_eq!(
+        listed
+            .into_iter()
+            .map(str::to_owned)
+            .collect::<std::collections::BTreeSet<_>>(),
+        created
+    );
+}

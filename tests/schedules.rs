@@ -198,6 +198,40 @@ async fn hook(app: &TestApp, user: &User, project: &str) -> (String, String) {
     )
 }
 
+/// A project's hooks are listed whole, so there are at most 20; removing one makes room.
+#[tokio::test]
+async fn a_project_has_at_most_twenty_hooks() {
+    let app = spawn_app().await;
+    let user = app.register().await;
+    let project = app.create_project(&user, "Hooks").await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut ids = Vec::new();
+    for _ in 0..20 {
+        ids.push(hook(&app, &user, &project).await.0);
+    }
+    let path = format!("/projects/{project}/hooks");
+    let refused = app
+        .call(
+            Method::POST,
+            &path,
+            Some(&user.token),
+            Some(json!({"target": {"type": "zip"}})),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.body);
+    assert_eq!(refused.error_code(), "too_many_hooks");
+    let listed = app.call(Method::GET, &path, Some(&user.token), None).await;
+    assert_eq!(listed.body["items"].as_array().unwrap().len(), 20);
+
+    let removed = app
+        .call(Method::DELETE, &format!("/hooks/{}", ids[0]), Some(&user.token), None)
+        .await;
+    assert_eq!(removed.status, StatusCode::NO_CONTENT, "{}", removed.body);
+    hook(&app, &user, &project).await;
+}
+
 async fn deliver(app: &TestApp, hook_id: &str, body: &str, signature: &str) -> forgeflow_tests::TestResponse {
     let request = app
         .raw(Method::POST, &format!("/hooks/{hook_id}"))
@@ -362,6 +396,31 @@ async fn a_webhook_replay_is_refused_however_its_header_is_spelled() {
         assert_eq!(response.status, StatusCode::UNAUTHORIZED, "{header}: {}", response.body);
     }
     assert_eq!(exports_of(&app, &user, &project).await.len(), 1);
+
+    // After a rotation, the same signed content carrying both the old and the new `v1` is still
+    // the request already served; new content signed with the new secret is served.
+    let rotated = app
+        .call(Method::POST, &format!("/hooks/{id}/rotate"), Some(&user.token), None)
+        .await;
+    assert_eq!(rotated.status, StatusCode::OK, "{}", rotated.body);
+    let new_secret = rotated.body["secret"].as_str().unwrap().as_bytes().to_vec();
+    let sign_new = |at: i64| forgeflow_domain::webhook::sign(&new_secret, at, body.as_bytes());
+    let new_v1 = sign_new(now).split_once(",v1=").unwrap().1.to_owned();
+    for header in [
+        format!("t={now},v1={v1},v1={new_v1}"),
+        format!("t={now},v1={new_v1},v1={v1}"),
+        format!("t={now},v1={new_v1}"),
+    ] {
+        let response = deliver(&app, &id, body, &header).await;
+        assert_eq!(response.status, StatusCode::UNAUTHORIZED, "{header}: {}", response.body);
+    }
+    let old_only = forgeflow_domain::webhook::sign(secret.as_bytes(), now + 1, body.as_bytes());
+    assert_eq!(
+        deliver(&app, &id, body, &old_only).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let fresh = deliver(&app, &id, body, &sign_new(now + 2)).await;
+    assert_eq!(fresh.status, StatusCode::ACCEPTED, "{}", fresh.body);
 }
 
 /// The documented body limit holds for the webhook too, signed or not.
@@ -546,6 +605,101 @@ async fn deleting_a_project_removes_and_disarms_everything_it_owns() {
         .filter(|entry| entry["action"] == "DELETE /projects/{id}")
         .count();
     assert!(deletions >= 1, "the audit log keeps the deletion: {}", audit.body);
+}
+
+/// What a project owns is reached by its own id too (`/generations/{id}`, `/exports/{id}`, a
+/// run, a hook, their topics). Once the project is marked for deletion, and before the
+/// project-deleter has reached any of it, every such route answers as for an id that never existed.
+#[tokio::test]
+async fn a_project_being_deleted_takes_everything_it_owns_out_of_the_api_at_once() {
+    use forgeflow_tests::ws::WsClient;
+
+    let app = spawn_app().await;
+    let user = app.register().await;
+    let project = generated_project(&app, &user, json!({})).await;
+    let generation = app
+        .call(
+            Method::GET,
+            &format!("/projects/{project}/generations"),
+            Some(&user.token),
+            None,
+        )
+        .await
+        .body["items"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let export = app
+        .call(
+            Method::POST,
+            &format!("/generations/{generation}/exports"),
+            Some(&user.token),
+            Some(json!({"target": {"type": "zip"}})),
+        )
+        .await
+        .body["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (hook_id, _) = hook(&app, &user, &project).await;
+    let routes = [
+        (Method::GET, format!("/executions/{generation}")),
+        (Method::GET, format!("/executions/{generation}/events")),
+        (Method::POST, format!("/executions/{generation}/retry")),
+        (Method::GET, format!("/generations/{generation}")),
+        (Method::GET, format!("/generations/{generation}/files/README.md")),
+        (
+            Method::GET,
+            format!("/generations/{generation}/diff?against={generation}"),
+        ),
+        (Method::POST, format!("/generations/{generation}/exports")),
+        (Method::GET, format!("/exports/{export}")),
+        (Method::POST, format!("/hooks/{hook_id}/rotate")),
+        (Method::DELETE, format!("/hooks/{hook_id}")),
+    ];
+    let reads = |method: &Method| *method == Method::GET;
+    for (method, path) in routes.iter().filter(|(method, _)| reads(method)) {
+        let response = app.call(method.clone(), path, Some(&user.token), None).await;
+        assert!(response.status.is_success(), "{path} before: {}", response.body);
+    }
+
+    // Marked as DELETE marks it, with no deletion job queued: nothing is removed yet.
+    let owner = user.id.parse().unwrap();
+    app.context
+        .projects
+        .mark_deleting(owner, project.parse().unwrap(), Utc::now())
+        .await
+        .unwrap();
+    for (method, path) in &routes {
+        let body = (*method == Method::POST && path.ends_with("/exports")).then(|| json!({"target": {"type": "zip"}}));
+        let response = app.call(method.clone(), path, Some(&user.token), body).await;
+        assert_eq!(
+            response.status,
+            StatusCode::NOT_FOUND,
+            "{method} {path}: {}",
+            response.body
+        );
+    }
+    let mut socket = WsClient::connect(&app.gateway.ws_url(), &user.token)
+        .await
+        .expect("handshake");
+    for topic in [
+        format!("execution:{generation}"),
+        format!("generation:{generation}"),
+        format!("export:{export}"),
+        format!("project:{project}"),
+    ] {
+        socket.subscribe(&topic, 0).await;
+        let frame = socket.next(std::time::Duration::from_secs(5)).await.expect("an answer");
+        assert_eq!(frame["type"], "error", "{topic}: {frame}");
+        assert_eq!(frame["code"], "not_found", "{topic}: {frame}");
+    }
+    assert!(
+        !objects_under(&app, &format!("generations/{generation}/"))
+            .await
+            .is_empty(),
+        "the files are still there: only the API stopped serving them"
+    );
 }
 
 /// A deletion is resumable: one cut short by its invocation's deadline leaves the project

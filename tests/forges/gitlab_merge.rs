@@ -163,3 +163,29 @@ async fn merge_request_mode_commits_on_a_change_branch_and_a_redelivery_opens_no
     assert_eq!(server.repo_info(PROJECT).pulls.len(), 1, "one merge request");
     assert_eq!(server.commits_on(PROJECT, &outcome.branch).len(), 2, "one commit");
 }
+
+/// GitLab's answers become links on the page: a `web_url` that is no http(s) address (a
+/// `javascript:` one would run in the page) is never passed on, for the project or the request.
+#[tokio::test]
+async fn gitlab_addresses_that_are_not_web_links_are_not_passed_on() {
+    let server = ForgeServer::start().await;
+    seeded(&server, PROJECT);
+    let client = gitlab(&server).await;
+    let files = Export::project();
+    let first = export(Forge::GitLab(&client, &target(PROJECT)), &files, With::default()).await;
+    let previous = files.previous(&first.outcome().commit_sha);
+    server.push(PROJECT, "main", &[("README.md", Some(b"# by hand\n"))]);
+    server.web_links_at("javascript:alert(document.cookie)//");
+    let mut second = files.clone();
+    second.set("README.md", "100644", b"# generated\n");
+    let with = With {
+        previous: Some(&previous),
+        ..With::default()
+    };
+    let run = export(Forge::GitLab(&client, &target(PROJECT)), &second, with).await;
+
+    let outcome = run.outcome();
+    assert_eq!(server.repo_info(PROJECT).pulls.len(), 1, "the merge request was opened");
+    assert_eq!(outcome.pull_request_url, None, "{outcome:?}");
+    assert_eq!(outcome.repository_url, format!("{}/{PROJECT}", server.url()));
+}

@@ -71,10 +71,17 @@ pub(crate) struct State {
     pub(crate) calls: Vec<Call>,
     pub(crate) fails: Vec<Fail>,
     pub(crate) base_url: String,
+    /// Where GitLab's `web_url`s point, when a test makes them hostile.
+    pub(crate) web_base: Option<String>,
     next_id: u64,
 }
 
 impl State {
+    /// The base of the web (not API) addresses GitLab answers with.
+    pub(crate) fn web_base(&self) -> &str {
+        self.web_base.as_deref().unwrap_or(&self.base_url)
+    }
+
     pub(crate) fn new_repo(&mut self, path: &str, private: bool) -> &mut Repo {
         self.next_id += 1;
         let repo = Repo {
@@ -141,6 +148,11 @@ impl ForgeServer {
 
     fn state(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// GitLab answers every `web_url` under `base` (`javascript:…//`, say) from now on.
+    pub fn web_links_at(&self, base: &str) {
+        self.state().web_base = Some(base.to_owned());
     }
 
     pub fn fail(&self, fail: Fail) -> &Self {

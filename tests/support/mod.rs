@@ -312,6 +312,39 @@ impl TestApp {
         }
     }
 
+    /// Every page of a listing, following `next_cursor` from `path` (which carries its own
+    /// `?limit=`): each page's items, each page checked to fit a Lambda response (6 MB).
+    pub async fn pages(&self, user: &User, path: &str) -> Vec<Vec<Value>> {
+        let mut pages = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let url = match &cursor {
+                Some(cursor) => format!("{path}&cursor={cursor}"),
+                None => path.to_owned(),
+            };
+            let response = self
+                .raw(Method::GET, &url)
+                .bearer_auth(&user.token)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), StatusCode::OK, "{url}");
+            let bytes = response.bytes().await.unwrap();
+            assert!(
+                bytes.len() < 6_000_000,
+                "page {} of {path} is {} bytes",
+                pages.len(),
+                bytes.len()
+            );
+            let page: Value = serde_json::from_slice(&bytes).unwrap();
+            pages.push(page["items"].as_array().unwrap().clone());
+            match page["next_cursor"].as_str() {
+                Some(next) => cursor = Some(next.to_owned()),
+                None => return pages,
+            }
+        }
+    }
+
     pub async fn create_project(&self, user: &User, name: &str) -> Value {
         let response = self
             .call(

@@ -105,3 +105,14 @@ export function describeTarget(target) {
   if (target.type === 'gitlab') return `GitLab ${target.project}${target.branch ? ` (${target.branch})` : ''}`;
   return target.type;
 }
+
+/** `url` if it may be a link (http or https), else null: a forge's answer is not trusted to be. */
+export function webLink(url) {
+  if (typeof url !== 'string') return null;
+  try {
+    const parsed = new URL(url);
+    return parsed.protocol === 'https:' || parsed.protocol === 'http:' ? parsed.href : null;
+  } catch {
+    return null;
+  }
+}

@@ -37,10 +37,7 @@ use forgeflow_store::executions::Run;
 /// The caller's execution named in the path; another user's is not found.
 async fn load_owned(ctx: &ApiContext, owner: Id<User>, req: &Request) -> Result<Run, ApiError> {
     let id = request::path_param(req, "id")?;
-    match ctx.engine.executions.load(id).await? {
-        Some(run) if run.0.owner == owner => Ok(run),
-        _ => Err(ApiError::NotFound("execution")),
-    }
+    ctx.owned(owner, ctx.engine.executions.load(id).await?).await
 }
 
 /// The execution as stored after a move (cancel, retry, a decision on a gate), its end told to

@@ -1,4 +1,4 @@
-use forgeflow_api::{ApiContext, ApiError, ApiResult, Request, request, response};
+use forgeflow_api::{ApiContext, ApiResult, Request, request, response};
 
 use crate::view::{ExportView, view};
 
@@ -17,9 +17,6 @@ use crate::view::{ExportView, view};
 pub async fn handler(ctx: &ApiContext, req: Request) -> ApiResult {
     let owner = ctx.tokens().await?.authenticate(&req)?;
     let id = request::path_param(&req, "id")?;
-    let export = match ctx.exports.get(id).await? {
-        Some(export) if export.owner == owner => export,
-        _ => return Err(ApiError::NotFound("export")),
-    };
+    let export = ctx.owned(owner, ctx.exports.get(id).await?).await?;
     response::ok(&view(ctx, &export).await?)
 }

@@ -39,8 +39,10 @@ pub async fn handler(ctx: &ApiContext, req: Request) -> ApiResult {
     for export in &page.items {
         items.push(view(ctx, export).await?);
     }
+    // An export's result can list thousands of merge conflicts.
+    let (items, next) = cursor::fit_page(items, page.next, |item| item.id);
     response::ok(&ExportPage {
         items,
-        next_cursor: page.next.map(|id| cursor::encode(&id)),
+        next_cursor: next.map(|id| cursor::encode(&id)),
     })
 }

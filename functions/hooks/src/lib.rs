@@ -23,6 +23,9 @@ pub const FUNCTIONS: &[forgeflow_api::HttpFunction] = &[
     forgeflow_api::http_function!("hooks-receive", receive, keyless),
 ];
 
+/// A project's hooks are listed whole, so their number is bounded.
+pub const MAX_HOOKS_PER_PROJECT: usize = 20;
+
 /// How far a signature's timestamp may be from now: replays older than this are refused.
 pub const TOLERANCE_SECONDS: i64 = 300;
 
@@ -61,10 +64,7 @@ pub struct HookDelivery {
 
 /// The caller's hook; anyone else's, like a missing one, is 404.
 async fn owned_hook(ctx: &ApiContext, owner: Id<User>, id: Id<Hook>) -> Result<Hook, ApiError> {
-    match ctx.hooks.get(id).await? {
-        Some(hook) if hook.owner == owner => Ok(hook),
-        _ => Err(ApiError::NotFound("hook")),
-    }
+    ctx.owned(owner, ctx.hooks.get(id).await?).await
 }
 
 fn new_secret() -> Result<String, ApiError> {
@@ -84,6 +84,7 @@ fn new_secret() -> Result<String, ApiError> {
         (status = 400, description = "Malformed body or id, or a target that breaks its rules (the field names it)"),
         (status = 401, description = "Missing, expired or invalid token"),
         (status = 404, description = "No such project of the caller's"),
+        (status = 409, description = "The project already has 20 hooks (`too_many_hooks`)"),
         (status = 413, description = "Body over 256 KiB"),
         (status = 415, description = "Body is not JSON"),
     ),
@@ -94,6 +95,12 @@ pub async fn create(ctx: &ApiContext, req: Request) -> ApiResult {
     let input: CreateHook = request::json_body(&req)?;
     input.target.validate()?;
     ctx.owned_project(owner, project_id).await?;
+    if ctx.hooks.for_project(project_id).await?.len() >= MAX_HOOKS_PER_PROJECT {
+        return Err(ApiError::Conflict {
+            code: "too_many_hooks",
+            message: format!("a project has at most {MAX_HOOKS_PER_PROJECT} hooks: remove one first"),
+        });
+    }
     let now = Utc::now();
     let hook = Hook {
         id: Id::new(),

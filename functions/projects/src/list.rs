@@ -51,8 +51,10 @@ pub async fn handler(ctx: &ApiContext, req: Request) -> ApiResult {
         .zip(runs)
         .map(|(project, last_run)| ProjectItem { project, last_run })
         .collect();
+    // A hundred briefs of 20,000 characters would not fit one Lambda response.
+    let (items, next) = cursor::fit_page(items, page.next, |item| item.project.id);
     response::ok(&ProjectPage {
         items,
-        next_cursor: page.next.map(|id| cursor::encode(&id)),
+        next_cursor: next.map(|id| cursor::encode(&id)),
     })
 }

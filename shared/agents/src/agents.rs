@@ -441,8 +441,6 @@ mod tests {
 
     #[tokio::test]
     async fn an_invalid_contract_is_refused_before_anything_runs() {
-        let mut agent = builtin_agent("reviewer").unwrap();
-        agent.output_contract = serde_json::json!({"type": "object", "required": "summary"});
         let input = AgentInput {
             step_id: "review".into(),
             project_name: "Loans".into(),
@@ -452,10 +450,20 @@ mod tests {
             inputs: Default::default(),
             change: None,
         };
-        let error = Agents::new(AgentsConfig::default())
-            .run(&agent, &input, &crate::Unmetered, &|_| {})
-            .await
-            .unwrap_err();
-        assert!(matches!(error, AgentError::InvalidContract(_)), "{error:?}");
+        // Not a schema; and one stored before today's bounds, whose smallest output doubles per
+        // level: each is refused before the provider (here the offline one) builds anything.
+        let contracts = [
+            serde_json::json!({"type": "object", "required": "summary"}),
+            serde_json::json!({"type": "object", "required": ["l", "r"], "properties": {"l": {"$ref": "#"}, "r": {"$ref": "#"}}}),
+        ];
+        for contract in contracts {
+            let mut agent = builtin_agent("reviewer").unwrap();
+            agent.output_contract = contract;
+            let error = Agents::new(AgentsConfig::default())
+                .run(&agent, &input, &crate::Unmetered, &|_| {})
+                .await
+                .unwrap_err();
+            assert!(matches!(error, AgentError::InvalidContract(_)), "{error:?}");
+        }
     }
 }

@@ -111,12 +111,10 @@ impl ApiContext {
         self.projects.get(owner, id).await?.ok_or(ApiError::NotFound("project"))
     }
 
-    /// The caller's generation `id`: another user's, or none, is not found.
+    /// The caller's generation `id`: another user's, one of a deleted project, or none, is not
+    /// found.
     pub async fn owned_generation(&self, owner: Id<User>, id: Id<Generation>) -> Result<Generation, ApiError> {
-        match self.generations.get(id).await? {
-            Some(generation) if generation.owner == owner => Ok(generation),
-            _ => Err(ApiError::NotFound("generation")),
-        }
+        self.owned(owner, self.generations.get(id).await?).await
     }
 
     /// The caller's generation `id`, ready to read, diff, change or export.

@@ -30,6 +30,18 @@ pub fn fit<T: serde::Serialize>(mut items: Vec<T>) -> (Vec<T>, bool) {
     (items, cut)
 }
 
+/// A store page's `items` cut to fit one response: when some were cut, the listing continues
+/// after the last one sent (`key_of` it) instead of where the store's page ended.
+pub fn fit_page<T: serde::Serialize, C>(
+    items: Vec<T>,
+    next: Option<C>,
+    key_of: impl Fn(&T) -> C,
+) -> (Vec<T>, Option<C>) {
+    let (items, cut) = fit(items);
+    let next = if cut { items.last().map(key_of) } else { next };
+    (items, next)
+}
+
 /// What a listing was asked for: `?limit=` (1..=100, default 20) and `?cursor=`.
 pub struct PageRequest<C> {
     pub limit: usize,
@@ -88,6 +100,20 @@ mod tests {
         assert_eq!((kept.len(), cut), (100, false));
         let huge = "y".repeat(MAX_PAGE_BYTES + 1);
         assert_eq!(fit(vec![huge.clone(), huge]).0.len(), 1, "a page always makes progress");
+    }
+
+    #[test]
+    fn a_cut_page_continues_after_its_last_item_sent() {
+        let items: Vec<(u32, String)> = (0..25).map(|i| (i, "x".repeat(256 * 1024))).collect();
+        let (kept, next) = fit_page(items, Some(99), |item| item.0);
+        assert!(kept.len() < 25);
+        assert_eq!(next, Some(kept.last().unwrap().0));
+        let (kept, next) = fit_page(vec![(1, "small")], Some(99), |item| item.0);
+        assert_eq!(
+            (kept.len(), next),
+            (1, Some(99)),
+            "an uncut page keeps the store's cursor"
+        );
     }
 
     #[test]

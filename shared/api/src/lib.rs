@@ -7,6 +7,7 @@ pub mod cursor;
 pub mod error;
 pub mod function;
 pub mod guard;
+pub mod ownership;
 pub mod password;
 pub mod request;
 pub mod response;

@@ -191,10 +191,18 @@ fn required_children(
             None => *budget = budget.checked_sub(1).ok_or(ContractError::Unbounded)?,
         }
     }
-    let min_items = map.get("minItems").and_then(Value::as_u64).unwrap_or(0);
-    if let Some(items) = map.get("items").filter(|items| items.is_object()) {
-        for _ in 0..min_items {
-            minimal_output(root, items, depth + 1, budget)?;
+    // An array's first elements follow `prefixItems`, the rest `items`, up to `minItems`: the
+    // offline provider builds every one of them, so each counts.
+    let min_items = map.get("minItems").and_then(Value::as_u64).unwrap_or(0) as usize;
+    let prefix = map
+        .get("prefixItems")
+        .and_then(Value::as_array)
+        .map_or(&[][..], Vec::as_slice);
+    let items = map.get("items").filter(|items| items.is_object());
+    for i in 0..min_items.max(prefix.len()) {
+        match prefix.get(i).or(items) {
+            Some(element) => minimal_output(root, element, depth + 1, budget)?,
+            None => spend(budget, 1, depth)?,
         }
     }
     Ok(())
@@ -210,7 +218,8 @@ mod tests {
     fn ordinary_contracts_pass() {
         for schema in [
             json!({"type": "object", "required": ["summary"], "properties": {"summary": {"type": "string", "minLength": 10}}}),
-            json!({"required": ["a"], "properties": {"a": {"$ref": "#/$defs/thing"}}, "$defs": {"thing": {"type": "integer"}}}),
+            json!({"type": "object", "required": ["a"], "properties": {"a": {"$ref": "#/$defs/thing"}}, "$defs": {"thing": {"type": "integer"}}}),
+            json!({"type": "object", "required": ["pair"], "properties": {"pair": {"type": "array", "prefixItems": [{"type": "string"}, {"type": "integer"}]}}}),
             json!({"type": ["object", "null"], "properties": {"next": {"$ref": "#"}}}),
             json!({"type": "object", "properties": {"tags": {"type": "array", "minItems": 3, "items": {"type": "string"}}}, "required": ["tags"]}),
         ] {
@@ -231,19 +240,19 @@ mod tests {
                 ContractError::MissingReference("#/$defs/missing".into()),
             ),
             (
-                json!({"properties": {"a": {"$ref": "https://example.com/schema.json"}}}),
+                json!({"type": "object", "properties": {"a": {"$ref": "https://example.com/schema.json"}}}),
                 ContractError::RemoteReference("https://example.com/schema.json".into()),
             ),
             (
-                json!({"properties": {"a": {"$ref": "http://169.254.169.254/latest"}}}),
+                json!({"type": "object", "properties": {"a": {"$ref": "http://169.254.169.254/latest"}}}),
                 ContractError::RemoteReference("http://169.254.169.254/latest".into()),
             ),
             (
-                json!({"properties": {"a": {"$ref": "file:///etc/passwd"}}}),
+                json!({"type": "object", "properties": {"a": {"$ref": "file:///etc/passwd"}}}),
                 ContractError::RemoteReference("file:///etc/passwd".into()),
             ),
             (
-                json!({"properties": {"a": {"$ref": "other.json#/x"}}}),
+                json!({"type": "object", "properties": {"a": {"$ref": "other.json#/x"}}}),
                 ContractError::RemoteReference("other.json#/x".into()),
             ),
             (
@@ -294,6 +303,14 @@ mod tests {
             "$defs": {"m": {"type": "array", "minItems": 1000, "items": {"type": "array", "minItems": 1000, "items": {"type": "array", "minItems": 1000}}}}
         });
         assert_eq!(check(&cube), Err(ContractError::Unbounded));
+
+        // Tuples multiply like arrays: 32 copies of itself per level.
+        let tuples = json!({
+            "type": "object", "required": ["m"],
+            "properties": {"m": {"$ref": "#/$defs/m"}},
+            "$defs": {"m": {"type": "array", "prefixItems": vec![json!({"$ref": "#/$defs/m"}); 32]}}
+        });
+        assert_eq!(check(&tuples), Err(ContractError::Unbounded));
 
         let wide: Map<String, Value> = (0..MAX_NODES).map(|i| (format!("p{i}"), json!({}))).collect();
         let too_big = json!({"type": "object", "properties": wide});

@@ -150,15 +150,23 @@ pub fn check_canonical(path: &str) -> Result<(), PathError> {
     }
 }
 
-/// Two paths that differ only by case: one file on Windows and macOS, where the second
-/// overwrites the first at checkout. The pair, in the order given.
+/// Two files whose names, or the names of folders they are in, differ only by case: one file or
+/// folder on Windows and macOS, where the second lands on the first at checkout (`README.md` and
+/// `readme.md`, `Readme` and `readme/x`, `Src/a` and `src/b`). The two paths, in the order given.
 pub fn case_collision<'a>(paths: impl IntoIterator<Item = &'a str>) -> Option<(&'a str, &'a str)> {
-    let mut seen = std::collections::HashMap::new();
+    use std::collections::hash_map::Entry;
+    // Each name's lower case → the name as first seen, and the path it was seen in.
+    let mut seen: std::collections::HashMap<String, (&str, &str)> = std::collections::HashMap::new();
     for path in paths {
-        if let Some(first) = seen.insert(path.to_lowercase(), path)
-            && first != path
-        {
-            return Some((first, path));
+        let ends = path.match_indices('/').map(|(end, _)| end).chain([path.len()]);
+        for name in ends.map(|end| &path[..end]) {
+            match seen.entry(name.to_lowercase()) {
+                Entry::Occupied(first) if first.get().0 != name => return Some((first.get().1, path)),
+                Entry::Occupied(_) => {}
+                Entry::Vacant(slot) => {
+                    slot.insert((name, path));
+                }
+            }
         }
     }
     None
@@ -329,6 +337,12 @@ mod tests {
         );
         assert_eq!(case_collision(["Ünï.rs", "ünï.rs"]), Some(("Ünï.rs", "ünï.rs")));
         assert_eq!(case_collision(["a.rs", "b.rs", "A/b.rs"]), None);
+        assert_eq!(
+            case_collision(["Readme", "readme/x.md"]),
+            Some(("Readme", "readme/x.md"))
+        );
+        assert_eq!(case_collision(["Src/a.rs", "src/b.rs"]), Some(("Src/a.rs", "src/b.rs")));
+        assert_eq!(case_collision(["src/a.rs", "src/b.rs", "src/c/d.rs"]), None);
     }
 
     #[test]

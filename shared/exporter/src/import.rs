@@ -134,7 +134,7 @@ pub fn unpack(
         });
     }
     unpacked.files.sort_by(|a, b| a.path.cmp(&b.path));
-    if let Some((_, other)) = case_collision(unpacked.files.iter().map(|file| file.path.as_str())) {
+    while let Some((_, other)) = case_collision(unpacked.files.iter().map(|file| file.path.as_str())) {
         let other = other.to_owned();
         unpacked.files.retain(|file| file.path != other);
         unpacked

@@ -79,7 +79,7 @@ pub(crate) fn files(files: &[RemoteFile]) -> Result<(), ForgeError> {
     }
     if let Some((first, second)) = case_collision(files.iter().map(|file| file.path.as_str())) {
         return Err(ForgeError::Invalid(format!(
-            "{first:?} and {second:?} differ only by case: one file on Windows and macOS"
+            "{first:?} and {second:?} differ only by case (or sit in folders that do): one on Windows and macOS"
         )));
     }
     for path in &paths {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  archiveName, describeTarget, durationBetween, formatBytes, formatCost, formatCount, formatDuration, formatTokens, formatWhen, sentence, statusLabel,
+  archiveName, describeTarget, durationBetween, formatBytes, formatCost, formatCount, formatDuration, formatTokens, formatWhen, sentence, statusLabel, webLink,
 } from '../../../web/js/format.js';
 
 test('counts and tokens', () => {
@@ -59,4 +59,12 @@ test('bytes, statuses, sentences, names and targets', () => {
   assert.equal(describeTarget({ type: 'github', repository: 'ada/lib', branch: 'main' }), 'GitHub ada/lib (main)');
   assert.equal(describeTarget({ type: 'gitlab', project: 'g/lib' }), 'GitLab g/lib');
   assert.equal(describeTarget({ type: 'zip' }), 'zip');
+});
+
+test('only http and https addresses become links', () => {
+  assert.equal(webLink('https://gitlab.example.com/group/app'), 'https://gitlab.example.com/group/app');
+  assert.equal(webLink('http://localhost:8080/x'), 'http://localhost:8080/x');
+  for (const url of ['javascript:alert(1)', ' JavaScript:alert(1)', 'data:text/html,x', 'vbscript:x', '//evil.example', '', null, undefined, 42]) {
+    assert.equal(webLink(url), null, String(url));
+  }
 });

@@ -82,7 +82,7 @@ fn project_json(state: &State, path: &str) -> Value {
         "name_with_namespace": path.replace('/', " / "), "description": null,
         "default_branch": if empty { Value::Null } else { json!(repo.default_branch) },
         "visibility": if repo.private { "private" } else { "public" },
-        "web_url": format!("{}/{path}", state.base_url),
+        "web_url": format!("{}/{path}", state.web_base()),
         "http_url_to_repo": format!("{}/{path}.git", state.base_url),
         "empty_repo": empty, "created_at": "2026-01-01T00:00:00.000Z",
         "namespace": {"id": namespaces().find(|(_, ns)| *ns == namespace).map(|(id, _)| id), "full_path": namespace, "path": namespace.rsplit('/').next(),
@@ -136,7 +136,7 @@ fn commit_json(state: &State, path: &str, sha: &str) -> Value {
         "message": commit.message, "author_name": commit.author_name, "author_email": commit.author_email,
         "authored_date": date, "committer_name": commit.author_name, "committer_email": commit.author_email,
         "committed_date": date, "created_at": date, "parent_ids": commit.parents,
-        "web_url": format!("{}/{path}/-/commit/{sha}", state.base_url),
+        "web_url": format!("{}/{path}/-/commit/{sha}", state.web_base()),
     })
 }
 
@@ -340,7 +340,7 @@ fn merge_request_json(state: &State, path: &str, request: &super::Pull) -> Value
         "title": request.title, "description": request.body,
         "source_branch": request.head, "target_branch": request.base,
         "sha": repo.branches.get(&request.head), "merge_status": "can_be_merged",
-        "web_url": format!("{}/{path}/-/merge_requests/{}", state.base_url, request.number),
+        "web_url": format!("{}/{path}/-/merge_requests/{}", state.web_base(), request.number),
         "created_at": "2026-01-01T00:00:00.000Z",
     })
 }

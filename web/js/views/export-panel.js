@@ -3,7 +3,7 @@
 
 import { api } from '../api.js';
 import { announce, h, replace } from '../dom.js';
-import { archiveName, describeTarget, sentence } from '../format.js';
+import { archiveName, describeTarget, sentence, webLink } from '../format.js';
 
 const PHASES = { queued: 'Queued', committing: 'Committing the files to the git history', delivering: 'Delivering', done: 'Done' };
 
@@ -14,9 +14,10 @@ export function resultLinks(exp, projectName) {
   if (result.download_url) {
     links.push(h('a', { class: 'button', href: result.download_url, download: archiveName(projectName, exp.target?.type), testid: 'download-link' }, `Download ${exp.target?.type ?? 'archive'}`));
   }
-  const repo = result.repository_url ?? result.url;
+  const repo = webLink(result.repository_url ?? result.url);
   if (repo) links.push(h('a', { class: 'button button-secondary', href: repo, target: '_blank', rel: 'noopener', testid: 'repository-link' }, 'Open repository'));
-  if (result.pull_request_url) links.push(h('a', { href: result.pull_request_url, target: '_blank', rel: 'noopener', testid: 'pull-request-link' }, 'Pull request'));
+  const request = webLink(result.pull_request_url);
+  if (request) links.push(h('a', { href: request, target: '_blank', rel: 'noopener', testid: 'pull-request-link' }, 'Pull request'));
   return links;
 }
 

@@ -9,6 +9,9 @@
 //! `if`/`then`/`else`, `dependent*`, `contains`, `uniqueItems` beyond one item, remote `$ref`s —
 //! the caller validates the result and reports a contract error when these bite.
 
+use std::cell::Cell;
+
+use forgeflow_domain::contract::MAX_MINIMAL_OUTPUT_NODES;
 use serde_json::{Map, Number, Value, json};
 
 use super::Context;
@@ -20,6 +23,7 @@ pub(super) fn fill(schema: &Value, context: &Context) -> Value {
         root: schema,
         text: context.summary(),
         title: context.title(),
+        budget: Cell::new(MAX_MINIMAL_OUTPUT_NODES),
     };
     walker.value(schema, "value", 0)
 }
@@ -28,10 +32,18 @@ struct Walker<'a> {
     root: &'a Value,
     text: String,
     title: String,
+    /// Values left to build. `contract::check` refuses contracts whose smallest output is larger,
+    /// so this only bites if its estimate and this walk ever disagree: the walk then stops
+    /// (the result fails validation) instead of growing without end.
+    budget: Cell<usize>,
 }
 
 impl Walker<'_> {
     fn value(&self, schema: &Value, name: &str, depth: usize) -> Value {
+        let Some(left) = self.budget.get().checked_sub(1) else {
+            return Value::Null;
+        };
+        self.budget.set(left);
         if depth > MAX_DEPTH {
             return Value::Null;
         }
@@ -257,6 +269,30 @@ mod tests {
         let contract = Contract::compile(&agent.output_contract).unwrap();
         let error = respond(&agent, &custom, &contract).unwrap_err();
         assert!(error.contains("real provider") && error.contains("/code"), "{error}");
+    }
+
+    /// A contract that slipped past `contract::check` still cannot make the walk grow without end.
+    #[test]
+    fn the_walk_stops_at_its_budget_whatever_the_contract() {
+        fn count(value: &serde_json::Value) -> usize {
+            1 + match value {
+                serde_json::Value::Object(map) => map.values().map(count).sum(),
+                serde_json::Value::Array(items) => items.iter().map(count).sum(),
+                _ => 0,
+            }
+        }
+        let tuples = json!({
+            "type": "object", "required": ["m"],
+            "properties": {"m": {"$ref": "#/$defs/m"}},
+            "$defs": {"m": {"type": "array", "prefixItems": vec![json!({"$ref": "#/$defs/m"}); 32]}}
+        });
+        let input = input();
+        let built = super::fill(&tuples, &crate::offline::Context::new(&input));
+        assert!(
+            count(&built) <= super::MAX_MINIMAL_OUTPUT_NODES + 1,
+            "{}",
+            count(&built)
+        );
     }
 
     #[test]

@@ -147,7 +147,7 @@ impl GitLab {
             repository_url,
             commit_sha: published.commit_sha,
             branch: published.branch,
-            pull_request_url: published.request_url,
+            pull_request_url: published.request_url.filter(|url| is_web_link(url)),
             created_repository,
             api_calls: api.session.calls,
             merged: published.merged,
