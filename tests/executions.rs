@@ -353,3 +353,44 @@ async fn starting_with_an_unknown_workflow_is_a_400_on_workflow() {
         .await;
     assert_eq!(retry.status, StatusCode::NOT_FOUND);
 }
+
+/// When a job has had its last delivery is the queue's redrive policy, read from the queue: a
+/// queue that moves messages to its DLQ after 3 receives makes the third the last, and a queue
+/// without a policy never has a last one.
+#[tokio::test]
+async fn the_last_delivery_is_read_from_the_queues_redrive_policy() {
+    use forgeflow_store::JobQueue;
+    use forgeflow_workers::batch::ReceiveLimit;
+
+    let app = spawn_app().await;
+    let sqs = &app.context.clients.sqs;
+    let queue = |name: String, policy: Option<String>| async move {
+        let mut create = sqs.create_queue().queue_name(name);
+        if let Some(policy) = policy {
+            create = create.attributes(aws_sdk_sqs::types::QueueAttributeName::RedrivePolicy, policy);
+        }
+        let url = create.send().await.unwrap().queue_url.unwrap();
+        ReceiveLimit::new(JobQueue::new(sqs.clone(), &url))
+    };
+    let dlq_arn = format!("arn:aws:sqs:us-east-1:123456789012:{}-dlq", app.prefix);
+    sqs.create_queue()
+        .queue_name(format!("{}-dlq", app.prefix))
+        .send()
+        .await
+        .unwrap();
+    // CloudFormation writes the count as a string, the console as a number: both are read.
+    for policy in [
+        json!({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "3"}),
+        json!({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 3}),
+    ] {
+        let limit = queue(
+            format!("{}-three-{}", app.prefix, policy["maxReceiveCount"].is_string()),
+            Some(policy.to_string()),
+        )
+        .await;
+        assert!(!limit.is_last(2).await);
+        assert!(limit.is_last(3).await, "{policy}");
+    }
+    let unlimited = queue(format!("{}-unlimited", app.prefix), None).await;
+    assert!(!unlimited.is_last(1000).await);
+}

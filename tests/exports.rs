@@ -627,3 +627,32 @@ async fn exporting_again_continues_every_remembered_history_and_keeps_edits_made
         assert_eq!(done["status"], "succeeded", "{done}");
     }
 }
+
+/// An export row is saved whole, so each save is conditioned on the version it read: of two
+/// writers that read the same row, the second to save is refused instead of erasing the first's
+/// fields.
+#[tokio::test]
+async fn a_stale_export_row_cannot_overwrite_a_newer_one() {
+    let app = spawn_app().await;
+    let user = app.register().await;
+    let (_, generation) = ready_generation(&app, &user).await;
+    let done = export(&app, &user, &generation, json!({"type": "zip"})).await;
+    assert_eq!(done["status"], "succeeded", "{done}");
+    let id = done["id"].as_str().unwrap().parse().unwrap();
+    let store = &app.context.exports;
+    let mut first = store.get(id).await.unwrap().unwrap();
+    let mut second = store.get(id).await.unwrap().unwrap();
+
+    first.phase = "first writer".into();
+    store.save(&mut first).await.unwrap();
+    second.result.commit_sha = Some("stale".into());
+    let refused = store.save(&mut second).await;
+    assert!(
+        matches!(refused, Err(forgeflow_store::StoreError::Conflict(_))),
+        "{refused:?}"
+    );
+
+    let stored = store.get(id).await.unwrap().unwrap();
+    assert_eq!(stored.phase, "first writer");
+    assert_ne!(stored.result.commit_sha.as_deref(), Some("stale"));
+}

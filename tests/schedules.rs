@@ -702,6 +702,102 @@ async fn a_project_being_deleted_takes_everything_it_owns_out_of_the_api_at_once
     );
 }
 
+/// A worker that took a step just before the project was marked may still be writing its
+/// output: the deletion waits for it (the step is held under a live lease) instead of finishing
+/// first and leaving what the worker writes next behind. A step taken after the mark never runs.
+#[tokio::test]
+async fn a_deletion_waits_for_the_work_in_flight_and_nothing_starts_after_it() {
+    use forgeflow_domain::execution::StepStatus;
+    use forgeflow_workers::batch::JobError;
+
+    let app = forgeflow_tests::spawn_app_with(forgeflow_tests::Options {
+        workers: false,
+        ..forgeflow_tests::Options::default()
+    })
+    .await;
+    let user = app.register().await;
+    let project = app.create_project(&user, "In flight").await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let executions = &app.context.engine.executions;
+    let root = |runs: &std::collections::BTreeMap<String, forgeflow_domain::execution::StepRun>| {
+        let queued = runs.values().find(|run| run.status == StepStatus::Queued);
+        queued.expect("a root step is queued").step_id.clone()
+    };
+    let execution = app.start_execution(&user, &project, None).await.parse().unwrap();
+    let first = root(&executions.load(execution).await.unwrap().unwrap().1);
+    let later = app.start_execution(&user, &project, None).await.parse().unwrap();
+    let second = root(&executions.load(later).await.unwrap().unwrap().1);
+    // A worker took the first run's step a moment before the deletion; its lease runs as long
+    // as its invocation.
+    executions
+        .start_step(execution, &first, Utc::now(), Utc::now() + Duration::minutes(10))
+        .await
+        .unwrap();
+    let deleted = app
+        .call(Method::DELETE, &format!("/projects/{project}"), Some(&user.token), None)
+        .await;
+    assert_eq!(deleted.status, StatusCode::ACCEPTED, "{}", deleted.body);
+    let job = forgeflow_domain::project::DeletionJob {
+        project_id: project.parse().unwrap(),
+        owner: user.id.parse().unwrap(),
+    };
+    let deleter =
+        forgeflow_workers::deletion::ProjectDeleter::from_clients(&app.context.clients, &app.stack.resources());
+
+    // The other run's step, delivered now, sees the mark once it holds the step and stops.
+    let job_json = json!({"execution_id": later.to_string(), "step_id": second}).to_string();
+    let response = forgeflow_workers::step::handler(
+        &app.step_worker,
+        forgeflow_tests::sqs_batch([job_json]),
+        Utc::now() + Duration::minutes(5),
+    )
+    .await;
+    assert!(response.batch_item_failures.is_empty(), "{response:?}");
+    let (_, runs) = executions.load(later).await.unwrap().unwrap();
+    assert_eq!(runs[&second].status, StepStatus::Cancelled);
+    assert!(runs[&second].output_key.is_none(), "it never ran");
+
+    // A few seconds of invocation left: the deletion waits, then hands over to the next delivery.
+    let short = Utc::now() + Duration::seconds(63);
+    let waited = forgeflow_workers::deletion::delete(&deleter, &job, short).await;
+    assert!(matches!(waited, Err(JobError::Retryable(_))), "{waited:?}");
+    assert!(
+        executions.load(execution).await.unwrap().is_some(),
+        "the held run is left"
+    );
+    assert!(
+        app.context
+            .projects
+            .get_any(job.owner, job.project_id)
+            .await
+            .unwrap()
+            .is_some()
+    );
+
+    // The first worker ends; the next delivery finishes the deletion.
+    executions
+        .transition_step(execution, &first, &[StepStatus::Running], StepStatus::Cancelled)
+        .await
+        .unwrap();
+    forgeflow_workers::deletion::delete(&deleter, &job, Utc::now() + Duration::minutes(5))
+        .await
+        .unwrap();
+    for run in [execution, later] {
+        assert!(executions.load(run).await.unwrap().is_none());
+        assert!(objects_under(&app, &format!("executions/{run}/")).await.is_empty());
+    }
+    assert!(
+        app.context
+            .projects
+            .get_any(job.owner, job.project_id)
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
 /// A deletion is resumable: one cut short by its invocation's deadline leaves the project
 /// marked, and the next delivery finishes it; a duplicate delivery after that is harmless.
 #[tokio::test]

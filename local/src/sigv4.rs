@@ -34,9 +34,10 @@ pub enum Refusal {
     Mismatch,
 }
 
-/// The secrets of the principals that may call: access key id → secret access key.
+/// The principals that may call: access key id → secret access key, and the session token that
+/// temporary credentials (a role's session) must present with it.
 #[derive(Default)]
-pub struct Keys(RwLock<HashMap<String, String>>);
+pub struct Keys(RwLock<HashMap<String, (String, Option<String>)>>);
 
 impl std::fmt::Debug for Keys {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -50,7 +51,10 @@ impl Keys {
         if let Ok(mut keys) = self.0.write() {
             keys.insert(
                 credentials.access_key_id().to_owned(),
-                credentials.secret_access_key().to_owned(),
+                (
+                    credentials.secret_access_key().to_owned(),
+                    credentials.session_token().map(str::to_owned),
+                ),
             );
         }
     }
@@ -73,7 +77,7 @@ impl Keys {
         }
     }
 
-    fn secret(&self, access_key_id: &str) -> Option<String> {
+    fn secret(&self, access_key_id: &str) -> Option<(String, Option<String>)> {
         self.0.read().ok()?.get(access_key_id).cloned()
     }
 
@@ -95,7 +99,14 @@ impl Keys {
         if parsed.service != "execute-api" {
             return Err(Refusal::WrongService);
         }
-        let secret = self.secret(parsed.access_key_id).ok_or(Refusal::UnknownKey)?;
+        let (secret, session) = self.secret(parsed.access_key_id).ok_or(Refusal::UnknownKey)?;
+        // A role session's key is valid only with its own token, as STS issued them together.
+        if session.is_some() && header(headers, "x-amz-security-token") != session.as_deref() {
+            return Err(Refusal::UnknownKey);
+        }
+        if !parsed.signed_headers.contains(&"host") {
+            return Err(Refusal::Malformed("'Host' must be a signed header"));
+        }
         let date = header(headers, "x-amz-date").ok_or(Refusal::Malformed("no X-Amz-Date"))?;
         let time = NaiveDateTime::parse_from_str(date, "%Y%m%dT%H%M%SZ")
             .map_err(|_| Refusal::Malformed("X-Amz-Date is not yyyyMMddTHHmmssZ"))?
@@ -270,5 +281,31 @@ mod tests {
         assert_eq!(keys.verify("POST", URI, &headers, b"", now), Err(Refusal::Mismatch));
         let headers = signed(&admin, "apigateway", b"", now);
         assert_eq!(keys.verify("POST", URI, &headers, b"", now), Err(Refusal::WrongService));
+    }
+
+    #[test]
+    fn a_session_key_needs_its_own_token_and_the_host_must_be_signed() {
+        let now = SystemTime::now();
+        let role = Credentials::new("ASIAROLE", "s3cr3t", Some("session-1".into()), None, "test");
+        let keys = keys(&role);
+        let other_session = Credentials::new("ASIAROLE", "s3cr3t", Some("session-2".into()), None, "test");
+        let headers = signed(&other_session, "execute-api", b"", now);
+        assert_eq!(keys.verify("POST", URI, &headers, b"", now), Err(Refusal::UnknownKey));
+        let no_token = Credentials::new("ASIAROLE", "s3cr3t", None, None, "test");
+        let headers = signed(&no_token, "execute-api", b"", now);
+        assert_eq!(keys.verify("POST", URI, &headers, b"", now), Err(Refusal::UnknownKey));
+
+        let mut headers = signed(&role, "execute-api", b"", now);
+        let authorization = headers[http::header::AUTHORIZATION].to_str().unwrap().to_owned();
+        let without_host = authorization.replace("SignedHeaders=host;", "SignedHeaders=");
+        assert_ne!(authorization, without_host, "{authorization}");
+        headers.insert(
+            http::header::AUTHORIZATION,
+            HeaderValue::from_str(&without_host).unwrap(),
+        );
+        assert!(matches!(
+            keys.verify("POST", URI, &headers, b"", now),
+            Err(Refusal::Malformed(_))
+        ));
     }
 }

@@ -1,17 +1,19 @@
 //! The project-deleter: removes a project whose deletion started (`DELETE /projects/{id}` marked
 //! it and queued the job) with everything it owns, then the project's row. Passes repeat until one
-//! finds nothing left, so rows written by jobs that were in flight when the deletion began go too;
-//! if the invocation runs short of time the job comes back and carries on where it stopped.
+//! finds nothing left and nothing a worker still holds, so what jobs in flight when the deletion
+//! began write goes too; if the invocation runs short of time the job comes back and carries on.
 
 use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use chrono::{DateTime, Duration, Utc};
 use forgeflow_domain::project::DeletionJob;
-use forgeflow_store::{Clients, JobQueue, ProjectStore, Purge, Resources, StoreError};
+use forgeflow_store::{Clients, JobQueue, Pass, ProjectStore, Purge, Resources, StoreError};
 
 use crate::batch::{self, JobError, ReceiveLimit};
 
 /// Time kept in hand at the end of an invocation: a pass is not started later than this.
 const MARGIN: Duration = Duration::seconds(60);
+/// How long to wait before looking again at what a worker still holds.
+const HELD_POLL: std::time::Duration = std::time::Duration::from_secs(1);
 
 pub struct ProjectDeleter {
     pub projects: ProjectStore,
@@ -57,10 +59,13 @@ pub async fn delete(worker: &ProjectDeleter, job: &DeletionJob, deadline: DateTi
         if Utc::now() + MARGIN > deadline {
             return Err(JobError::Retryable("out of time; the next delivery carries on".into()));
         }
-        let removed = worker.purge.pass(job.owner, job.project_id).await?;
-        tracing::info!(project_id = %job.project_id, removed, "deletion pass");
-        if removed == 0 {
-            break;
+        let pass = worker.purge.pass(job.owner, job.project_id).await?;
+        tracing::info!(project_id = %job.project_id, removed = pass.removed, held = pass.held, "deletion pass");
+        match pass {
+            Pass { removed: 0, held: 0 } => break,
+            // Workers still writing (their leases end with their invocations): wait for them.
+            Pass { removed: 0, .. } => tokio::time::sleep(HELD_POLL).await,
+            _ => {}
         }
     }
     match worker.projects.delete(job.owner, job.project_id).await {

@@ -327,7 +327,11 @@ async fn take(
         return Ok(None);
     }
     match worker.generations.claim(generation.id, lease, deadline, now).await {
-        Ok(()) => {}
+        Ok(()) => {
+            if !still_owned(&worker.projects, &worker.generations, &generation).await? {
+                return Ok(None);
+            }
+        }
         Err(StoreError::Conflict(_)) => {
             let finished = worker
                 .generations
@@ -376,4 +380,20 @@ pub async fn upload(
         progress(FileProgress { written, total });
     }
     Ok(())
+}
+
+/// Asked once `generation` is claimed: whether its project still lives. The project-deleter waits
+/// for a claimed generation, so either it sees this claim or this sees its mark. If the project is
+/// being deleted, the generation (its row, made or claimed here, nothing written yet) goes now.
+pub(crate) async fn still_owned(
+    projects: &ProjectStore,
+    generations: &GenerationStore,
+    generation: &Generation,
+) -> Result<bool, StoreError> {
+    if projects.get(generation.owner, generation.project_id).await?.is_some() {
+        return Ok(true);
+    }
+    tracing::info!(generation_id = %generation.id, "the project is being deleted; the generation goes");
+    generations.delete(generation.id).await?;
+    Ok(false)
 }

@@ -156,6 +156,21 @@ async fn run_step(worker: &StepWorker, job: &StepJob, deadline: DateTime<Utc>) -
         Err(StoreError::Conflict(_)) => return Err(held()),
         Err(other) => return Err(other.into()),
     };
+    // Checked after taking the lease: the project-deleter waits for a held step, so either it
+    // sees this lease or this sees its mark; a step never writes after the deletion ends.
+    if engine.projects.get(execution.owner, execution.project).await?.is_none() {
+        tracing::info!(execution_id = %execution.id, "the project is being deleted; the step stops");
+        let cancelled = engine
+            .executions
+            .transition_step(
+                execution.id,
+                &run.step_id,
+                &[StepStatus::Running],
+                StepStatus::Cancelled,
+            )
+            .await;
+        return Ok(ignore_conflict(cancelled)?);
+    }
     tracing::info!(execution_id = %execution.id, step = started.step_id, delivery = started.deliveries, "step started");
     let role = execution
         .workflow

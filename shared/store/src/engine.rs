@@ -10,11 +10,13 @@ use forgeflow_domain::execution::{self, Execution, ExecutionStatus, StepJob, Ste
 use forgeflow_domain::generation::GenerationJob;
 use forgeflow_domain::plan::ProjectPlan;
 
-use crate::{Blobs, Clients, ExecutionStore, JobQueue, Owned, Resources, SpendingStore, StoreError};
+use crate::{Blobs, Clients, ExecutionStore, JobQueue, Owned, ProjectStore, Resources, SpendingStore, StoreError};
 
 #[derive(Clone, Debug)]
 pub struct Engine {
     pub executions: ExecutionStore,
+    /// Whether a run's project still lives (a step does not run for one being deleted).
+    pub projects: ProjectStore,
     pub plans: Owned<ProjectPlan>,
     pub blobs: Blobs,
     pub steps_queue: JobQueue,
@@ -27,6 +29,7 @@ pub struct Engine {
 pub fn engine(clients: &Clients, resources: &Resources) -> Engine {
     Engine {
         executions: ExecutionStore::new(clients.dynamo.clone(), &resources.table),
+        projects: ProjectStore::new(clients.dynamo.clone(), &resources.table),
         plans: Owned::new(clients.dynamo.clone(), &resources.table, "PLAN"),
         blobs: Blobs::new(clients.s3.clone(), &resources.bucket),
         steps_queue: JobQueue::new(clients.sqs.clone(), &resources.steps_queue),

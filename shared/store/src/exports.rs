@@ -107,10 +107,12 @@ impl ExportStore {
         if !export.is_free(now) {
             return Err(StoreError::Conflict("another delivery holds the export"));
         }
-        let previous = export.lease_expires_at.replace(until);
+        // Claimed is running: the project-deleter waits for a running export under a live lease.
+        let previous = (export.lease_expires_at.replace(until), export.status);
+        export.status = ExportStatus::Running;
         let claimed = self.save(export).await;
         if claimed.is_err() {
-            export.lease_expires_at = previous;
+            (export.lease_expires_at, export.status) = previous;
         }
         claimed
     }

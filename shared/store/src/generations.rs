@@ -126,6 +126,18 @@ impl GenerationStore {
         Ok(())
     }
 
+    /// Removes the generation's row (its files are the caller's to remove).
+    pub async fn delete(&self, id: Id<Generation>) -> Result<(), StoreError> {
+        self.client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(generation_key(id)))
+            .send()
+            .await
+            .map_err(|err| dynamo("delete generation", "unreachable: no condition", err))?;
+        Ok(())
+    }
+
     /// Moves a generation that is not finished to `failed` with `reason`.
     pub async fn fail(&self, id: Id<Generation>, reason: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
         self.client

@@ -44,7 +44,7 @@ pub use hooks::HookStore;
 pub use jobs::JobQueue;
 pub use owned::Owned;
 pub use projects::{Page, ProjectStore};
-pub use purge::Purge;
+pub use purge::{Pass, Purge};
 pub use rate_limits::RateCounters;
 pub use resources::Resources;
 pub use schedules::ScheduleStore;

@@ -264,6 +264,9 @@ async fn take(
         Err(StoreError::Conflict(_)) => return Err(JobError::Held("another delivery is importing it".into())),
         Err(other) => return Err(other.into()),
     }
+    if !crate::generate::still_owned(&worker.projects, &worker.generations, &generation).await? {
+        return Ok(None);
+    }
     generation.status = GenerationStatus::Running;
     generation.updated_at = now;
     Ok(Some(generation))
