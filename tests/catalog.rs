@@ -1,6 +1,6 @@
 use forgeflow_tests::{Options, spawn_app_with};
 use reqwest::{Method, StatusCode};
-use serde_json::{Value, json};
+use serde_json::json;
 
 fn contract() -> serde_json::Value {
     json!({"type": "object", "required": ["issues"], "properties": {"issues": {"type": "array", "items": {"type": "string"}}}})
