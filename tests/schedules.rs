@@ -476,6 +476,19 @@ async fn rows_where(app: &TestApp, index: Option<&str>, attribute: &str, value: 
     query.send().await.unwrap().items().len()
 }
 
+/// The project's newest generation, as `GET /projects/{id}/generations` lists it.
+async fn newest_generation(app: &TestApp, user: &User, project: &str) -> Value {
+    let listed = app
+        .call(
+            Method::GET,
+            &format!("/projects/{project}/generations"),
+            Some(&user.token),
+            None,
+        )
+        .await;
+    listed.body["items"][0].clone()
+}
+
 /// Deleting a project removes or disarms everything it owns: its rows, files, archives and git
 /// history go, its hook and schedule stop at once, its pending jobs find nothing to do; the
 /// audit log keeps its entries.
@@ -484,19 +497,9 @@ async fn deleting_a_project_removes_and_disarms_everything_it_owns() {
     let app = spawn_app().await;
     let user = app.register().await;
     let project = generated_project(&app, &user, json!({})).await;
-    let generations = app
-        .call(
-            Method::GET,
-            &format!("/projects/{project}/generations"),
-            Some(&user.token),
-            None,
-        )
-        .await;
-    let generation = generations.body["items"][0]["id"].as_str().unwrap().to_owned();
-    let execution = generations.body["items"][0]["execution_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let newest = newest_generation(&app, &user, &project).await;
+    let generation = newest["id"].as_str().unwrap().to_owned();
+    let execution = newest["execution_id"].as_str().unwrap().to_owned();
     let (hook_id, secret) = hook(&app, &user, &project).await;
     let body = r#"{"pipeline":"nightly"}"#;
     let signed = forgeflow_domain::webhook::sign(secret.as_bytes(), Utc::now().timestamp(), body.as_bytes());
@@ -617,15 +620,7 @@ async fn a_project_being_deleted_takes_everything_it_owns_out_of_the_api_at_once
     let app = spawn_app().await;
     let user = app.register().await;
     let project = generated_project(&app, &user, json!({})).await;
-    let generation = app
-        .call(
-            Method::GET,
-            &format!("/projects/{project}/generations"),
-            Some(&user.token),
-            None,
-        )
-        .await
-        .body["items"][0]["id"]
+    let generation = newest_generation(&app, &user, &project).await["id"]
         .as_str()
         .unwrap()
         .to_owned();

@@ -2,6 +2,8 @@
 //! kept by a three-way merge, conflicts sent to a merge request that lists them, and a
 //! redelivery that finds the request instead of opening a second one.
 
+use forgeflow_forges::Previous;
+use forgeflow_forges::gitlab::GitLab;
 use forgeflow_tests::forge_server::ForgeServer;
 
 use super::gitlab::{gitlab, seeded, target};
@@ -9,15 +11,21 @@ use super::{Export, Forge, With, export};
 
 const PROJECT: &str = "acme/merging";
 
+/// The seeded project exported once: the client, and what that export left as `previous`.
+async fn exported_once(server: &ForgeServer, files: &Export) -> (GitLab, Previous) {
+    seeded(server, PROJECT);
+    let client = gitlab(server).await;
+    let first = export(Forge::GitLab(&client, &target(PROJECT)), files, With::default()).await;
+    let previous = files.previous(&first.outcome().commit_sha);
+    (client, previous)
+}
+
 #[tokio::test]
 async fn hand_edits_on_a_gitlab_branch_survive_and_our_changes_merge_around_them() {
     let server = ForgeServer::start().await;
-    seeded(&server, PROJECT);
-    let client = gitlab(&server).await;
     let mut files = Export::project();
     files.set("src/lib.rs", "100644", b"one\ntwo\nthree\nfour\nfive\n");
-    let first = export(Forge::GitLab(&client, &target(PROJECT)), &files, With::default()).await;
-    let previous = files.previous(&first.outcome().commit_sha);
+    let (client, previous) = exported_once(&server, &files).await;
     let hand = server.push(
         PROJECT,
         "main",
@@ -65,11 +73,8 @@ async fn hand_edits_on_a_gitlab_branch_survive_and_our_changes_merge_around_them
 #[tokio::test]
 async fn overlapping_edits_on_gitlab_go_to_a_merge_request_listing_the_conflicts() {
     let server = ForgeServer::start().await;
-    seeded(&server, PROJECT);
-    let client = gitlab(&server).await;
     let files = Export::project();
-    let first = export(Forge::GitLab(&client, &target(PROJECT)), &files, With::default()).await;
-    let previous = files.previous(&first.outcome().commit_sha);
+    let (client, previous) = exported_once(&server, &files).await;
     let hand = server.push(PROJECT, "main", &[("README.md", Some(b"# Book Loans, by hand\n"))]);
     let mut second = files.clone();
     second.set("README.md", "100644", b"# Book Loans, generated\n");
@@ -169,11 +174,8 @@ async fn merge_request_mode_commits_on_a_change_branch_and_a_redelivery_opens_no
 #[tokio::test]
 async fn gitlab_addresses_that_are_not_web_links_are_not_passed_on() {
     let server = ForgeServer::start().await;
-    seeded(&server, PROJECT);
-    let client = gitlab(&server).await;
     let files = Export::project();
-    let first = export(Forge::GitLab(&client, &target(PROJECT)), &files, With::default()).await;
-    let previous = files.previous(&first.outcome().commit_sha);
+    let (client, previous) = exported_once(&server, &files).await;
     server.push(PROJECT, "main", &[("README.md", Some(b"# by hand\n"))]);
     server.web_links_at("javascript:alert(document.cookie)//");
     let mut second = files.clone();
