@@ -1,10 +1,12 @@
 //! The execution state machine under random interleavings, against moto and the real engine and
 //! step-worker: deliveries (and duplicates), workers killed after taking a step or after finishing
-//! it (the message comes back), step failures, cancels and retries, in any order.
+//! it (the message comes back), step failures, cancels and retries, in any order; and, with an
+//! approval gate, its owner approving or rejecting at any moment.
 //!
 //! The invariant: whatever happened, the run is never stuck. Delivering the messages still on the
-//! queue (as SQS would, without anyone's help) always ends it in a terminal state, and a run
-//! that ends `succeeded` has every step succeeded.
+//! queue (as SQS would, without anyone's help) always ends it in a terminal state, or leaves it
+//! awaiting a decision on a step that is awaiting one, after which it ends too; and a run that
+//! ends `succeeded` has every step succeeded.
 
 use std::collections::BTreeMap;
 
@@ -31,6 +33,10 @@ enum Op {
     Fail(usize),
     Cancel,
     Retry,
+    /// The owner approves the step awaiting approval, if one is.
+    Approve,
+    /// The owner rejects it with feedback: it runs again.
+    Reject,
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -42,6 +48,15 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (0..4usize).prop_map(Op::Fail),
         2 => Just(Op::Cancel),
         2 => Just(Op::Retry),
+    ]
+}
+
+/// With a gate: the same, and the owner's decisions.
+fn gated_op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        5 => op(),
+        1 => Just(Op::Approve),
+        1 => Just(Op::Reject),
     ]
 }
 
@@ -152,7 +167,36 @@ impl Run<'_> {
                     let _ = engine.retry(&execution, &runs).await;
                 }
             }
+            Op::Approve | Op::Reject => {
+                let (execution, runs) = self.load().await;
+                let waiting = runs.values().find(|run| run.status == StepStatus::AwaitingApproval);
+                let Some(step) = waiting.map(|run| run.step_id.clone()) else {
+                    return;
+                };
+                if execution.status == ExecutionStatus::AwaitingApproval {
+                    let _ = match op {
+                        Op::Approve => engine.approve(&execution, &step).await.map(drop),
+                        _ => engine.reject(&execution, &step, "Once more, shorter.").await,
+                    };
+                }
+            }
         }
+    }
+
+    /// [`Self::settle`], and whenever that leaves the run at a gate, the owner approving it.
+    async fn settle_deciding(&mut self) -> (Execution, BTreeMap<String, StepRun>) {
+        for _ in 0..4 {
+            let (execution, runs) = self.settle().await;
+            if execution.status != ExecutionStatus::AwaitingApproval {
+                return (execution, runs);
+            }
+            assert!(
+                runs.values().any(|run| run.status == StepStatus::AwaitingApproval),
+                "awaiting approval with no step awaiting it: {runs:?}"
+            );
+            self.apply(&Op::Approve).await;
+        }
+        self.load().await
     }
 
     /// SQS alone: every message delivered (again) until none is left or the run ended.
@@ -176,6 +220,26 @@ impl Run<'_> {
 
 #[test]
 fn no_interleaving_leaves_an_execution_stuck() {
+    let steps = json!([
+        {"id": "a", "agent": "product-manager"},
+        {"id": "b", "agent": "product-manager", "depends_on": ["a"]},
+    ]);
+    interleavings(steps, op(), 48);
+}
+
+/// A gate on the first step: no decision, cancel, retry or redelivery in any order passes it
+/// without its owner, or leaves the run waiting on nothing.
+#[test]
+fn no_interleaving_with_an_approval_gate_leaves_an_execution_stuck() {
+    let steps = json!([
+        {"id": "a", "agent": "product-manager", "approval": "required"},
+        {"id": "b", "agent": "product-manager", "depends_on": ["a"]},
+    ]);
+    interleavings(steps, gated_op(), 32);
+}
+
+/// Runs of a workflow of `steps` through `cases` random sequences of `op`s, each checked.
+fn interleavings(steps: Value, op: impl Strategy<Value = Op>, cases: u32) {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -188,23 +252,15 @@ fn no_interleaving_leaves_an_execution_stuck() {
         .await;
         let user = app.register().await;
         let project = app.create_project(&user, "Interleavings").await;
-        let workflow = app
-            .create_workflow(
-                &user,
-                json!([
-                    {"id": "a", "agent": "product-manager"},
-                    {"id": "b", "agent": "product-manager", "depends_on": ["a"]},
-                ]),
-            )
-            .await;
+        let workflow = app.create_workflow(&user, steps).await;
         (app, user, project["id"].as_str().unwrap().to_owned(), workflow)
     });
     let config = ProptestConfig {
-        cases: 48,
+        cases,
         failure_persistence: None,
         ..ProptestConfig::default()
     };
-    proptest!(config, |(ops in proptest::collection::vec(op(), 1..8))| {
+    proptest!(config, |(ops in proptest::collection::vec(&op, 1..8))| {
         runtime.block_on(async {
             app.drain_queue("steps").await;
             let id = app.start_execution(&user, &project, Some(&workflow)).await;
@@ -217,11 +273,12 @@ fn no_interleaving_leaves_an_execution_stuck() {
                     assert!(runs.values().all(|r| r.status == StepStatus::Succeeded), "{ops:?}: {runs:?}");
                 }
             }
-            let (execution, runs) = run.settle().await;
+            let (execution, runs) = run.settle_deciding().await;
             let statuses: Vec<_> = runs.values().map(|r| (&r.step_id, r.status)).collect();
             assert!(
                 execution.status.is_finished(),
-                "stuck `running` with nothing that can move it after {ops:?}: steps {statuses:?}"
+                "stuck `{}` with nothing that can move it after {ops:?}: steps {statuses:?}",
+                execution.status.as_str()
             );
             if execution.status == ExecutionStatus::Succeeded {
                 assert!(runs.values().all(|r| r.status == StepStatus::Succeeded), "{ops:?}: {statuses:?}");
