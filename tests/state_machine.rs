@@ -14,6 +14,7 @@ use chrono::{Duration, Utc};
 use forgeflow_domain::Id;
 use forgeflow_domain::agent::PlanOutput;
 use forgeflow_domain::execution::{Execution, ExecutionStatus, StepRun, StepStatus};
+use forgeflow_domain::workflow::Approval;
 use forgeflow_store::engine::output_key;
 use forgeflow_tests::{Options, TestApp, spawn_app_with};
 use proptest::prelude::*;
@@ -67,6 +68,8 @@ struct Run<'a> {
     app: &'a TestApp,
     id: Id<Execution>,
     messages: Vec<Value>,
+    /// Whether its owner ever approved a gate.
+    approved: bool,
 }
 
 impl Run<'_> {
@@ -143,7 +146,12 @@ impl Run<'_> {
                             .put_json(&output_key(&execution, &step), &output)
                             .await
                             .unwrap();
-                        run.status = StepStatus::Succeeded;
+                        // As the worker finishes it: a gated step then awaits its owner.
+                        run.status = if gated(&execution, &step) {
+                            StepStatus::AwaitingApproval
+                        } else {
+                            StepStatus::Succeeded
+                        };
                         run.finished_at = Some(Utc::now());
                         let _ = engine.executions.finish_step(self.id, &run).await;
                         self.messages.push(message);
@@ -174,10 +182,10 @@ impl Run<'_> {
                     return;
                 };
                 if execution.status == ExecutionStatus::AwaitingApproval {
-                    let _ = match op {
-                        Op::Approve => engine.approve(&execution, &step).await.map(drop),
-                        _ => engine.reject(&execution, &step, "Once more, shorter.").await,
-                    };
+                    match op {
+                        Op::Approve => self.approved |= engine.approve(&execution, &step).await.is_ok(),
+                        _ => drop(engine.reject(&execution, &step, "Once more, shorter.").await),
+                    }
                 }
             }
         }
@@ -238,6 +246,13 @@ fn no_interleaving_with_an_approval_gate_leaves_an_execution_stuck() {
     interleavings(steps, gated_op(), 32);
 }
 
+fn gated(execution: &Execution, step: &str) -> bool {
+    execution
+        .workflow
+        .step(step)
+        .is_some_and(|step| step.approval == Approval::Required)
+}
+
 /// Runs of a workflow of `steps` through `cases` random sequences of `op`s, each checked.
 fn interleavings(steps: Value, op: impl Strategy<Value = Op>, cases: u32) {
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -264,7 +279,7 @@ fn interleavings(steps: Value, op: impl Strategy<Value = Op>, cases: u32) {
         runtime.block_on(async {
             app.drain_queue("steps").await;
             let id = app.start_execution(&user, &project, Some(&workflow)).await;
-            let mut run = Run { app: &app, id: id.parse().unwrap(), messages: Vec::new() };
+            let mut run = Run { app: &app, id: id.parse().unwrap(), messages: Vec::new(), approved: false };
             run.collect().await;
             for op in &ops {
                 run.apply(op).await;
@@ -272,6 +287,9 @@ fn interleavings(steps: Value, op: impl Strategy<Value = Op>, cases: u32) {
                 if execution.status == ExecutionStatus::Succeeded {
                     assert!(runs.values().all(|r| r.status == StepStatus::Succeeded), "{ops:?}: {runs:?}");
                 }
+                // A gate is passed only by its owner: never by a delivery, a retry or a crash.
+                let gate_passed = runs.values().any(|r| gated(&execution, &r.step_id) && r.status == StepStatus::Succeeded);
+                assert!(!gate_passed || run.approved, "a gate passed without its owner after {ops:?}: {runs:?}");
             }
             let (execution, runs) = run.settle_deciding().await;
             let statuses: Vec<_> = runs.values().map(|r| (&r.step_id, r.status)).collect();
@@ -313,6 +331,7 @@ async fn the_races_found_so_far_end_in_a_terminal_state() {
             app: &app,
             id: id.parse().unwrap(),
             messages: Vec::new(),
+            approved: false,
         };
         run.collect().await;
         for op in &ops {
@@ -321,4 +340,27 @@ async fn the_races_found_so_far_end_in_a_terminal_state() {
         let (execution, runs) = run.settle().await;
         assert_eq!(execution.status, ExecutionStatus::Succeeded, "{ops:?}: {runs:?}");
     }
+
+    // A worker finished a gated step and died before the run was told to wait: the redelivery
+    // tells it, so its owner can decide.
+    let gated = app
+        .create_workflow(
+            &user,
+            json!([{"id": "a", "agent": "product-manager", "approval": "required"}]),
+        )
+        .await;
+    app.drain_queue("steps").await;
+    let id = app.start_execution(&user, project, Some(&gated)).await;
+    let mut run = Run {
+        app: &app,
+        id: id.parse().unwrap(),
+        messages: Vec::new(),
+        approved: false,
+    };
+    run.collect().await;
+    run.apply(&Op::CrashAfterFinish(0)).await;
+    let (execution, _) = run.settle().await;
+    assert_eq!(execution.status, ExecutionStatus::AwaitingApproval);
+    let (execution, runs) = run.settle_deciding().await;
+    assert_eq!(execution.status, ExecutionStatus::Succeeded, "{runs:?}");
 }

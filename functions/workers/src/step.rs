@@ -120,7 +120,13 @@ async fn run_step(worker: &StepWorker, job: &StepJob, deadline: DateTime<Utc>) -
     match run.status {
         // A redelivery after the step finished: only make sure what follows it was started.
         StepStatus::Succeeded => return Ok(resume_after(worker, execution.id, &run.step_id, true).await?),
-        // A gate is passed only by its owner's decision, never by a redelivery.
+        // A gate is passed only by its owner's decision, never by a redelivery. But a worker
+        // that finished the step died before the run was told to wait (found by the property
+        // test): the run would stay `running` with no message and no way to approve, so the
+        // redelivery tells it now.
+        StepStatus::AwaitingApproval if execution.status == ExecutionStatus::Running => {
+            return Ok(await_approval(worker, &execution, &run.step_id).await?);
+        }
         StepStatus::Pending | StepStatus::Failed | StepStatus::Cancelled | StepStatus::AwaitingApproval => {
             return Ok(());
         }
