@@ -45,7 +45,9 @@ async fn main() {
              sent at once): six more DynamoDB calls per step, not in the raw baseline. A step took 66.9 ms \
              before them and about 100–110 ms with them here, where moto serialises the calls; asking the \
              counters' `ADD` for the counters only, not the run's whole row, took 14 ms of that back \
-             (113 → 99 ms in one run), and executions/min fell from 44 to about 30.",
+             (113 → 99 ms in one run), and executions/min fell from 44 to about 30. Since a deletion \
+             waits for work in flight ([3/6]), a step also reads its project once it holds its lease \
+             (one `GetItem`): 104.6 ms against 107.9 ms in the run before, within run-to-run noise.",
             machine(),
             throughput.0.as_secs_f64(),
             throughput.1,
