@@ -697,6 +697,29 @@ async fn a_project_being_deleted_takes_everything_it_owns_out_of_the_api_at_once
     );
 }
 
+/// `DELETE /projects/{project}` (202), and the job it queued with a project-deleter to run it by
+/// hand (the tests that call this run no workers).
+async fn deletion_started(
+    app: &TestApp,
+    user: &User,
+    project: &str,
+) -> (
+    forgeflow_domain::project::DeletionJob,
+    forgeflow_workers::deletion::ProjectDeleter,
+) {
+    let deleted = app
+        .call(Method::DELETE, &format!("/projects/{project}"), Some(&user.token), None)
+        .await;
+    assert_eq!(deleted.status, StatusCode::ACCEPTED, "{}", deleted.body);
+    let job = forgeflow_domain::project::DeletionJob {
+        project_id: project.parse().unwrap(),
+        owner: user.id.parse().unwrap(),
+    };
+    let deleter =
+        forgeflow_workers::deletion::ProjectDeleter::from_clients(&app.context.clients, &app.stack.resources());
+    (job, deleter)
+}
+
 /// A worker that took a step just before the project was marked may still be writing its
 /// output: the deletion waits for it (the step is held under a live lease) instead of finishing
 /// first and leaving what the worker writes next behind. A step taken after the mark never runs.
@@ -730,16 +753,7 @@ async fn a_deletion_waits_for_the_work_in_flight_and_nothing_starts_after_it() {
         .start_step(execution, &first, Utc::now(), Utc::now() + Duration::minutes(10))
         .await
         .unwrap();
-    let deleted = app
-        .call(Method::DELETE, &format!("/projects/{project}"), Some(&user.token), None)
-        .await;
-    assert_eq!(deleted.status, StatusCode::ACCEPTED, "{}", deleted.body);
-    let job = forgeflow_domain::project::DeletionJob {
-        project_id: project.parse().unwrap(),
-        owner: user.id.parse().unwrap(),
-    };
-    let deleter =
-        forgeflow_workers::deletion::ProjectDeleter::from_clients(&app.context.clients, &app.stack.resources());
+    let (job, deleter) = deletion_started(&app, &user, &project).await;
 
     // The other run's step, delivered now, sees the mark once it holds the step and stops.
     let job_json = json!({"execution_id": later.to_string(), "step_id": second}).to_string();
@@ -805,16 +819,7 @@ async fn a_deletion_cut_short_is_finished_by_the_next_delivery() {
     let user = app.register().await;
     let project = app.create_project(&user, "Cut short").await;
     let id = project["id"].as_str().unwrap();
-    let deleted = app
-        .call(Method::DELETE, &format!("/projects/{id}"), Some(&user.token), None)
-        .await;
-    assert_eq!(deleted.status, StatusCode::ACCEPTED);
-    let job = forgeflow_domain::project::DeletionJob {
-        project_id: id.parse().unwrap(),
-        owner: user.id.parse().unwrap(),
-    };
-    let deleter =
-        forgeflow_workers::deletion::ProjectDeleter::from_clients(&app.context.clients, &app.stack.resources());
+    let (job, deleter) = deletion_started(&app, &user, id).await;
     let late = forgeflow_workers::deletion::delete(&deleter, &job, Utc::now()).await;
     assert!(
         matches!(late, Err(forgeflow_workers::batch::JobError::Retryable(_))),

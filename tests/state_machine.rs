@@ -16,7 +16,7 @@ use forgeflow_domain::agent::PlanOutput;
 use forgeflow_domain::execution::{Execution, ExecutionStatus, StepRun, StepStatus};
 use forgeflow_domain::workflow::Approval;
 use forgeflow_store::engine::output_key;
-use forgeflow_tests::{Options, TestApp, spawn_app_with};
+use forgeflow_tests::{Options, TestApp, User, spawn_app_with};
 use proptest::prelude::*;
 use serde_json::{Value, json};
 
@@ -72,7 +72,22 @@ struct Run<'a> {
     approved: bool,
 }
 
-impl Run<'_> {
+impl<'a> Run<'a> {
+    /// A new run of `workflow` on `project`, holding the messages it sent (and only those: the
+    /// queue is drained first).
+    async fn start(app: &'a TestApp, user: &User, project: &str, workflow: &str) -> Self {
+        app.drain_queue("steps").await;
+        let id = app.start_execution(user, project, Some(workflow)).await;
+        let mut run = Run {
+            app,
+            id: id.parse().unwrap(),
+            messages: Vec::new(),
+            approved: false,
+        };
+        run.collect().await;
+        run
+    }
+
     async fn load(&self) -> (Execution, BTreeMap<String, StepRun>) {
         self.app.context.engine.executions.load(self.id).await.unwrap().unwrap()
     }
@@ -277,10 +292,7 @@ fn interleavings(steps: Value, op: impl Strategy<Value = Op>, cases: u32) {
     };
     proptest!(config, |(ops in proptest::collection::vec(&op, 1..8))| {
         runtime.block_on(async {
-            app.drain_queue("steps").await;
-            let id = app.start_execution(&user, &project, Some(&workflow)).await;
-            let mut run = Run { app: &app, id: id.parse().unwrap(), messages: Vec::new(), approved: false };
-            run.collect().await;
+            let mut run = Run::start(&app, &user, &project, &workflow).await;
             for op in &ops {
                 run.apply(op).await;
                 let (execution, runs) = run.load().await;
@@ -325,15 +337,7 @@ async fn the_races_found_so_far_end_in_a_terminal_state() {
         vec![Op::CrashAfterFinish(0), Op::Cancel, Op::Deliver(0), Op::Retry],
         vec![Op::CrashAfterStart(0), Op::Cancel, Op::Deliver(0), Op::Retry],
     ] {
-        app.drain_queue("steps").await;
-        let id = app.start_execution(&user, project, Some(&workflow)).await;
-        let mut run = Run {
-            app: &app,
-            id: id.parse().unwrap(),
-            messages: Vec::new(),
-            approved: false,
-        };
-        run.collect().await;
+        let mut run = Run::start(&app, &user, project, &workflow).await;
         for op in &ops {
             run.apply(op).await;
         }
@@ -349,15 +353,7 @@ async fn the_races_found_so_far_end_in_a_terminal_state() {
             json!([{"id": "a", "agent": "product-manager", "approval": "required"}]),
         )
         .await;
-    app.drain_queue("steps").await;
-    let id = app.start_execution(&user, project, Some(&gated)).await;
-    let mut run = Run {
-        app: &app,
-        id: id.parse().unwrap(),
-        messages: Vec::new(),
-        approved: false,
-    };
-    run.collect().await;
+    let mut run = Run::start(&app, &user, project, &gated).await;
     run.apply(&Op::CrashAfterFinish(0)).await;
     let (execution, _) = run.settle().await;
     assert_eq!(execution.status, ExecutionStatus::AwaitingApproval);

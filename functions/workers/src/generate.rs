@@ -303,11 +303,8 @@ async fn take(
     deadline: DateTime<Utc>,
 ) -> Result<Option<Generation>, JobError> {
     let now = Utc::now();
-    // A project deleted meanwhile gets no new generation (its deletion removes what it had).
-    if worker.projects.get(job.owner, job.project_id).await?.is_none() {
-        tracing::info!(project_id = %job.project_id, "the project is gone; dropping the generation job");
-        return Ok(None);
-    }
+    // A project deleted meanwhile gets no generation: `still_owned`, once it is claimed, removes
+    // the row this made.
     let mut generation = match worker.generations.get(job.generation_id).await? {
         Some(existing) => existing,
         None => {

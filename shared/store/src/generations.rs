@@ -134,7 +134,7 @@ impl GenerationStore {
             .set_key(Some(generation_key(id)))
             .send()
             .await
-            .map_err(|err| dynamo("delete generation", "unreachable: no condition", err))?;
+            .map_err(|err| StoreError::backend("delete generation", aws_sdk_dynamodb::Error::from(err)))?;
         Ok(())
     }
 
